@@ -1,0 +1,1 @@
+"""The Streamlit app of Calm Tone Coach. Only draws and wires; prosody computes."""
