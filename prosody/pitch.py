@@ -1,0 +1,310 @@
+"""Pitch (F0) contour of speech, every 10 ms, NaN where unvoiced.
+
+The tracker follows the autocorrelation method of Boersma (1993, "Accurate short-term analysis of
+the fundamental frequency and the harmonics-to-noise ratio of a sampled sound", IFA Proceedings
+17: 97-110), the method behind Praat's ``To Pitch (ac)``:
+
+1. each frame is Hann-windowed over three periods of the pitch floor; its normalised
+   autocorrelation is divided by the window's own autocorrelation, which removes the taper's bias
+   towards short lags;
+2. local maxima of that function between the floor and ceiling lags are the voiced candidates,
+   with a small bonus for higher frequencies (octave cost) so subharmonics do not win ties; an
+   unvoiced candidate grows stronger as the frame gets quieter relative to the loudest part of the
+   recording;
+3. a Viterbi path through the candidates trades candidate strength against octave jumps and
+   voiced/unvoiced switches.
+
+Two passes make the search range adapt to the speaker, as careful Praat users do (De Looze &
+Hirst 2008): a wide first pass finds the speaker's quantiles, the second pass searches between
+``0.7 * p10`` and ``1.9 * p90`` of the first, which removes most octave errors. A baseline take can
+give the range directly.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import ProsodyError, ProsodyWarning
+from .util import FRAME_S, check_audio
+
+#: Range of the first, speaker-independent pass, in Hz.
+WIDE_FMIN_HZ = 60.0
+WIDE_FMAX_HZ = 700.0
+#: Absolute limits of any adapted range, in Hz.
+LIMIT_FMIN_HZ = 40.0
+LIMIT_FMAX_HZ = 1100.0
+
+
+@dataclass(frozen=True)
+class PitchSettings:
+    """Constants of the autocorrelation tracker (Praat's defaults for speech)."""
+
+    periods_per_window: float = 3.0
+    max_candidates: int = 15
+    silence_threshold: float = 0.03
+    voicing_threshold: float = 0.45
+    octave_cost: float = 0.01
+    octave_jump_cost: float = 0.35
+    voiced_unvoiced_cost: float = 0.14
+    #: Frames analysed per block; bounds memory on long recordings.
+    block_frames: int = 1024
+
+
+@dataclass(frozen=True)
+class Pitch:
+    """An F0 contour with its own time axis.
+
+    Attributes
+    ----------
+    time_s : np.ndarray [shape=(n,)]
+        frame centres in seconds, frame k at k * ``frame_s``
+    f0_hz : np.ndarray [shape=(n,)]
+        fundamental frequency in Hz, NaN where unvoiced
+    voiced : np.ndarray [shape=(n,), dtype=bool]
+    strength : np.ndarray [shape=(n,)]
+        corrected autocorrelation of the chosen candidate (0-1; 0 where unvoiced)
+    fmin_hz, fmax_hz : float
+        the search range actually used (after adaptation)
+    frame_s : float
+        time step in seconds
+    """
+
+    time_s: np.ndarray
+    f0_hz: np.ndarray
+    voiced: np.ndarray
+    strength: np.ndarray
+    fmin_hz: float
+    fmax_hz: float
+    frame_s: float = FRAME_S
+
+
+def track_pitch(
+    y: np.ndarray,
+    *,
+    sr: float,
+    fmin_hz: float | None = None,
+    fmax_hz: float | None = None,
+    settings: PitchSettings | None = None,
+) -> Pitch:
+    """Track F0 every 10 ms.
+
+    Parameters
+    ----------
+    y : np.ndarray [shape=(n,)]
+        mono audio
+    sr : number > 0
+        sample rate in Hz
+    fmin_hz, fmax_hz : float or None
+        search range in Hz. When both are None the range adapts to the speaker in two passes;
+        when given (for example from the speaker's baseline take) one pass uses them.
+    settings : PitchSettings or None
+
+    Returns
+    -------
+    Pitch
+    """
+    y = check_audio(y, sr)
+    settings = settings or PitchSettings()
+    if (fmin_hz is None) != (fmax_hz is None):
+        raise ProsodyError("give both fmin_hz and fmax_hz, or neither to adapt to the speaker.")
+    if fmin_hz is not None:
+        _check_range(fmin_hz, fmax_hz, sr)
+        return _track(y, sr, float(fmin_hz), float(fmax_hz), settings)
+
+    # The first pass only needs the speaker's quantiles: run it at half the rate (the band up to
+    # 4 kHz still holds every harmonic that matters for F0), at a quarter of the cost.
+    first = _track(_half_rate(y), sr / 2, WIDE_FMIN_HZ, WIDE_FMAX_HZ, settings)
+    f0 = first.f0_hz[first.voiced]
+    if f0.size < 10:
+        if f0.size == 0:
+            warnings.warn("no voiced speech found: pitch is undefined.", ProsodyWarning,
+                          stacklevel=2)
+        return first
+    lo, hi = adapted_range_hz(f0)
+    return _track(y, sr, lo, hi, settings)
+
+
+def _half_rate(y: np.ndarray) -> np.ndarray:
+    from scipy.signal import resample_poly
+
+    return resample_poly(y, 1, 2)
+
+
+def adapted_range_hz(f0_hz: np.ndarray) -> tuple[float, float]:
+    """Search range around a speaker's voiced F0 values (Hz), clipped to sane limits.
+
+    The floor sits below the speaker's 10th percentile by more than a downward octave error would
+    need to be tolerated, and the ceiling above the 90th percentile by a little less than an
+    octave, so that halving and doubling errors of typical values fall outside.
+    """
+    p10, p90 = np.percentile(f0_hz, [10, 90])
+    lo = float(np.clip(0.7 * p10, LIMIT_FMIN_HZ, 400.0))
+    hi = float(np.clip(1.9 * p90, max(2.0 * lo, 150.0), LIMIT_FMAX_HZ))
+    return lo, hi
+
+
+def _check_range(fmin_hz, fmax_hz, sr) -> None:
+    if not (LIMIT_FMIN_HZ <= fmin_hz < fmax_hz):
+        raise ProsodyError(
+            f"fmin_hz={fmin_hz} must be at least {LIMIT_FMIN_HZ:g} Hz and below fmax_hz={fmax_hz}."
+        )
+    if fmax_hz > min(LIMIT_FMAX_HZ, sr / 4):
+        raise ProsodyError(
+            f"fmax_hz={fmax_hz} cannot exceed {min(LIMIT_FMAX_HZ, sr / 4):g} Hz at sr={sr}; "
+            "lower it or use a higher sample rate."
+        )
+
+
+def n_frames(n_samples: int, sr: float, frame_s: float = FRAME_S) -> int:
+    """Number of analysis frames for a signal: frame centres at 0, frame_s, ... up to its end."""
+    return int(n_samples // int(round(frame_s * sr))) + 1
+
+
+def _track(y: np.ndarray, sr: float, fmin_hz: float, fmax_hz: float, st: PitchSettings) -> Pitch:
+    hop = int(round(FRAME_S * sr))
+    n = n_frames(y.size, sr)
+    win_len = int(round(st.periods_per_window * sr / fmin_hz)) | 1  # odd: centred on the frame
+    half = win_len // 2
+    lag_min = max(2, int(np.floor(sr / fmax_hz)))
+    lag_max = min(int(np.ceil(sr / fmin_hz)), win_len - 2)
+    from scipy import fft as sfft
+
+    nfft = sfft.next_fast_len(win_len + lag_max + 2, real=True)
+
+    window = np.hanning(win_len + 2)[1:-1]  # no zero end-points
+    w_ac = sfft.irfft(np.abs(sfft.rfft(window, nfft)) ** 2, nfft)[: lag_max + 2]
+    w_ac /= w_ac[0]
+
+    ypad = np.pad(y - np.mean(y), (half, half + hop))
+    frames_all = np.lib.stride_tricks.sliding_window_view(ypad, win_len)[::hop][:n]
+    global_peak = float(np.max(np.abs(y - np.mean(y))))
+    if global_peak == 0.0:
+        nan = np.full(n, np.nan)
+        return Pitch(np.arange(n) * FRAME_S, nan, np.zeros(n, bool), np.zeros(n), fmin_hz,
+                     fmax_hz)
+
+    k_voiced = st.max_candidates - 1
+    cand_f = np.full((n, k_voiced), np.nan)
+    cand_r = np.full((n, k_voiced), -np.inf)
+    unvoiced_r = np.empty(n)
+
+    # A frame so quiet that its unvoiced candidate beats the strongest possible voiced one by
+    # more than two voicing switches is unvoiced on every optimal path: skip its autocorrelation.
+    best_voiced = 1.0 + st.octave_cost * np.log2(fmax_hz / fmin_hz)
+    never_voiced = best_voiced + 2.0 * st.voiced_unvoiced_cost
+    quiet_rel = (st.voicing_threshold + 2.0 - never_voiced) * (
+        st.silence_threshold / (1.0 + st.voicing_threshold)
+    )
+    for b0 in range(0, n, st.block_frames):
+        fr = frames_all[b0 : b0 + st.block_frames]
+        fr = fr - fr.mean(axis=1, keepdims=True)
+        local_peak = np.max(np.abs(fr), axis=1)
+        rows = slice(b0, b0 + fr.shape[0])
+        rel = local_peak / global_peak
+        unvoiced_r[rows] = st.voicing_threshold + np.maximum(
+            0.0, 2.0 - rel / (st.silence_threshold / (1.0 + st.voicing_threshold))
+        )
+        loud = np.flatnonzero(rel > quiet_rel)
+        if loud.size == 0:
+            continue
+        fr = fr[loud]
+        spec = sfft.rfft(fr * window, nfft, axis=1)
+        ac = sfft.irfft(spec.real**2 + spec.imag**2, nfft, axis=1)[:, : lag_max + 2]
+        energy = ac[:, :1]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            r = np.where(energy > 0, ac / energy, 0.0) / w_ac
+        seg = r[:, lag_min - 1 : lag_max + 2]  # one lag either side for peak tests
+        mid = seg[:, 1:-1]
+        is_peak = (mid > seg[:, :-2]) & (mid >= seg[:, 2:]) & (mid > 0.5 * st.voicing_threshold)
+        row, col = np.nonzero(is_peak)
+        if row.size == 0:
+            continue
+        # parabolic interpolation of each peak's lag and height
+        y0, y1, y2 = seg[row, col], mid[row, col], seg[row, col + 2]
+        denom = y0 - 2.0 * y1 + y2
+        with np.errstate(invalid="ignore", divide="ignore"):
+            delta = np.where(denom < 0, 0.5 * (y0 - y2) / denom, 0.0)
+        delta = np.clip(delta, -0.5, 0.5)
+        peak_r = y1 - 0.25 * (y0 - y2) * delta
+        # a corrected autocorrelation above 1 is an artefact of the window division at long lags
+        peak_r = np.where(peak_r > 1.0, 1.0 / peak_r, peak_r)
+        peak_lag = (lag_min + col) + delta
+        strength = peak_r - st.octave_cost * np.log2(fmin_hz * peak_lag / sr)
+        # keep each frame's strongest candidates: sort by frame, then by falling strength
+        order = np.lexsort((-strength, row))
+        row, strength, peak_lag = row[order], strength[order], peak_lag[order]
+        first = np.searchsorted(row, row, side="left")
+        rank = np.arange(row.size) - first
+        take = rank < k_voiced
+        frame = b0 + loud[row[take]]
+        cand_r[frame, rank[take]] = strength[take]
+        cand_f[frame, rank[take]] = sr / peak_lag[take]
+
+    # drop candidate columns that are empty everywhere: they only slow the path search
+    keep = np.isfinite(cand_r).any(axis=0)
+    cand_r, cand_f = cand_r[:, keep], cand_f[:, keep]
+    freq = np.concatenate([np.full((n, 1), np.nan), cand_f], axis=1)
+    score = np.concatenate([unvoiced_r[:, None], cand_r], axis=1)
+    choice = _viterbi(freq, score, st)
+
+    f0 = freq[np.arange(n), choice]
+    voiced = choice > 0
+    strength_out = np.where(voiced, score[np.arange(n), choice] + st.octave_cost
+                            * np.log2(fmin_hz / np.where(voiced, f0, fmin_hz)), 0.0)
+    return Pitch(np.arange(n) * FRAME_S, f0, voiced, strength_out, fmin_hz, fmax_hz)
+
+
+def _viterbi(freq: np.ndarray, score: np.ndarray, st: PitchSettings) -> np.ndarray:
+    """Best candidate index per frame (0 = unvoiced), maximising strength minus path costs.
+
+    Frames whose only candidate is the unvoiced one split the search into independent runs: every
+    path passes through them, so each run can be solved alone, and the long silences of speech
+    cost nothing.
+    """
+    n, k = freq.shape
+    choice = np.zeros(n, dtype=np.int64)
+    if k == 1:
+        return choice
+    has_voiced = np.isfinite(score[:, 1:]).any(axis=1)
+    log_f = np.log2(freq)
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], has_voiced.astype(np.int8), [0]])))
+    for start, stop in zip(edges[::2], edges[1::2]):
+        choice[start:stop] = _viterbi_run(log_f[start:stop], score[start:stop], st)
+    return choice
+
+
+def _viterbi_run(log_f: np.ndarray, score: np.ndarray, st: PitchSettings) -> np.ndarray:
+    keep = np.isfinite(score).any(axis=0)
+    keep[0] = True
+    cols_kept = np.flatnonzero(keep)
+    log_f, score = log_f[:, keep], score[:, keep]
+    n, k = log_f.shape
+    # entering and leaving the run from an unvoiced frame costs a voicing switch
+    switch = np.full(k, st.voiced_unvoiced_cost)
+    switch[0] = 0.0
+    local = np.where(np.isfinite(score), -score, 1e9)
+    cost = switch + local[0]
+    back = np.zeros((n, k), dtype=np.int64)
+    voiced_col = np.ones(k, dtype=bool)
+    voiced_col[0] = False
+    vu = st.voiced_unvoiced_cost * (voiced_col[:, None] ^ voiced_col[None, :])
+    cols = np.arange(k)
+    chunk = 2048
+    for c0 in range(1, n, chunk):
+        c1 = min(n, c0 + chunk)
+        jump = np.abs(log_f[c0 - 1 : c1 - 1, :, None] - log_f[c0:c1, None, :])
+        trans = np.where(np.isnan(jump), vu, st.octave_jump_cost * jump)
+        for t in range(c0, c1):
+            total = cost[:, None] + trans[t - c0]
+            best = total.argmin(axis=0)
+            back[t] = best
+            cost = total[best, cols] + local[t]
+    cost = cost + switch
+    path = np.empty(n, dtype=np.int64)
+    path[-1] = int(np.argmin(cost))
+    for t in range(n - 1, 0, -1):
+        path[t - 1] = back[t, path[t]]
+    return cols_kept[path]
