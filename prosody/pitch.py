@@ -49,6 +49,9 @@ class PitchSettings:
     octave_cost: float = 0.01
     octave_jump_cost: float = 0.35
     voiced_unvoiced_cost: float = 0.14
+    #: Shortest analysis window in seconds: three periods of 75 Hz, as in Praat's default. A
+    #: shorter window (three periods of a high adapted floor) tracks no better and jitters more.
+    min_window_s: float = 0.04
     #: Frames analysed per block; bounds memory on long recordings.
     block_frames: int = 1024
 
@@ -166,7 +169,8 @@ def n_frames(n_samples: int, sr: float, frame_s: float = FRAME_S) -> int:
 def _track(y: np.ndarray, sr: float, fmin_hz: float, fmax_hz: float, st: PitchSettings) -> Pitch:
     hop = int(round(FRAME_S * sr))
     n = n_frames(y.size, sr)
-    win_len = int(round(st.periods_per_window * sr / fmin_hz)) | 1  # odd: centred on the frame
+    win_s = max(st.periods_per_window / fmin_hz, st.min_window_s)
+    win_len = int(round(win_s * sr)) | 1  # odd: centred on the frame
     half = win_len // 2
     lag_min = max(2, int(np.floor(sr / fmax_hz)))
     lag_max = min(int(np.ceil(sr / fmin_hz)), win_len - 2)

@@ -1,0 +1,414 @@
+"""One analysis for every surface: frame tracks plus the summary features of DESIGN.md."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import warnings
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from .errors import ProsodyWarning
+from .util import FRAME_S, SR, check_audio, hz_to_st
+
+SyllableSource = Literal["text", "acoustic"]
+
+
+@dataclass(frozen=True)
+class AnalysisSettings:
+    """Every choice that shapes the numbers; stored with each saved take.
+
+    ``fmin_hz``/``fmax_hz`` fix the pitch search range (from a baseline take, say); when both
+    are None it adapts to the speaker.
+    """
+
+    fmin_hz: float | None = None
+    fmax_hz: float | None = None
+    min_pause_s: float = 0.25
+    final_window_s: float = 0.3
+    final_fall_st: float = 1.0
+    syllable_prominence_db: float = 2.0
+    velocity_smooth_frames: int = 5
+    onset_search_s: float = 0.2
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Scalar features of one recording; names, units and definitions are in DESIGN.md.
+
+    Every value is None when undefined (no voicing, a single phrase, ...), with a warning.
+    """
+
+    duration_s: float
+    speech_s: float | None
+    f0_median_hz: float | None
+    f0_p10_hz: float | None
+    f0_p90_hz: float | None
+    f0_range_st: float | None
+    f0_sd_st: float | None
+    f0_velocity_st_per_s: float | None
+    final_fall_fraction: float | None
+    syllables: int | None
+    syllables_source: SyllableSource
+    speech_rate_syl_per_s: float | None
+    articulation_rate_syl_per_s: float | None
+    pause_count: int | None
+    pause_mean_s: float | None
+    pause_ratio: float | None
+    phrase_count: int | None
+    phrase_mean_syl: float | None
+    loudness_db: float | None
+    loudness_sd_db: float | None
+    loudness_range_db: float | None
+    onset_slope_db_per_s: float | None
+    alpha_ratio_db: float | None
+    hammarberg_db: float | None
+
+    def to_dict(self) -> dict:
+        return {k: _json_number(v) for k, v in dataclasses.asdict(self).items()}
+
+
+@dataclass(frozen=True)
+class Tracks:
+    """Frame contours (10 ms) and events, each carrying its time in seconds."""
+
+    time_s: np.ndarray
+    f0_hz: np.ndarray
+    voiced: np.ndarray
+    loudness_db: np.ndarray
+    speech: np.ndarray
+    syllable_times_s: np.ndarray
+    pauses: tuple[tuple[float, float], ...]
+    phrases: tuple[tuple[float, float], ...]
+
+    def to_dict(self) -> dict:
+        return {
+            "time_s": [round(float(t), 3) for t in self.time_s],
+            "f0_hz": [None if math.isnan(f) else round(float(f), 2) for f in self.f0_hz],
+            "loudness_db": [round(float(v), 2) for v in self.loudness_db],
+            "syllable_times_s": [round(float(t), 3) for t in self.syllable_times_s],
+            "pauses": [list(p) for p in self.pauses],
+            "phrases": [list(p) for p in self.phrases],
+        }
+
+
+@dataclass(frozen=True)
+class Quality:
+    """How far the recording can be trusted: used by the coach for quality messages."""
+
+    clipped_fraction: float
+    snr_db: float | None
+    voiced_fraction: float
+    bandwidth_hz: float
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """The result of :func:`analyze`: summary, tracks, quality, the settings used and warnings."""
+
+    summary: Summary
+    tracks: Tracks
+    quality: Quality
+    settings: AnalysisSettings
+    warnings: tuple[str, ...] = field(default=())
+
+    def to_dict(self, *, tracks: bool = False) -> dict:
+        out = {"summary": self.summary.to_dict()}
+        if tracks:
+            out["tracks"] = self.tracks.to_dict()
+        out["warnings"] = list(self.warnings)
+        return out
+
+
+def _json_number(v):
+    if isinstance(v, (float, np.floating)):
+        return None if not math.isfinite(v) else round(float(v), 4)
+    if isinstance(v, np.integer):
+        return int(v)
+    return v
+
+
+def analyze(
+    y: np.ndarray,
+    *,
+    sr: float,
+    text: str | None = None,
+    settings: AnalysisSettings | None = None,
+) -> Analysis:
+    """Measure the prosody of one recording.
+
+    Parameters
+    ----------
+    y : np.ndarray [shape=(n,)]
+        mono audio at any rate from 8 kHz; it is resampled to 16 kHz
+    sr : number > 0
+        sample rate in Hz
+    text : str or None
+        the words spoken, when known: syllables are then counted from the text and only placed
+        in time from the audio
+    settings : AnalysisSettings or None
+
+    Returns
+    -------
+    Analysis
+    """
+    y = check_audio(y, sr)
+    bandwidth_hz = sr / 2.0
+    if sr < 8000:
+        from .errors import ProsodyError
+
+        raise ProsodyError(f"sr={sr} Hz is below the 8000 Hz minimum; record at 16 kHz or more.")
+    if sr != SR:
+        y = _resample(y, sr)
+    return _analyze(y, text=text, settings=settings or AnalysisSettings(),
+                    bandwidth_hz=bandwidth_hz, clipped_fraction=_clipped_fraction(y))
+
+
+def analyze_file(path, *, text: str | None = None,
+                 settings: AnalysisSettings | None = None) -> Analysis:
+    """:func:`analyze` on a file (any format :func:`prosody.load` reads)."""
+    from .audio import load
+
+    sig = load(path)
+    return _analyze(sig.y, text=text, settings=settings or AnalysisSettings(),
+                    bandwidth_hz=sig.original_sr / 2.0, clipped_fraction=sig.clipped_fraction)
+
+
+def _resample(y: np.ndarray, sr: float) -> np.ndarray:
+    from fractions import Fraction
+
+    from scipy.signal import resample_poly
+
+    ratio = Fraction(SR, int(round(sr))).limit_denominator(1000)
+    return resample_poly(y, ratio.numerator, ratio.denominator)
+
+
+def _clipped_fraction(y: np.ndarray) -> float:
+    peak = np.max(np.abs(y))
+    if peak < 0.99:
+        return 0.0
+    return float(np.mean(np.abs(y) >= peak - 1e-4))
+
+
+def _analyze(y: np.ndarray, *, text, settings: AnalysisSettings, bandwidth_hz: float,
+             clipped_fraction: float) -> Analysis:
+    from . import loudness, pitch, timing, voice
+
+    notes: list[str] = []
+    sr = SR
+    n = pitch.n_frames(y.size, sr)
+    time_s = np.arange(n) * FRAME_S
+    duration_s = y.size / sr
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ProsodyWarning)
+        if settings.fmin_hz is not None:
+            p = pitch.track_pitch(y, sr=sr, fmin_hz=settings.fmin_hz, fmax_hz=settings.fmax_hz)
+        else:
+            p = pitch.track_pitch(y, sr=sr)
+    f0, voiced = p.f0_hz, p.voiced
+
+    level = loudness.level_db(y, sr=sr, n_frames=n)
+    speech = timing.speech_activity(level, voiced)
+    spec = voice.spectra(y, sr=sr, n_frames=n, voiced=voiced)
+    pause_frames, phrase_frames = timing.segment(speech, min_pause_s=settings.min_pause_s)
+
+    # --- syllables
+    if text is not None and text.strip():
+        from .syllables import count_syllables
+
+        n_syl = count_syllables(text)
+        nuclei = timing.place_syllables(n_syl, spec.vowel_band_db, voiced, speech)
+        source: SyllableSource = "text"
+    else:
+        nuclei = timing.syllable_nuclei(spec.vowel_band_db, voiced, speech,
+                                        min_prominence_db=settings.syllable_prominence_db)
+        n_syl = int(nuclei.size)
+        source = "acoustic"
+
+    # --- timing
+    if phrase_frames:
+        first, last = phrase_frames[0][0], phrase_frames[-1][1]
+        span_s = (last - first) * FRAME_S
+        pause_s = [(b - a) * FRAME_S for a, b in pause_frames]
+        speech_s = span_s - sum(pause_s)
+        pause_count = len(pause_frames)
+        pause_mean_s = float(np.mean(pause_s)) if pause_s else None
+        pause_ratio = sum(pause_s) / span_s if span_s > 0 else None
+        phrase_count = len(phrase_frames)
+        phrase_mean_syl = n_syl / phrase_count
+        speech_rate = n_syl / span_s if n_syl and span_s > 0 else None
+        artic_rate = n_syl / speech_s if n_syl and speech_s > 0 else None
+        if pause_mean_s is None:
+            notes.append("no pause of 0.25 s or more: the mean pause length is undefined.")
+    else:
+        notes.append("no speech found: timing, rate and loudness are undefined.")
+        speech_s = pause_mean_s = pause_ratio = phrase_mean_syl = None
+        speech_rate = artic_rate = None
+        pause_count = phrase_count = None
+    if phrase_frames and not n_syl:
+        notes.append("no syllables found: speech and articulation rate are undefined.")
+
+    # --- pitch statistics
+    f0_v = f0[voiced]
+    f0_median = f0_p10 = f0_p90 = f0_range = f0_sd = velocity = fall_fraction = None
+    if f0_v.size >= 5:
+        f0_median = float(np.median(f0_v))
+        f0_p10, f0_p90 = (float(v) for v in np.percentile(f0_v, [10, 90]))
+        f0_range = float(12.0 * np.log2(f0_p90 / f0_p10))
+        f0_sd = float(np.std(hz_to_st(f0_v)))
+        velocity = _velocity_st_per_s(f0, voiced, settings.velocity_smooth_frames)
+        fall_fraction = _final_fall_fraction(f0, voiced, phrase_frames, settings)
+        if velocity is None:
+            notes.append("voiced stretches are too short to measure pitch movement.")
+        if fall_fraction is None:
+            notes.append("no phrase has enough voicing at its end to judge whether it falls.")
+    else:
+        notes.append("no voiced speech found: pitch features are undefined.")
+
+    # --- loudness
+    lv = level[speech]
+    loud = loud_sd = loud_range = onset = None
+    if lv.size >= 5:
+        loud = float(np.median(lv))
+        loud_sd = float(np.std(lv))
+        p10, p90 = np.percentile(lv, [10, 90])
+        loud_range = float(p90 - p10)
+        onset = _onset_slope(level, nuclei, settings.onset_search_s)
+        if onset is None:
+            notes.append("no syllable onset could be measured: onset slope is undefined.")
+
+    # --- voice quality
+    alpha = hamm = None
+    if spec.ltas_db is not None and voiced.sum() >= 5:
+        alpha = voice.alpha_ratio_db(spec.ltas_db, spec.freqs_hz)
+        hamm = voice.hammarberg_db(spec.ltas_db, spec.freqs_hz)
+        if bandwidth_hz < 5000:
+            notes.append(
+                f"the recording carries sound only up to {bandwidth_hz / 1000:.1f} kHz "
+                "(telephone quality): alpha ratio and Hammarberg index read low; record at "
+                "16 kHz or more to compare them."
+            )
+
+    summary = Summary(
+        duration_s=duration_s,
+        speech_s=speech_s,
+        f0_median_hz=f0_median,
+        f0_p10_hz=f0_p10,
+        f0_p90_hz=f0_p90,
+        f0_range_st=f0_range,
+        f0_sd_st=f0_sd,
+        f0_velocity_st_per_s=velocity,
+        final_fall_fraction=fall_fraction,
+        syllables=n_syl if phrase_frames else None,
+        syllables_source=source,
+        speech_rate_syl_per_s=speech_rate,
+        articulation_rate_syl_per_s=artic_rate,
+        pause_count=pause_count,
+        pause_mean_s=pause_mean_s,
+        pause_ratio=pause_ratio,
+        phrase_count=phrase_count,
+        phrase_mean_syl=phrase_mean_syl,
+        loudness_db=loud,
+        loudness_sd_db=loud_sd,
+        loudness_range_db=loud_range,
+        onset_slope_db_per_s=onset,
+        alpha_ratio_db=alpha,
+        hammarberg_db=hamm,
+    )
+    tracks = Tracks(
+        time_s=time_s,
+        f0_hz=f0,
+        voiced=voiced,
+        loudness_db=level,
+        speech=speech,
+        syllable_times_s=nuclei * FRAME_S,
+        pauses=timing.frames_to_spans_s(pause_frames),
+        phrases=timing.frames_to_spans_s(phrase_frames),
+    )
+    quality = Quality(
+        clipped_fraction=clipped_fraction,
+        snr_db=_snr_db(level, speech),
+        voiced_fraction=float(voiced[speech].mean()) if speech.any() else 0.0,
+        bandwidth_hz=bandwidth_hz,
+    )
+    for note in notes:
+        warnings.warn(note, ProsodyWarning, stacklevel=3)
+    return Analysis(summary, tracks, quality, settings, tuple(notes))
+
+
+def _velocity_st_per_s(f0: np.ndarray, voiced: np.ndarray, smooth: int) -> float | None:
+    """Mean absolute frame-to-frame F0 change within voiced runs, in st/s.
+
+    The contour is first smoothed over ``smooth`` frames inside each run: frame-to-frame tracking
+    jitter of a few cents would otherwise add a floor of several st/s to every voice.
+    """
+    from .timing import runs
+
+    steps = []
+    kernel = np.ones(smooth) / smooth
+    for a, b in runs(voiced):
+        if b - a < smooth + 2:
+            continue
+        st = hz_to_st(f0[a:b])
+        st = np.convolve(st, kernel, mode="valid")
+        steps.append(np.abs(np.diff(st)))
+    if not steps:
+        return None
+    return float(np.mean(np.concatenate(steps)) / FRAME_S)
+
+
+def _final_fall_fraction(f0, voiced, phrase_frames, settings: AnalysisSettings) -> float | None:
+    """Share of phrases whose last 300 ms of voicing falls by at least 1 st.
+
+    The fall is read from a straight line fitted to the semitone contour of those frames (start of
+    the line minus its end), which is robust to the last few frames' creak and jitter.
+    """
+    window = int(round(settings.final_window_s / FRAME_S))
+    judged = falls = 0
+    for a, b in phrase_frames:
+        v = np.flatnonzero(voiced[a:b]) + a
+        if v.size == 0:
+            continue
+        end = v[-1]
+        sel = v[v > end - window]
+        if sel.size < 8:
+            continue
+        t = sel * FRAME_S
+        slope = np.polyfit(t, hz_to_st(f0[sel]), 1)[0]
+        fall = -slope * (t[-1] - t[0])
+        judged += 1
+        falls += fall >= settings.final_fall_st
+    return falls / judged if judged else None
+
+
+def _onset_slope(level: np.ndarray, nuclei: np.ndarray, search_s: float) -> float | None:
+    """Median rise of level into each syllable nucleus, in dB/s.
+
+    The rise runs from the lowest level in the preceding ``search_s`` (not reaching back past the
+    previous nucleus) to the level at the nucleus.
+    """
+    search = int(round(search_s / FRAME_S))
+    slopes = []
+    prev = -1
+    for k in nuclei:
+        lo = max(prev + 1, k - search, 0)
+        prev = k
+        if k - lo < 2:
+            continue
+        seg = level[lo : k + 1]
+        i = int(np.argmin(seg))
+        rise = seg[-1] - seg[i]
+        dt = (len(seg) - 1 - i) * FRAME_S
+        if dt > 0 and rise > 0:
+            slopes.append(rise / dt)
+    return float(np.median(slopes)) if slopes else None
+
+
+def _snr_db(level: np.ndarray, speech: np.ndarray) -> float | None:
+    """Speech level over the noise level between utterances, in dB (None: no non-speech)."""
+    if speech.sum() < 5 or (~speech).sum() < 5:
+        return None
+    return float(np.median(level[speech]) - np.median(level[~speech]))

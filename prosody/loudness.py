@@ -1,0 +1,51 @@
+"""Level of the voice over time: RMS in 25 ms windows every 10 ms, in dBFS."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .util import FRAME_S, power_to_db
+
+#: Length of the RMS window in seconds (DESIGN.md: RMS, 25 ms windows).
+WINDOW_S = 0.025
+#: Level given to digital silence, in dBFS: low enough to sit below any real noise floor.
+FLOOR_DB = -120.0
+
+
+def level_db(y: np.ndarray, *, sr: float, n_frames: int) -> np.ndarray:
+    """RMS level per 10 ms frame, in dBFS (0 dB = a full-scale square wave; a full-scale sine
+    reads -3.01 dB).
+
+    Frame k is centred at k * 10 ms; windows reaching past the ends see zeros there.
+
+    Parameters
+    ----------
+    y : np.ndarray [shape=(n,)]
+        mono audio, float
+    sr : number > 0
+        sample rate in Hz
+    n_frames : int
+        number of frames to return
+
+    Returns
+    -------
+    np.ndarray [shape=(n_frames,)]
+        level in dBFS, floored at ``FLOOR_DB``
+    """
+    hop = int(round(FRAME_S * sr))
+    win = int(round(WINDOW_S * sr))
+    half = win // 2
+    # a running sum of squares gives every window's energy in O(n), with no framing copy
+    sq = np.concatenate([[0.0], np.cumsum(np.square(y - np.mean(y)))])
+    centres = np.arange(n_frames) * hop
+    lo = np.clip(centres - half, 0, y.size)
+    hi = np.clip(centres - half + win, 0, y.size)
+    power = (sq[hi] - sq[lo]) / win
+    return power_to_db(power, floor_db=FLOOR_DB)
+
+
+def gain_db(y_a: np.ndarray, y_b: np.ndarray) -> float:
+    """Level difference b - a in dB between two signals (RMS over their whole length)."""
+    return float(
+        10.0 * np.log10(np.mean(np.square(y_b)) / np.mean(np.square(y_a)))
+    )
