@@ -1,0 +1,539 @@
+"""Reading recordings: a file, raw bytes or an upload, turned into one 16 kHz mono ``Signal``.
+
+This is one of the two modules that touch the disk (DESIGN.md). Everything a person may hand
+the coach ends here either as a :class:`Signal` or as a :class:`~prosody.errors.ProsodyError`
+whose message says, in plain words, what the file is and what to do about it; no exception of
+the decoder (libsndfile through ``soundfile``), of numpy or of scipy escapes.
+
+Readable: WAV (8/16/24/32-bit integer, 32/64-bit float, WAVE_FORMAT_EXTENSIBLE), FLAC,
+OGG Vorbis, OGG Opus and MP3, plus the other formats libsndfile reads (AIFF, CAF, W64, ...).
+Not readable, and named as such: MP4/M4A (AAC), QuickTime, 3GP, WebM/Matroska, AMR, WMA, ...
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+import string
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import IO, Union
+
+import numpy as np
+
+from .errors import ProsodyError
+from .util import MAX_DURATION_S, SR, check_audio
+
+__all__ = ["MIN_SR_HZ", "READABLE_FORMATS", "Signal", "load"]
+
+#: Lowest original sample rate accepted, in Hz. Telephone audio (8 kHz, 4 kHz bandwidth) still
+#: holds the fundamental and the first formants; below it the voice is too muffled to measure.
+MIN_SR_HZ = 8_000
+#: Highest original sample rate accepted, in Hz. No recorder goes beyond 768 kHz; a larger
+#: value is a damaged header, and honouring it would mean designing an enormous filter.
+MAX_SR_HZ = 768_000
+#: What to tell a person to convert to.
+READABLE_FORMATS = "WAV, FLAC, OGG (Vorbis or Opus) or MP3"
+#: A channel whose power is this far below the loudest channel's carries no voice of its own
+#: (an unplugged input, a dead mic side); averaging it in would only lower the level, by up to
+#: 6 dB for stereo, which the coach would then read as "speaking softly". In dB.
+SILENT_CHANNEL_DB = 20.0
+#: Samples within this distance of full scale count as clipped (full scale = 1.0).
+CLIP_MARGIN = 1e-4
+
+# Samples (frames x channels) decoded per block: 4 MB of float32, so a long multichannel file
+# never exists in memory at its original width.
+_BLOCK_SAMPLES = 1 << 20
+# Bytes read from the start of a file to recognise its format.
+_HEAD_BYTES = 512
+# Resampling ratios whose terms exceed this are approximated. The polyphase filter has 20 taps
+# per unit of the larger term, so the limit bounds its design to 1 M taps (8 MB); every rate up
+# to 50 kHz (44 101 Hz, 47 952 Hz, ...) stays exact, and above it the rate error is under
+# 10 ppm: 0.02 cent of pitch, 6 ms over 10 minutes.
+_MAX_RATIO_TERM = 50_000
+# libsndfile reports this many frames or more when it does not know the length.
+_UNKNOWN_FRAMES = 1 << 62
+
+AudioSource = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, IO[bytes]]
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class Signal:
+    """A recording, ready for analysis.
+
+    Attributes
+    ----------
+    y : np.ndarray [shape=(n,), dtype=float64]
+        mono samples at ``sr``, full scale = 1.0, as recorded (no DC removal, no normalisation)
+    sr : int
+        sample rate of ``y`` in Hz (16000 unless ``load`` was asked otherwise)
+    source : str
+        the file name as given, the upload's name, or ``"<bytes>"``
+    original_sr : int
+        sample rate of the file in Hz, before resampling
+    channels : int
+        number of channels in the file, before mixing down
+    clipped_fraction : float
+        share of the original samples (of the channels that make up ``y``) at or within
+        ``CLIP_MARGIN`` of full scale, or of the format's largest integer code; 0.0 to 1.0
+    """
+
+    y: np.ndarray
+    sr: int
+    source: str
+    original_sr: int
+    channels: int
+    clipped_fraction: float
+
+    @property
+    def duration_s(self) -> float:
+        """Length of the recording in seconds."""
+        return self.y.size / float(self.sr)
+
+    def __repr__(self) -> str:
+        return (
+            f"Signal(source={self.source!r}, sr={self.sr}, duration_s={self.duration_s:.3f}, "
+            f"original_sr={self.original_sr}, channels={self.channels}, "
+            f"clipped_fraction={self.clipped_fraction:.4g})"
+        )
+
+
+def load(source: AudioSource, *, sr: int = SR) -> Signal:
+    """Read a recording and return it as a mono float64 signal at ``sr``.
+
+    Parameters
+    ----------
+    source : str, os.PathLike, bytes or binary file-like
+        a path; the bytes of a whole file; or an object with ``.getvalue()`` or ``.read()``
+        returning them, such as Streamlit's ``UploadedFile`` or the result of
+        ``st.audio_input`` (its ``.name`` becomes ``Signal.source``)
+    sr : int > 0
+        sample rate of the result in Hz
+
+    Returns
+    -------
+    Signal
+        ``y`` has shape (n,) with n = ceil(frames · sr / original_sr).
+
+    Raises
+    ------
+    ProsodyError
+        for a missing, empty, unreadable, damaged, too short (< 0.5 s), too long (> 15 min) or
+        too coarsely sampled (< 8 kHz) recording; the message names the problem and the fix.
+
+    Notes
+    -----
+    Channels are averaged, except that channels more than ``SILENT_CHANNEL_DB`` below the
+    loudest one are left out (speech on one side of a stereo file keeps its level instead of
+    losing 6 dB), and if averaging cancels the signal (one side wired in reverse polarity) the
+    loudest channel is used alone. Resampling is polyphase (``scipy.signal.resample_poly``,
+    Kaiser window) by the exact ratio ``sr/gcd : original_sr/gcd`` (for odd rates above
+    50 kHz, by the nearest ratio whose terms are at most 50 000: under 10 ppm off). The file is
+    decoded in blocks as float32 and mixed to mono block by block, so memory does not grow with
+    the number of channels: loading a 10-minute 48 kHz file peaks at about 260 MB for the whole
+    process (110 MB of it numpy, scipy and soundfile themselves), whatever its channel count.
+    """
+    if isinstance(sr, bool) or not isinstance(sr, (int, np.integer)) or sr <= 0:
+        raise ProsodyError(f"sr={sr!r} must be a positive whole sample rate in Hz, e.g. sr=16000.")
+    sr = int(sr)
+    try:
+        name, label, data = _resolve(source)
+    except ProsodyError:
+        raise
+    except Exception as exc:  # a path-like or file-like object that misbehaves
+        raise ProsodyError(
+            f"{source!r} cannot be opened as a recording ({_reason(exc)})."
+        ) from None
+    description = None
+    try:
+        kind = _sniff(data)
+        description, readable = _KINDS.get(kind, (None, True))
+        if not readable:
+            raise ProsodyError(_cannot_read(label, name, description))
+        y, original_sr, channels, clipped_fraction = _decode(data, label)
+        y = _resample(y, original_sr=original_sr, sr=sr)
+    except ProsodyError:
+        raise
+    except MemoryError:
+        raise ProsodyError(
+            f"{label} is too large to load into the available memory; cut it into shorter "
+            "practice takes."
+        ) from None
+    except Exception as exc:
+        # Whatever libsndfile, numpy or scipy raise here is the symptom of a damaged file.
+        raise ProsodyError(_damaged(label, description, exc)) from exc
+    try:
+        # check_audio converts to contiguous float64: the only full-precision copy is made last,
+        # at 16 kHz, after the original-rate buffer is gone.
+        y = check_audio(y, sr)
+    except ProsodyError as exc:
+        raise ProsodyError(f"{label}: {exc}") from None
+    return Signal(
+        y=y,
+        sr=sr,
+        source=name,
+        original_sr=original_sr,
+        channels=channels,
+        clipped_fraction=clipped_fraction,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Where the bytes come from
+
+
+def _resolve(source: AudioSource) -> tuple[str, str, str | bytes]:
+    """Return (name, label for messages, path or bytes) for any accepted source."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+        if not data:
+            raise ProsodyError(_empty("the audio data"))
+        return "<bytes>", "the audio data", data
+    if isinstance(source, (str, os.PathLike)):
+        path = os.fsdecode(os.fspath(source))
+        # Where the file is matters when it cannot be found; what it is, by its name alone.
+        where = f"'{path}'"
+        label = f"'{os.path.basename(path) or path}'"
+        if not path:
+            raise ProsodyError("the file name is empty; choose a recording.")
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            raise ProsodyError(
+                f"there is no file at {where}; check the name and the folder."
+            ) from None
+        except (OSError, ValueError) as exc:
+            raise ProsodyError(f"{where} cannot be opened ({_reason(exc)}).") from None
+        if os.path.isdir(path):
+            raise ProsodyError(f"{where} is a folder, not a recording; choose an audio file in it.")
+        if st.st_size == 0:
+            raise ProsodyError(_empty(label))
+        try:
+            with open(path, "rb"):
+                pass
+        except OSError as exc:
+            raise ProsodyError(f"{where} cannot be opened ({_reason(exc)}).") from None
+        return path, label, path
+    if hasattr(source, "read") or hasattr(source, "getvalue"):
+        raw_name = getattr(source, "name", None)
+        name = os.fsdecode(raw_name) if isinstance(raw_name, (str, bytes)) else "<bytes>"
+        label = f"'{os.path.basename(name) or name}'" if name != "<bytes>" else "the audio data"
+        try:
+            # getvalue() is the whole upload whatever the read position (Streamlit's UploadedFile
+            # may have been read already); a plain file is read from where it stands.
+            data = source.getvalue() if hasattr(source, "getvalue") else source.read()
+        except Exception as exc:  # any failure of a foreign object means "unreadable"
+            raise ProsodyError(f"{label} cannot be read ({_reason(exc)}).") from None
+        if isinstance(data, str):
+            raise ProsodyError(
+                f"{label} was opened as text; open audio files in binary mode, open(path, 'rb')."
+            )
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise ProsodyError(f"{label} gave {type(data).__name__}, not the bytes of a file.")
+        data = bytes(data)
+        if not data:
+            raise ProsodyError(_empty(label))
+        return name, label, data
+    raise ProsodyError(
+        f"source must be a file path, bytes or a binary file object, not {type(source).__name__}."
+    )
+
+
+def _reason(exc: BaseException) -> str:
+    return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+
+
+# --------------------------------------------------------------------------------------------
+# What the bytes are
+
+
+# kind -> (how to name it to a person, whether libsndfile may read it)
+_KINDS: dict[str, tuple[str, bool]] = {
+    "wav": ("a WAV file", True),
+    "flac": ("a FLAC file", True),
+    "ogg": ("an OGG file", True),
+    "ogg-vorbis": ("an OGG Vorbis file", True),
+    "ogg-opus": ("an OGG Opus file", True),
+    "mp3": ("an MP3 file", True),
+    "aiff": ("an AIFF file", True),
+    "caf": ("a CAF file", True),
+    "m4a": ("an M4A/AAC file", False),
+    "mp4": ("an MP4 file", False),
+    "mov": ("a QuickTime (MOV) file", False),
+    "3gp": ("a 3GP phone recording", False),
+    "aac": ("an AAC file", False),
+    "webm": ("a WebM file", False),
+    "matroska": ("a Matroska (MKV/MKA) file", False),
+    "amr": ("an AMR voice recording", False),
+    "asf": ("a WMA/WMV (Windows Media) file", False),
+    "midi": ("a MIDI file (notes, not a recording)", False),
+    "html": ("a web page (HTML), not a recording", False),
+    "text": ("a text file, not a recording", False),
+    "zip": ("a ZIP archive (or a document packed like one), not a recording", False),
+    "pdf": ("a PDF document, not a recording", False),
+    "image": ("an image, not a recording", False),
+}
+
+_PRINTABLE = frozenset(string.printable.encode("ascii"))
+
+
+def _sniff(data: str | bytes) -> str | None:
+    """Name the format from its magic bytes; ``None`` when it is not recognised."""
+    head = _read_at(data, 0)
+    if head[:3] == b"ID3" and len(head) >= 10:
+        # An ID3v2 tag (sizes are 7 bits per byte) comes before MP3 audio, sometimes before
+        # FLAC or AAC: look past it.
+        size = int.from_bytes(bytes(b & 0x7F for b in head[6:10]), "big")
+        footer = 10 if head[5] & 0x10 else 0
+        after = _sniff_head(_read_at(data, 10 + size + footer))
+        return after if after in ("flac", "aac") else "mp3"
+    return _sniff_head(head)
+
+
+def _sniff_head(head: bytes) -> str | None:
+    if head[:4] in (b"RIFF", b"RIFX", b"RF64", b"BW64") and head[8:12] == b"WAVE":
+        return "wav"
+    if head[:4] == b"fLaC":
+        return "flac"
+    if head[:4] == b"OggS":
+        if b"OpusHead" in head[:64]:
+            return "ogg-opus"
+        if b"\x01vorbis" in head[:64]:
+            return "ogg-vorbis"
+        return "ogg"
+    if head[4:8] == b"ftyp":
+        brand = head[8:12]
+        if brand in (b"M4A ", b"M4B ", b"M4P "):
+            return "m4a"
+        if brand == b"qt  ":
+            return "mov"
+        if brand[:3] in (b"3gp", b"3g2"):
+            return "3gp"
+        return "mp4"
+    if head[:4] == b"\x1a\x45\xdf\xa3":
+        return "webm" if b"webm" in head[:64] else "matroska"
+    if len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0:
+        # MPEG frame sync; layer bits 00 are ADTS AAC, anything else is MPEG audio (MP1/2/3).
+        return "aac" if head[1] & 0x06 == 0 else "mp3"
+    if head[:4] == b"FORM" and head[8:12] in (b"AIFF", b"AIFC"):
+        return "aiff"
+    if head[:4] == b"caff":
+        return "caf"
+    if head[:5] == b"#!AMR":
+        return "amr"
+    if head[:4] == b"\x30\x26\xb2\x75":
+        return "asf"
+    if head[:4] == b"MThd":
+        return "midi"
+    if head[:4] == b"PK\x03\x04":
+        return "zip"
+    if head[:5] == b"%PDF-":
+        return "pdf"
+    if head[:8] == b"\x89PNG\r\n\x1a\n" or head[:3] == b"\xff\xd8\xff" or head[:4] == b"GIF8":
+        return "image"
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if stripped.startswith((b"<!doctype html", b"<html")):
+        return "html"
+    if head and b"\x00" not in head:
+        # Text: nearly all bytes printable ASCII or part of UTF-8 sequences (>= 0x80).
+        plain = sum(b in _PRINTABLE or b >= 0x80 for b in head)
+        if plain >= 0.95 * len(head):
+            return "text"
+    return None
+
+
+def _read_at(data: str | bytes, offset: int) -> bytes:
+    if isinstance(data, bytes):
+        return data[offset : offset + _HEAD_BYTES]
+    with open(data, "rb") as fh:
+        fh.seek(offset)
+        return fh.read(_HEAD_BYTES)
+
+
+def _cannot_read(label: str, name: str, description: str) -> str:
+    example = os.path.basename(name) if name != "<bytes>" else "recording.m4a"
+    stem = os.path.splitext(example)[0] or "recording"
+    if "not a recording" in description:
+        return f"{label} is {description}; choose an audio file: {READABLE_FORMATS}."
+    return (
+        f"{label} is {description}, which Calm Tone Coach cannot read; export or convert it to "
+        f"{READABLE_FORMATS}, e.g. `ffmpeg -i {example} {stem}.wav`."
+    )
+
+
+def _empty(label: str) -> str:
+    return (
+        f"{label} is empty (0 bytes): nothing was recorded, or the file was not saved "
+        "completely; record it again or choose another file."
+    )
+
+
+def _damaged(label: str, description: str | None, exc: BaseException) -> str:
+    detail = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+    if description is None:
+        return (
+            f"{label} is not an audio file Calm Tone Coach recognises ({detail}); "
+            f"choose a recording in {READABLE_FORMATS}."
+        )
+    return (
+        f"{label} looks like {description} but cannot be decoded: it is damaged or incomplete "
+        f"({detail}); record it again, or export it again as {READABLE_FORMATS}."
+    )
+
+
+def _too_long(label: str, duration_s: float | None) -> ProsodyError:
+    length = f"{duration_s / 60:.1f} min long, " if duration_s is not None else ""
+    return ProsodyError(
+        f"{label}: the recording is {length}longer than the {MAX_DURATION_S / 60:g} min limit; "
+        "cut it into shorter practice takes."
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Decoding
+
+
+def _decode(data: str | bytes, label: str) -> tuple[np.ndarray, int, int, float]:
+    """Decode to mono float32 at the file's own rate.
+
+    Returns
+    -------
+    y : np.ndarray [shape=(n,), dtype=float32]
+    original_sr : int, in Hz
+    channels : int
+    clipped_fraction : float
+    """
+    import soundfile as sf
+
+    def open_file() -> sf.SoundFile:
+        return sf.SoundFile(data if isinstance(data, str) else io.BytesIO(data))
+
+    with open_file() as f:
+        original_sr, channels, claimed_frames = int(f.samplerate), int(f.channels), f.frames
+        clip_level = _full_scale(f.subtype) - CLIP_MARGIN
+        if original_sr < MIN_SR_HZ:
+            raise ProsodyError(
+                f"{label} is sampled at {original_sr} Hz, below the {MIN_SR_HZ} Hz minimum needed "
+                "to follow a voice's pitch; record or export it at 16000 Hz or more."
+            )
+        if original_sr > MAX_SR_HZ:
+            raise ProsodyError(
+                f"{label} claims a sample rate of {original_sr} Hz, above the {MAX_SR_HZ} Hz of "
+                "any recorder: its header is damaged; export the recording again."
+            )
+        if channels < 1:
+            raise ProsodyError(f"{label} has no audio channels; its header is damaged.")
+        max_frames = int(MAX_DURATION_S * original_sr)
+        known = 0 < claimed_frames < _UNKNOWN_FRAMES
+        # The header's length is exact for PCM, FLAC and OGG and an estimate for some MP3s:
+        # refuse early only when clearly too long, and count while reading for the rest.
+        if known and claimed_frames > 1.02 * max_frames:
+            raise _too_long(label, claimed_frames / original_sr)
+        # np.empty only reserves address space; pages a lying header claims are never touched.
+        capacity = claimed_frames if known and claimed_frames <= max_frames else 1 << 16
+        mono = np.empty(capacity, dtype=np.float32)
+
+        block_frames = max(1, _BLOCK_SAMPLES // channels)
+        block = np.empty((block_frames, channels), dtype=np.float32)
+        gram = np.zeros((channels, channels))  # sum of x_i·x_j over the file, for mixing
+        clipped = np.zeros(channels, dtype=np.int64)
+        nonfinite = 0
+        n = 0
+        while True:
+            got = f.read(block_frames, dtype="float32", always_2d=True, out=block)
+            k = got.shape[0]
+            if k == 0:
+                break
+            if n + k > max_frames:
+                raise _too_long(label, claimed_frames / original_sr if known else None)
+            if n + k > mono.size:
+                mono = _grow(mono, n + k, max_frames)
+            finite = np.isfinite(got)
+            if not finite.all():
+                # Keep counting for the message; the statistics would be meaningless anyway.
+                nonfinite += int(k * channels - np.count_nonzero(finite))
+                n += k
+                continue
+            wide = got.astype(np.float64)
+            gram += wide.T @ wide
+            clipped += np.count_nonzero(np.abs(got) >= clip_level, axis=0)
+            mono[n : n + k] = got[:, 0] if channels == 1 else got.mean(axis=1)
+            n += k
+    if nonfinite:
+        raise ProsodyError(
+            f"{label}: the audio contains {nonfinite} NaN or infinite samples; the file is "
+            "damaged, record it again or export it again from the recorder."
+        )
+    weights = _channel_weights(gram)
+    used = weights > 0
+    clipped_fraction = float(clipped[used].sum() / (n * used.sum())) if n else 0.0
+    if channels > 1 and not np.allclose(weights, 1.0 / channels):
+        # The first pass stored the plain average; redo the mix with the chosen weights.
+        w32 = weights.astype(np.float32)
+        done = 0
+        with open_file() as f:
+            while done < n:
+                got = f.read(
+                    min(block_frames, n - done), dtype="float32", always_2d=True, out=block
+                )
+                k = got.shape[0]
+                if k == 0:
+                    break
+                mono[done : done + k] = got @ w32
+                done += k
+        n = done
+    return mono[:n], original_sr, channels, clipped_fraction
+
+
+def _grow(buf: np.ndarray, needed: int, max_frames: int) -> np.ndarray:
+    """A larger buffer holding ``buf`` (when the header's length was missing or too low)."""
+    new = np.empty(min(max(needed, 2 * buf.size), max_frames), dtype=buf.dtype)
+    new[: buf.size] = buf
+    return new
+
+
+def _full_scale(subtype: str) -> float:
+    """Largest sample value the encoding can hold (full scale = 1.0 for float and lossy)."""
+    codes = {
+        "PCM_S8": 127 / 128,
+        "PCM_U8": 127 / 128,
+        "ULAW": 32124 / 32768,
+        "ALAW": 32256 / 32768,
+        "PCM_16": 32767 / 32768,
+    }
+    return codes.get(subtype, 1.0)
+
+
+def _channel_weights(gram: np.ndarray) -> np.ndarray:
+    """Mixing weights, shape (channels,), summing to 1: the average of the live channels.
+
+    ``gram`` is the channels' sum of cross-products, so any mix's power is ``w @ gram @ w``
+    without a second pass over the samples.
+    """
+    power = np.diag(gram).copy()
+    live = power >= power.max() * 10.0 ** (-SILENT_CHANNEL_DB / 10.0)
+    weights = live / live.sum()
+    n_live = int(live.sum())
+    if n_live > 1:
+        mix_power = weights @ gram @ weights
+        # Uncorrelated channels lose 10·log10(n_live) dB when averaged; losing 3 dB more means
+        # the channels cancel (one wired in reverse polarity): use the loudest alone.
+        if mix_power < power[live].mean() / n_live / 2.0:
+            weights = np.zeros_like(power)
+            weights[int(np.argmax(power))] = 1.0
+    return weights
+
+
+def _resample(y: np.ndarray, *, original_sr: int, sr: int) -> np.ndarray:
+    """Resample ``y`` from ``original_sr`` to ``sr`` (both in Hz), polyphase, same dtype."""
+    if original_sr == sr or y.size == 0:
+        return y
+    from scipy.signal import resample_poly
+
+    g = math.gcd(sr, original_sr)
+    up, down = sr // g, original_sr // g
+    if max(up, down) > _MAX_RATIO_TERM:
+        ratio = Fraction(sr, original_sr).limit_denominator(_MAX_RATIO_TERM)
+        up, down = ratio.numerator, ratio.denominator
+    return resample_poly(y, up, down)
