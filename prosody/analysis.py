@@ -29,7 +29,11 @@ class AnalysisSettings:
     min_pause_s: float = 0.25
     final_window_s: float = 0.3
     final_fall_st: float = 1.0
-    syllable_prominence_db: float = 2.0
+    syllable_slow_prominence_db: float = 2.0
+    syllable_fast_prominence_db: float = 0.75
+    syllable_slow_rate_syl_per_s: float = 3.0
+    syllable_fast_rate_syl_per_s: float = 4.5
+    syllable_local_drop_db: float = 25.0
     velocity_smooth_frames: int = 5
     onset_search_s: float = 0.2
 
@@ -161,7 +165,9 @@ def analyze(
 
         raise ProsodyError(f"sr={sr} Hz is below the 8000 Hz minimum; record at 16 kHz or more.")
     if sr != SR:
-        y = _resample(y, sr)
+        from .dsp import resample
+
+        y = resample(y, sr, SR)
     return _analyze(y, text=text, settings=settings or AnalysisSettings(),
                     bandwidth_hz=bandwidth_hz, clipped_fraction=_clipped_fraction(y))
 
@@ -174,15 +180,6 @@ def analyze_file(path, *, text: str | None = None,
     sig = load(path)
     return _analyze(sig.y, text=text, settings=settings or AnalysisSettings(),
                     bandwidth_hz=sig.original_sr / 2.0, clipped_fraction=sig.clipped_fraction)
-
-
-def _resample(y: np.ndarray, sr: float) -> np.ndarray:
-    from fractions import Fraction
-
-    from scipy.signal import resample_poly
-
-    ratio = Fraction(SR, int(round(sr))).limit_denominator(1000)
-    return resample_poly(y, ratio.numerator, ratio.denominator)
 
 
 def _clipped_fraction(y: np.ndarray) -> float:
@@ -223,8 +220,14 @@ def _analyze(y: np.ndarray, *, text, settings: AnalysisSettings, bandwidth_hz: f
         nuclei = timing.place_syllables(n_syl, spec.vowel_band_db, voiced, speech)
         source: SyllableSource = "text"
     else:
-        nuclei = timing.syllable_nuclei(spec.vowel_band_db, voiced, speech,
-                                        min_prominence_db=settings.syllable_prominence_db)
+        nuclei = timing.syllable_nuclei(
+            spec.vowel_band_db, voiced, speech,
+            slow_prominence_db=settings.syllable_slow_prominence_db,
+            fast_prominence_db=settings.syllable_fast_prominence_db,
+            slow_rate_syl_per_s=settings.syllable_slow_rate_syl_per_s,
+            fast_rate_syl_per_s=settings.syllable_fast_rate_syl_per_s,
+            local_drop_db=settings.syllable_local_drop_db,
+        )
         n_syl = int(nuclei.size)
         source = "acoustic"
 

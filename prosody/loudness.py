@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .dsp import frame_blocks
 from .util import FRAME_S, power_to_db
 
 #: Length of the RMS window in seconds (DESIGN.md: RMS, 25 ms windows).
@@ -16,7 +17,8 @@ def level_db(y: np.ndarray, *, sr: float, n_frames: int) -> np.ndarray:
     """RMS level per 10 ms frame, in dBFS (0 dB = a full-scale square wave; a full-scale sine
     reads -3.01 dB).
 
-    Frame k is centred at k * 10 ms; windows reaching past the ends see zeros there.
+    Frame k is centred at k * 10 ms; windows reaching past the ends see zeros there. Each
+    window's mean is removed first, so a DC offset does not read as loudness.
 
     Parameters
     ----------
@@ -34,13 +36,10 @@ def level_db(y: np.ndarray, *, sr: float, n_frames: int) -> np.ndarray:
     """
     hop = int(round(FRAME_S * sr))
     win = int(round(WINDOW_S * sr))
-    half = win // 2
-    # a running sum of squares gives every window's energy in O(n), with no framing copy
-    sq = np.concatenate([[0.0], np.cumsum(np.square(y - np.mean(y)))])
-    centres = np.arange(n_frames) * hop
-    lo = np.clip(centres - half, 0, y.size)
-    hi = np.clip(centres - half + win, 0, y.size)
-    power = (sq[hi] - sq[lo]) / win
+    power = np.empty(n_frames)
+    for b0, fr in frame_blocks(y, hop=hop, win_len=win, n_frames=n_frames, block_frames=4096):
+        # each window's own mean is removed: a DC offset or hum below 40 Hz is not voice
+        power[b0 : b0 + fr.shape[0]] = fr.var(axis=1)
     return power_to_db(power, floor_db=FLOOR_DB)
 
 

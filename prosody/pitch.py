@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .dsp import frame_blocks, next_fast_len, resample
 from .errors import ProsodyError, ProsodyWarning
 from .util import FRAME_S, check_audio
 
@@ -131,9 +132,7 @@ def track_pitch(
 
 
 def _half_rate(y: np.ndarray) -> np.ndarray:
-    from scipy.signal import resample_poly
-
-    return resample_poly(y, 1, 2)
+    return resample(y, 2, 1)
 
 
 def adapted_range_hz(f0_hz: np.ndarray) -> tuple[float, float]:
@@ -171,20 +170,19 @@ def _track(y: np.ndarray, sr: float, fmin_hz: float, fmax_hz: float, st: PitchSe
     n = n_frames(y.size, sr)
     win_s = max(st.periods_per_window / fmin_hz, st.min_window_s)
     win_len = int(round(win_s * sr)) | 1  # odd: centred on the frame
-    half = win_len // 2
     lag_min = max(2, int(np.floor(sr / fmax_hz)))
     lag_max = min(int(np.ceil(sr / fmin_hz)), win_len - 2)
-    from scipy import fft as sfft
-
-    nfft = sfft.next_fast_len(win_len + lag_max + 2, real=True)
+    # lags above the ceiling (down to 2.5 kHz) are searched too, but only to tell whether the
+    # frame's real period is shorter than any F0 allowed (a tone or whistle, not a voice)
+    lag_hi = max(2, int(np.ceil(sr / 2500.0)))
+    nfft = next_fast_len(win_len + lag_max + 2)
 
     window = np.hanning(win_len + 2)[1:-1]  # no zero end-points
-    w_ac = sfft.irfft(np.abs(sfft.rfft(window, nfft)) ** 2, nfft)[: lag_max + 2]
+    w_ac = np.fft.irfft(np.abs(np.fft.rfft(window, nfft)) ** 2, nfft)[: lag_max + 2]
     w_ac /= w_ac[0]
 
-    ypad = np.pad(y - np.mean(y), (half, half + hop))
-    frames_all = np.lib.stride_tricks.sliding_window_view(ypad, win_len)[::hop][:n]
-    global_peak = float(np.max(np.abs(y - np.mean(y))))
+    mean = float(np.mean(y))
+    global_peak = max(abs(float(y.max()) - mean), abs(float(y.min()) - mean))
     if global_peak == 0.0:
         nan = np.full(n, np.nan)
         return Pitch(np.arange(n) * FRAME_S, nan, np.zeros(n, bool), np.zeros(n), fmin_hz,
@@ -202,8 +200,8 @@ def _track(y: np.ndarray, sr: float, fmin_hz: float, fmax_hz: float, st: PitchSe
     quiet_rel = (st.voicing_threshold + 2.0 - never_voiced) * (
         st.silence_threshold / (1.0 + st.voicing_threshold)
     )
-    for b0 in range(0, n, st.block_frames):
-        fr = frames_all[b0 : b0 + st.block_frames]
+    blocks = frame_blocks(y, hop=hop, win_len=win_len, n_frames=n, block_frames=st.block_frames)
+    for b0, fr in blocks:
         fr = fr - fr.mean(axis=1, keepdims=True)
         local_peak = np.max(np.abs(fr), axis=1)
         rows = slice(b0, b0 + fr.shape[0])
@@ -215,14 +213,20 @@ def _track(y: np.ndarray, sr: float, fmin_hz: float, fmax_hz: float, st: PitchSe
         if loud.size == 0:
             continue
         fr = fr[loud]
-        spec = sfft.rfft(fr * window, nfft, axis=1)
-        ac = sfft.irfft(spec.real**2 + spec.imag**2, nfft, axis=1)[:, : lag_max + 2]
+        spec = np.fft.rfft(fr * window, nfft, axis=1)
+        ac = np.fft.irfft(spec.real**2 + spec.imag**2, nfft, axis=1)[:, : lag_max + 2]
         energy = ac[:, :1]
         with np.errstate(invalid="ignore", divide="ignore"):
             r = np.where(energy > 0, ac / energy, 0.0) / w_ac
         seg = r[:, lag_min - 1 : lag_max + 2]  # one lag either side for peak tests
         mid = seg[:, 1:-1]
         is_peak = (mid > seg[:, :-2]) & (mid >= seg[:, 2:]) & (mid > 0.5 * st.voicing_threshold)
+        # strongest peak above the ceiling: when it is as strong as any in range, the in-range
+        # peaks are subharmonics of a periodicity too fast to be a speaking voice
+        short = r[:, lag_hi - 1 : lag_min + 1]
+        smid = short[:, 1:-1]
+        s_peak = (smid > short[:, :-2]) & (smid >= short[:, 2:])
+        above_r = np.max(np.where(s_peak, smid, -1.0), axis=1, initial=-1.0)
         row, col = np.nonzero(is_peak)
         if row.size == 0:
             continue
@@ -237,6 +241,10 @@ def _track(y: np.ndarray, sr: float, fmin_hz: float, fmax_hz: float, st: PitchSe
         peak_r = np.where(peak_r > 1.0, 1.0 / peak_r, peak_r)
         peak_lag = (lag_min + col) + delta
         strength = peak_r - st.octave_cost * np.log2(fmin_hz * peak_lag / sr)
+        in_range = (peak_lag >= sr / fmax_hz) & (peak_lag <= sr / fmin_hz)
+        too_fast = above_r[row] >= np.maximum(peak_r, st.voicing_threshold) - 0.02
+        ok = in_range & ~too_fast
+        row, peak_lag, strength = row[ok], peak_lag[ok], strength[ok]
         # keep each frame's strongest candidates: sort by frame, then by falling strength
         order = np.lexsort((-strength, row))
         row, strength, peak_lag = row[order], strength[order], peak_lag[order]
@@ -275,7 +283,7 @@ def _viterbi(freq: np.ndarray, score: np.ndarray, st: PitchSettings) -> np.ndarr
     has_voiced = np.isfinite(score[:, 1:]).any(axis=1)
     log_f = np.log2(freq)
     edges = np.flatnonzero(np.diff(np.concatenate([[0], has_voiced.astype(np.int8), [0]])))
-    for start, stop in zip(edges[::2], edges[1::2]):
+    for start, stop in zip(edges[::2], edges[1::2], strict=True):
         choice[start:stop] = _viterbi_run(log_f[start:stop], score[start:stop], st)
     return choice
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .dsp import find_peaks, running_max
 from .util import FRAME_S
 
 #: Shortest silence that counts as a pause, in seconds (DESIGN.md).
@@ -55,11 +56,21 @@ def speech_threshold_db(level_db: np.ndarray) -> float:
 
 
 def speech_activity(level_db: np.ndarray, voiced: np.ndarray) -> np.ndarray:
-    """Frames that hold speech: voiced, or clearly above the noise floor."""
+    """Frames that hold speech: voiced, or clearly above the noise floor.
+
+    A stretch of sound with (almost) no voicing that stands 100 ms or more apart from voiced
+    speech is a breath, a click or a bump of the microphone, not speech: every spoken phrase has
+    vowels. Its frames are dropped so that breaths before the first word or inside a pause do not
+    count as speaking time.
+    """
     speech = (level_db > speech_threshold_db(level_db)) | voiced
-    # isolated unvoiced blips shorter than 30 ms are clicks, not speech
-    for start, stop in runs(speech):
-        if stop - start < 3 and not voiced[start:stop].any():
+    # group frames that are less than 100 ms apart, then judge each group by its voicing
+    joined = speech.copy()
+    for start, stop in runs(~speech):
+        if stop - start < 10 and start > 0 and stop < speech.size:
+            joined[start:stop] = True
+    for start, stop in runs(joined):
+        if np.count_nonzero(voiced[start:stop]) < 5:
             speech[start:stop] = False
     return speech
 
@@ -67,7 +78,7 @@ def speech_activity(level_db: np.ndarray, voiced: np.ndarray) -> np.ndarray:
 def runs(mask: np.ndarray) -> list[tuple[int, int]]:
     """Half-open index ranges ``[start, stop)`` of the True runs in a boolean array."""
     edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(np.int8), [0]])))
-    return list(zip(edges[::2].tolist(), edges[1::2].tolist()))
+    return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
 
 
 def segment(speech: np.ndarray, *, min_pause_s: float = MIN_PAUSE_S):
@@ -85,7 +96,7 @@ def segment(speech: np.ndarray, *, min_pause_s: float = MIN_PAUSE_S):
     gaps = [(a, b) for a, b in runs(~speech[first:last]) if b - a >= min_frames]
     pauses = [(first + a, first + b) for a, b in gaps]
     bounds = [first] + [p for pause in pauses for p in pause] + [last]
-    phrases = list(zip(bounds[::2], bounds[1::2]))
+    phrases = list(zip(bounds[::2], bounds[1::2], strict=True))
     return pauses, phrases
 
 
@@ -103,28 +114,49 @@ def _smooth(x: np.ndarray, width: int) -> np.ndarray:
 
 
 def nucleus_candidates(vowel_db: np.ndarray, voiced: np.ndarray, speech: np.ndarray,
-                       *, min_prominence_db: float):
+                       *, min_prominence_db: float, local_drop_db: float = 25.0):
     """Voiced peaks of the smoothed vowel-band envelope with their prominence in dB.
 
     Returns
     -------
     frames : np.ndarray [int], prominence_db : np.ndarray
     """
-    from scipy.signal import find_peaks
-
-    env = _smooth(vowel_db, 5)
+    env = _smooth(vowel_db, 3)
     # a peak counts only near voicing: vowels are voiced, fricative noise is not
     near_voiced = np.convolve(voiced.astype(float), np.ones(5), mode="same") > 0
-    peaks, props = find_peaks(env, prominence=min_prominence_db, distance=7)
+    peaks, prominence = find_peaks(env, min_prominence=min_prominence_db, min_distance=5)
     top = np.percentile(env[speech], 95) if speech.any() else -np.inf
-    ok = near_voiced[peaks] & speech[peaks] & (env[peaks] > top - 30.0)
-    return peaks[ok], props["prominences"][ok]
+    local_top = running_max(env, 61)  # strongest within ±300 ms
+    ok = (near_voiced[peaks] & speech[peaks] & (env[peaks] > top - 35.0)
+          & (env[peaks] > local_top[peaks] - local_drop_db))
+    return peaks[ok], prominence[ok]
 
 
 def syllable_nuclei(vowel_db: np.ndarray, voiced: np.ndarray, speech: np.ndarray,
-                    *, min_prominence_db: float = 2.0) -> np.ndarray:
-    """Frame indices of syllable nuclei found in the audio alone."""
-    peaks, _ = nucleus_candidates(vowel_db, voiced, speech, min_prominence_db=min_prominence_db)
+                    *, slow_prominence_db: float = 2.0, fast_prominence_db: float = 0.75,
+                    slow_rate_syl_per_s: float = 3.0, fast_rate_syl_per_s: float = 4.5,
+                    local_drop_db: float = 25.0) -> np.ndarray:
+    """Frame indices of syllable nuclei found in the audio alone.
+
+    How deep the dip between two syllables is depends on tempo: in fast, fluent speech
+    coarticulation leaves unstressed syllables only a dB or so apart, while in slow speech long
+    vowels wobble by more than that. A first pass with the strict threshold estimates the rate
+    (it undercounts fluent speech, hence the low reference rates); the threshold used is then
+    interpolated between ``slow_prominence_db`` and ``fast_prominence_db`` for that rate. Peaks
+    more than ``local_drop_db`` below the strongest vowel within 300 ms are voiced consonants
+    (nasals, glides) beside a vowel, not syllables.
+    """
+    strict, _ = nucleus_candidates(vowel_db, voiced, speech, min_prominence_db=slow_prominence_db,
+                                   local_drop_db=local_drop_db)
+    speaking_s = np.count_nonzero(speech) * FRAME_S
+    if strict.size < 2 or speaking_s <= 0:
+        return _cover_voiced_runs(strict, vowel_db, voiced)
+    rate = strict.size / speaking_s
+    frac = np.clip((rate - slow_rate_syl_per_s) / (fast_rate_syl_per_s - slow_rate_syl_per_s),
+                   0.0, 1.0)
+    prominence = slow_prominence_db + frac * (fast_prominence_db - slow_prominence_db)
+    peaks, _ = nucleus_candidates(vowel_db, voiced, speech, min_prominence_db=prominence,
+                                  local_drop_db=local_drop_db)
     return _cover_voiced_runs(peaks, vowel_db, voiced)
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .dsp import frame_blocks, next_fast_len
 from .util import FRAME_S
 
 #: Analysis window of the short-time spectra, in seconds.
@@ -51,25 +52,21 @@ def spectra(y: np.ndarray, *, sr: float, n_frames: int, voiced: np.ndarray,
     voiced : np.ndarray [shape=(n_frames,), dtype=bool]
         frames whose spectra enter the long-term average
     """
-    from scipy import fft as sfft
-
     hop = int(round(FRAME_S * sr))
     win = int(round(WINDOW_S * sr))
-    nfft = sfft.next_fast_len(win, real=True)
+    nfft = next_fast_len(win)
     window = np.hanning(win + 2)[1:-1]
     # scale so that a band's summed power is comparable to a mean square in the time domain
     scale = 2.0 / (np.sum(window**2) * nfft)
     freqs_hz = np.fft.rfftfreq(nfft, 1.0 / sr)
     band = (freqs_hz >= VOWEL_BAND_HZ[0]) & (freqs_hz < VOWEL_BAND_HZ[1])
 
-    ypad = np.pad(y - np.mean(y), (win // 2, win))
-    frames = np.lib.stride_tricks.sliding_window_view(ypad, win)[::hop][:n_frames]
     vowel_power = np.empty(n_frames)
     ltas = np.zeros(freqs_hz.size)
     n_voiced = 0
-    for b0 in range(0, n_frames, block_frames):
-        fr = frames[b0 : b0 + block_frames]
-        spec = sfft.rfft(fr * window, nfft, axis=1)
+    blocks = frame_blocks(y, hop=hop, win_len=win, n_frames=n_frames, block_frames=block_frames)
+    for b0, fr in blocks:
+        spec = np.fft.rfft((fr - fr.mean(axis=1, keepdims=True)) * window, nfft, axis=1)
         power = (spec.real**2 + spec.imag**2) * scale
         vowel_power[b0 : b0 + fr.shape[0]] = power[:, band].sum(axis=1)
         v = voiced[b0 : b0 + fr.shape[0]]

@@ -99,7 +99,7 @@ def load16(path: Path) -> np.ndarray:
 
 
 PHRASE = "I'm here with you. What do you need right now?"
-PHRASE_SYLLABLES = 11
+PHRASE_SYLLABLES = 10
 
 
 @pytest.fixture(scope="session")

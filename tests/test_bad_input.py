@@ -313,10 +313,7 @@ CASES = [
     # white noise: whatever the engine finds, it must not crash or return NaN
     pytest.param(white_noise, Analysed(None, None, 3.0), id="white-noise"),
     # a 1 kHz test tone: above the pitch ceiling, so no F0
-    pytest.param(tone_1khz, Analysed(True, no_pitch, 3.0), id="tone-1kHz", marks=pytest.mark.xfail(
-        strict=True, reason="engine: the wide first pass locks on the 500 Hz subharmonic, the "
-        "adapted range becomes 350-950 Hz and the second pass reports 1000 Hz, above its own "
-        "ceiling; remove this mark when pitch.py enforces the range")),
+    pytest.param(tone_1khz, Analysed(True, no_pitch, 3.0), id="tone-1kHz"),
     # music (chords with harmonics, kick and hi-hat): no crash, no NaN
     pytest.param(music, Analysed(None, None, 4.0), id="music"),
     # the clean sentence: a male-ish voice with phrases and a level
