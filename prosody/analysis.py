@@ -210,7 +210,11 @@ def _analyze(y: np.ndarray, *, text, settings: AnalysisSettings, bandwidth_hz: f
     level = loudness.level_db(y, sr=sr, n_frames=n)
     speech = timing.speech_activity(level, voiced)
     spec = voice.spectra(y, sr=sr, n_frames=n, voiced=voiced)
-    pause_frames, phrase_frames = timing.segment(speech, min_pause_s=settings.min_pause_s)
+    pauses_s, phrases_s = timing.segment(
+        speech, y, sr=sr, threshold_db=timing.speech_threshold_db(level),
+        min_pause_s=settings.min_pause_s,
+    )
+    phrase_frames = timing.spans_to_frames(phrases_s)
 
     # --- syllables
     if text is not None and text.strip():
@@ -232,15 +236,14 @@ def _analyze(y: np.ndarray, *, text, settings: AnalysisSettings, bandwidth_hz: f
         source = "acoustic"
 
     # --- timing
-    if phrase_frames:
-        first, last = phrase_frames[0][0], phrase_frames[-1][1]
-        span_s = (last - first) * FRAME_S
-        pause_s = [(b - a) * FRAME_S for a, b in pause_frames]
+    if phrases_s:
+        span_s = phrases_s[-1][1] - phrases_s[0][0]
+        pause_s = [b - a for a, b in pauses_s]
         speech_s = span_s - sum(pause_s)
-        pause_count = len(pause_frames)
+        pause_count = len(pauses_s)
         pause_mean_s = float(np.mean(pause_s)) if pause_s else None
         pause_ratio = sum(pause_s) / span_s if span_s > 0 else None
-        phrase_count = len(phrase_frames)
+        phrase_count = len(phrases_s)
         phrase_mean_syl = n_syl / phrase_count
         speech_rate = n_syl / span_s if n_syl and span_s > 0 else None
         artic_rate = n_syl / speech_s if n_syl and speech_s > 0 else None
@@ -328,8 +331,8 @@ def _analyze(y: np.ndarray, *, text, settings: AnalysisSettings, bandwidth_hz: f
         loudness_db=level,
         speech=speech,
         syllable_times_s=nuclei * FRAME_S,
-        pauses=timing.frames_to_spans_s(pause_frames),
-        phrases=timing.frames_to_spans_s(phrase_frames),
+        pauses=tuple(pauses_s),
+        phrases=tuple(phrases_s),
     )
     quality = Quality(
         clipped_fraction=clipped_fraction,

@@ -167,22 +167,25 @@ def resample(y: np.ndarray, sr_in: float, sr_out: float, *,
     taps = bank.shape[1]
     half = taps // 2
     n_out = int(np.ceil(y.size * up / down))
-    ypad = np.pad(y, (half, half + 1))
     out = np.empty(n_out)
     for o0 in range(0, n_out, block):
         j = np.arange(o0, min(n_out, o0 + block))
         pos = j * down  # output instant on the upsampled grid
-        base = pos // up + 1
         phase = pos % up
+        # input samples base-half+1 .. base+half around each output instant; only this block's
+        # stretch of input is copied (and zero-padded at the ends), never the whole signal
+        base = pos // up - half + 1
+        lo, hi = int(base[0]), int(base[-1]) + taps
+        seg = y[max(lo, 0) : min(hi, y.size)]
+        seg = np.pad(seg, (max(0, -lo), max(0, hi - y.size)))
+        base -= lo
         acc = np.zeros(j.size)
-        # one multiply-add per tap over the whole block: input samples base-half+1 .. base+half
-        # around each output instant, weighted by the tap of that instant's phase
         if up == 1:  # plain decimation: the inputs of each tap are a strided slice
             b0 = int(base[0])
             for k in range(taps):
-                acc += bank[0, k] * ypad[b0 + k : b0 + k + down * j.size : down]
+                acc += bank[0, k] * seg[b0 + k : b0 + k + down * j.size : down]
         else:
             for k in range(taps):
-                acc += bank[phase, k] * ypad[base + k]
+                acc += bank[phase, k] * seg[base + k]
         out[j] = acc
     return out

@@ -81,30 +81,72 @@ def runs(mask: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
 
 
-def segment(speech: np.ndarray, *, min_pause_s: float = MIN_PAUSE_S):
-    """Pauses and phrases from speech activity, as frame ranges ``[start, stop)``.
+def segment(speech: np.ndarray, y: np.ndarray, *, sr: float, threshold_db: float,
+            min_pause_s: float = MIN_PAUSE_S):
+    """Pauses and phrases, in seconds, with pause edges refined to a few milliseconds.
+
+    The frame-level speech mask smears every edge by half an analysis window (12-20 ms), which
+    would shrink a 0.25 s silence below the limit. Gaps that could be pauses are therefore
+    measured again on a fine level track (10 ms window, 2 ms step) around their edges, and the
+    0.25 s minimum applies to the refined length.
 
     Returns
     -------
-    pauses, phrases : list of (int, int)
+    pauses_s, phrases_s : list of (start_s, end_s)
     """
     active = np.flatnonzero(speech)
     if active.size == 0:
         return [], []
     first, last = int(active[0]), int(active[-1]) + 1
-    min_frames = int(round(min_pause_s / FRAME_S))
-    gaps = [(a, b) for a, b in runs(~speech[first:last]) if b - a >= min_frames]
-    pauses = [(first + a, first + b) for a, b in gaps]
-    bounds = [first] + [p for pause in pauses for p in pause] + [last]
+    start_s = _refine_edge(y, sr, first * FRAME_S, threshold_db, rising=True)
+    end_s = _refine_edge(y, sr, (last - 1) * FRAME_S, threshold_db, rising=False)
+    # a gap can be up to two half-windows longer than the frames show
+    candidates = int(np.floor((min_pause_s - 0.05) / FRAME_S))
+    pauses = []
+    for a, b in runs(~speech[first:last]):
+        if b - a < candidates:
+            continue
+        p0 = _refine_edge(y, sr, (first + a - 1) * FRAME_S, threshold_db, rising=False)
+        p1 = _refine_edge(y, sr, (first + b) * FRAME_S, threshold_db, rising=True)
+        if p1 - p0 >= min_pause_s - 1e-9:
+            pauses.append((p0, p1))
+    bounds = [start_s] + [t for pause in pauses for t in pause] + [end_s]
     phrases = list(zip(bounds[::2], bounds[1::2], strict=True))
     return pauses, phrases
 
 
-def frames_to_spans_s(ranges) -> tuple[tuple[float, float], ...]:
-    """Frame ranges to (start_s, end_s): a frame covers its centre ± half a step."""
-    return tuple(
-        (round(max(0.0, (a - 0.5) * FRAME_S), 3), round((b - 0.5) * FRAME_S, 3)) for a, b in ranges
-    )
+#: Fine level track used to place pause edges: window and step in seconds.
+EDGE_WINDOW_S = 0.010
+EDGE_STEP_S = 0.002
+
+
+def _refine_edge(y: np.ndarray, sr: float, near_s: float, threshold_db: float, *,
+                 rising: bool) -> float:
+    """Time (s) where speech starts (``rising``) or ends near ``near_s`` (the centre of the
+    first or last speech frame), from the fine level track within ±30 ms."""
+    win = int(round(EDGE_WINDOW_S * sr))
+    step = int(round(EDGE_STEP_S * sr))
+    lo = max(0, int((near_s - 0.03) * sr))
+    hi = min(y.size, int((near_s + 0.03) * sr) + win)
+    seg = y[lo:hi]
+    if seg.size < win + step:
+        return round(near_s, 3)
+    frames = np.lib.stride_tricks.sliding_window_view(seg, win)[::step]
+    level = 10.0 * np.log10(np.maximum(frames.var(axis=1), 1e-20))
+    centres = lo / sr + (np.arange(frames.shape[0]) * step + win / 2) / sr
+    loud = np.flatnonzero(level > threshold_db)
+    if loud.size == 0:
+        return round(near_s, 3)
+    # a window turns loud as soon as it holds a few milliseconds of speech: speech therefore
+    # starts near the end of the first loud window and ends near the start of the last one
+    t = centres[loud[0]] + EDGE_WINDOW_S / 2 if rising else centres[loud[-1]] - EDGE_WINDOW_S / 2
+    return round(float(max(0.0, min(t, y.size / sr))), 3)
+
+
+def spans_to_frames(spans_s) -> list[tuple[int, int]]:
+    """(start_s, end_s) spans to half-open frame ranges of the frames whose centre they hold."""
+    return [(int(np.ceil(a / FRAME_S - 1e-9)), int(np.floor(b / FRAME_S + 1e-9)) + 1)
+            for a, b in spans_s]
 
 
 def _smooth(x: np.ndarray, width: int) -> np.ndarray:

@@ -1,0 +1,512 @@
+"""Coaching profiles: what a calm, soothing voice should sound like, as versioned data.
+
+A profile (``samples/profiles/<name>.toml``) lists the features the coach scores. Each feature has
+a target relative to the speaker's baseline (their everyday voice) and an absolute fallback for
+when there is no baseline, a weight, the words of its tips, and the rationale and source behind
+its numbers. Scenarios (bedtime, de-escalation, ...) override some targets.
+
+:func:`load_profile` reads and checks a profile; every mistake in the file gives a
+:class:`~prosody.errors.ProsodyError` that names the file, the key and what is expected.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from .errors import ProsodyError
+
+#: Where named profiles live: ``samples/profiles`` of the project checkout.
+PROFILES_DIR = Path(__file__).resolve().parents[1] / "samples" / "profiles"
+DEFAULT_PROFILE = "soothing"
+
+#: How a take is compared with its reference.
+#: ``st``: 12·log2(take / baseline); ``percent``: 100·(take / baseline − 1);
+#: ``difference``: take − baseline, in the measure's own unit; ``value``: the take's own value
+#: (absolute targets only).
+Comparison = Literal["st", "percent", "difference", "value"]
+RELATIVE_COMPARISONS: tuple[str, ...] = ("st", "percent", "difference")
+
+#: Measures the coach computes itself from the frame tracks (not Summary keys); their units.
+DERIVED_MEASURES: dict[str, str] = {
+    # share of the loud speech frames with no steady pitch: creak, roughness, pitch breaks
+    "irregular_voicing_fraction": "share",
+}
+
+#: Units of the Summary measures a profile may score (DESIGN.md).
+SUMMARY_UNITS: dict[str, str] = {
+    "f0_median_hz": "Hz",
+    "f0_p10_hz": "Hz",
+    "f0_p90_hz": "Hz",
+    "f0_range_st": "st",
+    "f0_sd_st": "st",
+    "f0_velocity_st_per_s": "st/s",
+    "final_fall_fraction": "share",
+    "speech_rate_syl_per_s": "syl/s",
+    "articulation_rate_syl_per_s": "syl/s",
+    "pause_count": "pauses",
+    "pause_mean_s": "s",
+    "pause_ratio": "share",
+    "phrase_count": "phrases",
+    "phrase_mean_syl": "syl",
+    "loudness_db": "dBFS",
+    "loudness_sd_db": "dB",
+    "loudness_range_db": "dB",
+    "onset_slope_db_per_s": "dB/s",
+    "alpha_ratio_db": "dB",
+    "hammarberg_db": "dB",
+}
+MEASURE_UNITS: dict[str, str] = {**SUMMARY_UNITS, **DERIVED_MEASURES}
+
+
+@dataclass(frozen=True)
+class Target:
+    """A target range and how far outside it a value may stray before it loses half its points.
+
+    Attributes
+    ----------
+    comparison : {'st', 'percent', 'difference', 'value'}
+    low, high : float or None
+        edges of the range, in the unit of the compared value; None means open on that side
+    tolerance : float > 0
+        distance outside the range, same unit, at which the feature earns half its points
+    """
+
+    comparison: Comparison
+    low: float | None
+    high: float | None
+    tolerance: float
+
+    def distance(self, value: float) -> float:
+        """How far ``value`` lies outside the range (0 inside), in the target's unit."""
+        if self.low is not None and value < self.low:
+            return self.low - value
+        if self.high is not None and value > self.high:
+            return value - self.high
+        return 0.0
+
+
+@dataclass(frozen=True)
+class Wording:
+    """The plain words the coach uses for one feature.
+
+    ``more``/``less`` name the direction of a change ("higher"/"lower", "faster"/"slower");
+    ``tip_high``/``tip_low`` are the advice when the value is above or below its range, with
+    ``{how_much}`` replaced by a phrase such as "about 2 semitones higher than your everyday
+    voice"; ``praise`` is said when the feature is on target, with the same placeholder.
+    """
+
+    more: str
+    less: str
+    tip_high: str
+    tip_low: str
+    praise: str
+
+
+@dataclass(frozen=True)
+class FeatureSpec:
+    """One scored feature of a profile."""
+
+    name: str
+    label: str
+    measure: str
+    weight: float
+    absolute_weight: float
+    relative: Target | None
+    absolute: Target | None
+    wording: Wording
+    rationale: str
+    source: str
+    #: the feature is judged only when the take has at least this many syllables
+    min_syllables: int = 0
+
+    @property
+    def measure_unit(self) -> str:
+        return MEASURE_UNITS[self.measure]
+
+
+@dataclass(frozen=True)
+class Guards:
+    """Limits that stop or cap scoring: calm is not flat, a whisper is not a voice, and a
+    recording must be good enough to judge."""
+
+    monotone_floor_st: float
+    monotone_cap: float
+    whisper_voiced_fraction: float
+    min_voiced_s: float
+    max_clipped_fraction: float
+    min_speech_level_dbfs: float
+    min_snr_db: float
+    irregular_flag_fraction: float
+
+
+@dataclass(frozen=True)
+class PhraseNoteLimits:
+    """How far a phrase or moment must stand out before the coach names it."""
+
+    pitch_st: float
+    level_db: float
+    rate_percent: float
+    jump_st: float
+    jump_window_s: float
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A named situation that overrides some targets (and says so)."""
+
+    name: str
+    label: str
+    description: str
+    features: tuple[FeatureSpec, ...]
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A checked coaching profile.
+
+    ``features`` are the ones in force: a profile returned by :meth:`for_scenario` carries the
+    scenario's overrides and its ``scenario`` name.
+    """
+
+    name: str
+    version: str
+    description: str
+    features: tuple[FeatureSpec, ...]
+    guards: Guards
+    phrase_notes: PhraseNoteLimits
+    scenarios: tuple[Scenario, ...]
+    path: str
+    scenario: str | None = None
+
+    def feature(self, name: str) -> FeatureSpec:
+        for spec in self.features:
+            if spec.name == name:
+                return spec
+        raise KeyError(name)
+
+    @property
+    def scenario_names(self) -> tuple[str, ...]:
+        return tuple(s.name for s in self.scenarios)
+
+    def for_scenario(self, name: str | None) -> Profile:
+        """This profile with the targets of scenario ``name`` in force (None: unchanged).
+
+        Raises
+        ------
+        ProsodyError
+            when the profile has no such scenario; the message lists the ones it has.
+        """
+        if name is None:
+            return self
+        for scenario in self.scenarios:
+            if scenario.name == name:
+                return dataclasses.replace(self, features=scenario.features, scenario=name)
+        known = ", ".join(self.scenario_names) or "none"
+        raise ProsodyError(
+            f"the profile {self.name!r} has no scenario {name!r}; choose one of: {known}."
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading
+
+
+def load_profile(name_or_path: str | Path = DEFAULT_PROFILE) -> Profile:
+    """Read and check a profile by name (``samples/profiles/<name>.toml``) or by file path.
+
+    Parameters
+    ----------
+    name_or_path : str or Path
+        a profile name such as ``"soothing"``, or the path of a ``.toml`` file
+
+    Returns
+    -------
+    Profile
+
+    Raises
+    ------
+    ProsodyError
+        when the file is missing, is not valid TOML, or breaks a rule of the profile format;
+        the message names the file, the key and what it must be.
+    """
+    path = _resolve(name_or_path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ProsodyError(f"cannot read the profile {path}: {exc.strerror or exc}.") from exc
+    toml = _toml()
+    try:
+        data = toml.loads(text)
+    except toml.TOMLDecodeError as exc:
+        raise ProsodyError(f"the profile {path} is not valid TOML: {exc}.") from exc
+    return parse_profile(data, source=str(path))
+
+
+def available_profiles() -> tuple[str, ...]:
+    """Names of the profiles in ``samples/profiles``."""
+    if not PROFILES_DIR.is_dir():
+        return ()
+    return tuple(sorted(p.stem for p in PROFILES_DIR.glob("*.toml")))
+
+
+def _resolve(name_or_path: str | Path) -> Path:
+    candidate = Path(name_or_path)
+    looks_like_path = (
+        isinstance(name_or_path, Path) or candidate.suffix == ".toml" or len(candidate.parts) > 1
+    )
+    if looks_like_path:
+        if not candidate.is_file():
+            raise ProsodyError(f"there is no profile file {candidate}; check the path.")
+        return candidate
+    path = PROFILES_DIR / f"{name_or_path}.toml"
+    if not path.is_file():
+        known = ", ".join(available_profiles()) or "none found"
+        raise ProsodyError(
+            f"there is no profile named {str(name_or_path)!r} in {PROFILES_DIR}; "
+            f"choose one of: {known}, or give the path of a .toml file."
+        )
+    return path
+
+
+def _toml():
+    if sys.version_info >= (3, 11):
+        import tomllib
+
+        return tomllib
+    import tomli  # pragma: no cover - Python 3.10 only
+
+    return tomli  # pragma: no cover
+
+
+def parse_profile(data: Mapping, *, source: str = "<profile>") -> Profile:
+    """Check the parsed TOML of a profile and build a :class:`Profile`.
+
+    Raises
+    ------
+    ProsodyError
+        naming ``source``, the key and the rule it breaks.
+    """
+    r = _Reader(source)
+    r.keys(data, "", required={"profile", "features", "guards", "phrase_notes"},
+           optional={"scenarios"})
+    head = r.table(data, "profile")
+    r.keys(head, "profile", required={"name", "version", "description"})
+    name = r.text(head, "name", "profile")
+    version = r.text(head, "version", "profile")
+    description = r.text(head, "description", "profile")
+
+    raw_features = r.table(data, "features")
+    if not raw_features:
+        raise r.error("features", "must define at least one feature")
+    features = tuple(r.feature(key, raw) for key, raw in raw_features.items())
+
+    g = r.table(data, "guards")
+    guard_keys = {f.name for f in dataclasses.fields(Guards)}
+    r.keys(g, "guards", required=guard_keys)
+    guards = Guards(**{k: r.number(g, k, "guards", minimum=0.0) for k in sorted(guard_keys)})
+    if not 0 <= guards.monotone_cap <= 100:
+        raise r.error("guards.monotone_cap",
+                      f"must be a score from 0 to 100, not {guards.monotone_cap}")
+
+    pn = r.table(data, "phrase_notes")
+    note_keys = {f.name for f in dataclasses.fields(PhraseNoteLimits)}
+    r.keys(pn, "phrase_notes", required=note_keys)
+    notes = PhraseNoteLimits(
+        **{k: r.number(pn, k, "phrase_notes", minimum=0.0, exclusive=True) for k in note_keys}
+    )
+
+    scenarios = []
+    for key, raw in r.table(data, "scenarios", default={}).items():
+        scenarios.append(r.scenario(key, raw, features))
+    return Profile(name=name, version=version, description=description, features=features,
+                   guards=guards, phrase_notes=notes, scenarios=tuple(scenarios), path=source)
+
+
+_FEATURE_REQUIRED = {"label", "measure", "weight", "rationale", "source", "more", "less",
+                     "tip_high", "tip_low", "praise"}
+_FEATURE_OPTIONAL = {"absolute_weight", "relative", "absolute", "min_syllables"}
+
+
+class _Reader:
+    """Typed access to the parsed TOML with messages that name the file and the key."""
+
+    def __init__(self, source: str):
+        self.source = source
+
+    def error(self, where: str, what: str) -> ProsodyError:
+        return ProsodyError(f"the profile {self.source}: {where} {what}.")
+
+    def keys(self, table: Mapping, where: str, *, required: set[str],
+             optional: set[str] = frozenset()) -> None:
+        missing = sorted(required - table.keys())
+        unknown = sorted(table.keys() - required - optional)
+        label = where or "the top level"
+        if missing:
+            raise self.error(label, f"is missing {', '.join(missing)}")
+        if unknown:
+            allowed = ", ".join(sorted(required | optional))
+            raise self.error(label, f"has unknown key(s) {', '.join(unknown)}; allowed: {allowed}")
+
+    def table(self, parent: Mapping, key: str, *, default=None) -> Mapping:
+        value = parent.get(key, default)
+        if not isinstance(value, Mapping):
+            raise self.error(key, f"must be a table, not {type(value).__name__}")
+        return value
+
+    def text(self, table: Mapping, key: str, where: str) -> str:
+        value = table.get(key)
+        if not isinstance(value, str) or not value.strip():
+            raise self.error(f"{where}.{key}", f"must be a non-empty string, not {value!r}")
+        return value.strip()
+
+    def number(self, table: Mapping, key: str, where: str, *, minimum: float | None = None,
+               exclusive: bool = False, optional: bool = False) -> float | None:
+        value = table.get(key)
+        if value is None and optional:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(
+                value):
+            raise self.error(f"{where}.{key}", f"must be a finite number, not {value!r}")
+        if minimum is not None and (value <= minimum if exclusive else value < minimum):
+            rule = "greater than" if exclusive else "at least"
+            raise self.error(f"{where}.{key}", f"must be {rule} {minimum:g}, not {value}")
+        return float(value)
+
+    def target(self, raw, where: str, *, relative: bool) -> Target:
+        if not isinstance(raw, Mapping):
+            raise self.error(where, f"must be a table, not {type(raw).__name__}")
+        self.keys(raw, where, required={"compare", "tolerance"}, optional={"low", "high"})
+        compare = raw["compare"]
+        allowed = RELATIVE_COMPARISONS if relative else ("value",)
+        if compare not in allowed:
+            raise self.error(f"{where}.compare",
+                             f"must be one of {', '.join(allowed)}, not {compare!r}")
+        low = self.number(raw, "low", where, optional=True)
+        high = self.number(raw, "high", where, optional=True)
+        if low is None and high is None:
+            raise self.error(where, "needs low, high or both")
+        if low is not None and high is not None and low > high:
+            raise self.error(where, f"has low={low} above high={high}")
+        tolerance = self.number(raw, "tolerance", where, minimum=0.0, exclusive=True)
+        return Target(compare, low, high, tolerance)
+
+    def feature(self, key: str, raw) -> FeatureSpec:
+        where = f"features.{key}"
+        if not isinstance(raw, Mapping):
+            raise self.error(where, f"must be a table, not {type(raw).__name__}")
+        self.keys(raw, where, required=_FEATURE_REQUIRED, optional=_FEATURE_OPTIONAL)
+        measure = self.text(raw, "measure", where)
+        if measure not in MEASURE_UNITS:
+            raise self.error(f"{where}.measure",
+                             f"must be one of {', '.join(sorted(MEASURE_UNITS))}, not {measure!r}")
+        relative = (self.target(raw["relative"], f"{where}.relative", relative=True)
+                    if "relative" in raw else None)
+        absolute = (self.target(raw["absolute"], f"{where}.absolute", relative=False)
+                    if "absolute" in raw else None)
+        if relative is None and absolute is None:
+            raise self.error(where, "needs a relative target, an absolute target or both")
+        weight = self.number(raw, "weight", where, minimum=0.0)
+        absolute_weight = self.number(raw, "absolute_weight", where, minimum=0.0, optional=True)
+        min_syllables = raw.get("min_syllables", 0)
+        if isinstance(min_syllables, bool) or not isinstance(min_syllables, int) or (
+                min_syllables < 0):
+            raise self.error(f"{where}.min_syllables",
+                             f"must be a whole number of at least 0, not {min_syllables!r}")
+        wording = Wording(**{k: self.text(raw, k, where)
+                             for k in ("more", "less", "tip_high", "tip_low", "praise")})
+        for k in ("tip_high", "tip_low", "praise"):
+            self._check_template(getattr(wording, k), f"{where}.{k}")
+        return FeatureSpec(
+            name=key, label=self.text(raw, "label", where), measure=measure, weight=weight,
+            absolute_weight=weight if absolute_weight is None else absolute_weight,
+            relative=relative, absolute=absolute, wording=wording,
+            rationale=self.text(raw, "rationale", where), source=self.text(raw, "source", where),
+            min_syllables=min_syllables,
+        )
+
+    def _check_template(self, template: str, where: str) -> None:
+        try:
+            template.format(how_much="x")
+        except (KeyError, IndexError, ValueError) as exc:
+            raise self.error(where, f"may only use the placeholder {{how_much}} ({exc})") from exc
+
+    def scenario(self, key: str, raw, base: tuple[FeatureSpec, ...]) -> Scenario:
+        where = f"scenarios.{key}"
+        if not isinstance(raw, Mapping):
+            raise self.error(where, f"must be a table, not {type(raw).__name__}")
+        self.keys(raw, where, required={"label", "description"}, optional={"features"})
+        overrides = self.table(raw, "features", default={})
+        by_name = {f.name: f for f in base}
+        unknown = sorted(overrides.keys() - by_name.keys())
+        if unknown:
+            raise self.error(f"{where}.features",
+                             f"overrides unknown feature(s) {', '.join(unknown)}; the profile "
+                             f"has {', '.join(by_name)}")
+        features = []
+        for spec in base:
+            change = overrides.get(spec.name)
+            features.append(spec if change is None else
+                            self.override(spec, change, f"{where}.features.{spec.name}"))
+        return Scenario(name=key, label=self.text(raw, "label", where),
+                        description=self.text(raw, "description", where),
+                        features=tuple(features))
+
+    def override(self, spec: FeatureSpec, raw, where: str) -> FeatureSpec:
+        if not isinstance(raw, Mapping):
+            raise self.error(where, f"must be a table, not {type(raw).__name__}")
+        allowed = {"weight", "absolute_weight", "relative", "absolute", "rationale", "tip_high",
+                   "tip_low", "praise"}
+        self.keys(raw, where, required={"rationale"}, optional=allowed)
+        changes: dict = {"rationale": self.text(raw, "rationale", where)}
+        if "weight" in raw:
+            changes["weight"] = self.number(raw, "weight", where, minimum=0.0)
+            if "absolute_weight" not in raw and spec.absolute_weight == spec.weight:
+                changes["absolute_weight"] = changes["weight"]
+        if "absolute_weight" in raw:
+            changes["absolute_weight"] = self.number(raw, "absolute_weight", where, minimum=0.0)
+        for kind in ("relative", "absolute"):
+            if kind in raw:
+                # a scenario names only what it changes; the rest of the target stays
+                if not isinstance(raw[kind], Mapping):
+                    raise self.error(f"{where}.{kind}",
+                                     f"must be a table, not {type(raw[kind]).__name__}")
+                current = getattr(spec, kind)
+                merged = _target_dict(current) if current else {}
+                merged.update(raw[kind])
+                changes[kind] = self.target(merged, f"{where}.{kind}", relative=kind == "relative")
+        words = {k: self.text(raw, k, where) for k in ("tip_high", "tip_low", "praise") if k in raw}
+        if words:
+            for k, v in words.items():
+                self._check_template(v, f"{where}.{k}")
+            changes["wording"] = dataclasses.replace(spec.wording, **words)
+        return dataclasses.replace(spec, **changes)
+
+
+def _target_dict(target: Target) -> dict:
+    out = {"compare": target.comparison, "tolerance": target.tolerance}
+    if target.low is not None:
+        out["low"] = target.low
+    if target.high is not None:
+        out["high"] = target.high
+    return out
+
+
+__all__ = [
+    "DEFAULT_PROFILE",
+    "FeatureSpec",
+    "Guards",
+    "PhraseNoteLimits",
+    "Profile",
+    "Scenario",
+    "Target",
+    "Wording",
+    "available_profiles",
+    "load_profile",
+    "parse_profile",
+]
