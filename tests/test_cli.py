@@ -1,0 +1,76 @@
+"""``calmtone analyze``: JSON Lines, per-file errors and the readable table."""
+
+import json
+
+import numpy as np
+import pytest
+import soundfile as sf
+from conftest import DATA, SR
+
+from prosody.cli import main
+from test_analysis import DESIGN_KEYS
+
+ARCTIC = str(DATA / "arctic_a0007.wav")
+
+
+def lines(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def test_analyze_json_lines(capsys):
+    assert main(["analyze", "--json", ARCTIC, ARCTIC]) == 0
+    records = lines(capsys.readouterr().out)
+    assert len(records) == 2
+    assert records[0]["file"] == ARCTIC
+    assert list(records[0]["summary"]) == DESIGN_KEYS
+    assert "tracks" not in records[0]
+    assert records[0]["summary"]["syllables_source"] == "acoustic"
+
+
+def test_analyze_tracks_and_text(capsys):
+    text = "And you always want to see it in the superlative degree."
+    assert main(["analyze", "--json", "--tracks", "--text", text, ARCTIC]) == 0
+    record = lines(capsys.readouterr().out)[0]
+    tracks = record["tracks"]
+    assert record["summary"]["syllables"] == 16
+    assert record["summary"]["syllables_source"] == "text"
+    assert len(tracks["time_s"]) == len(tracks["f0_hz"]) == len(tracks["loudness_db"])
+    assert tracks["time_s"][1] - tracks["time_s"][0] == pytest.approx(0.01)
+    assert len(tracks["syllable_times_s"]) == 16
+    voiced = [f for f in tracks["f0_hz"] if f is not None]
+    assert 80 < np.median(voiced) < 200
+    assert all(len(p) == 2 for p in tracks["phrases"])
+
+
+def test_a_bad_file_reports_and_the_rest_still_run(tmp_path, capsys):
+    bad = tmp_path / "notes.wav"
+    bad.write_text("this is a shopping list, not a recording")
+    empty = tmp_path / "empty.wav"
+    sf.write(empty, np.zeros(0), SR)
+    assert main(["analyze", "--json", str(bad), ARCTIC, str(empty)]) == 1
+    records = lines(capsys.readouterr().out)
+    assert [r["file"] for r in records] == [str(bad), ARCTIC, str(empty)]
+    assert "error" in records[0] and "summary" not in records[0]
+    assert "WAV" in records[0]["error"]  # says which formats work
+    assert "summary" in records[1]
+    assert "empty" in records[2]["error"]
+
+
+def test_readable_table(capsys):
+    assert main(["analyze", ARCTIC]) == 0
+    out = capsys.readouterr().out
+    assert "Pitch, median" in out and "Articulation rate" in out and "Hz" in out
+    assert "note: no pause" in out  # warnings shown in words
+
+
+def test_table_error_goes_to_stderr(tmp_path, capsys):
+    bad = tmp_path / "x.wav"
+    bad.write_bytes(b"RIFF\x00\x00")
+    assert main(["analyze", str(bad)]) == 1
+    captured = capsys.readouterr()
+    assert "cannot analyse" in captured.err
+
+
+def test_no_command_prints_help(capsys):
+    assert main([]) == 2
+    assert "analyze" in capsys.readouterr().out
