@@ -1,10 +1,20 @@
-"""Calm Tone Coach app entry point (placeholder until the practice app lands)."""
+"""Calm Tone Coach: the app's entry point only builds the navigation and the shared sidebar."""
 
 import streamlit as st
 
-st.set_page_config(page_title="Calm Tone Coach", page_icon="🌙")
-st.title("Calm Tone Coach")
-st.write(
-    "The practice pages are on their way. Meanwhile, `calmtone analyze FILE` measures "
-    "the prosody of a recording from the command line."
-)
+from ui import state
+
+st.set_page_config(page_title="Calm Tone Coach", page_icon="🌙", layout="wide")
+state.init()
+
+with st.sidebar:
+    st.text_input("Who is practising?", key="person",
+                  help="Several people can practise on one computer; each has their own "
+                       "baseline and tries.")
+
+pages = [
+    st.Page("pages/practice.py", title="Practice", icon="🎙️", default=True),
+    st.Page("pages/baseline.py", title="Baseline", icon="📏"),
+    st.Page("pages/settings.py", title="Settings and privacy", icon="🔒"),
+]
+st.navigation(pages).run()

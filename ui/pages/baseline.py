@@ -1,0 +1,46 @@
+"""Baseline: the speaker's everyday voice, the reference every relative target uses."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import services, state, views
+
+state.init()
+services.warm_up()
+person = st.session_state["person"]
+
+st.title("Your everyday voice")
+st.markdown(
+    "Read the passage below in your ordinary, everyday voice — not calm, not dramatic, just as "
+    "you would read it to a friend. The coach then judges your practice takes against **your "
+    "own** pitch, pace and loudness, and tracks your pitch within your own range."
+)
+st.markdown(f"> {services.BASELINE_TEXT}")
+
+nonce = st.session_state["baseline_nonce"]
+recorded = st.audio_input("Record the passage", key=f"baseline_{nonce}")
+uploaded = st.file_uploader("…or upload a recording of it", type=services.UPLOAD_TYPES,
+                            key=f"baseline_upload_{nonce}")
+source = recorded or uploaded
+if source is not None:
+    data = source.getvalue()
+    with st.spinner("Measuring your everyday voice…"):
+        analysis, error = services.analyze_bytes(data, services.BASELINE_TEXT, None, None)
+    if error:
+        st.error(f"We could not use this recording: {error}", icon="⚠️")
+    elif analysis.summary.f0_median_hz is None:
+        st.error("We could not hear a voiced voice in this recording. Read the passage aloud in "
+                 "your normal voice (not whispered) and record it again.", icon="⚠️")
+    else:
+        st.session_state["baselines"][person] = {"analysis": analysis, "digest":
+                                                 services.digest(data)}
+        st.success(f"Baseline saved for {person}.", icon="✅")
+
+entry = state.baseline_for(person)
+if entry is None:
+    st.info("No baseline yet: until you record one, feedback uses general targets.", icon="ℹ️")
+else:
+    views.baseline_card(entry["analysis"])
+    st.button("Record it again",
+              on_click=lambda: st.session_state.update(baseline_nonce=nonce + 1))

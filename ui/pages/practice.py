@@ -1,0 +1,101 @@
+"""Practice: choose a phrase, record it, see and hear how calm it sounded, try again."""
+
+from __future__ import annotations
+
+import math
+
+import streamlit as st
+
+from ui import services, state, views
+
+OWN = "✏️ Type my own phrase…"
+
+state.init()
+services.warm_up()
+person = st.session_state["person"]
+baseline = state.baseline_for(person)
+
+st.title("Practise a calm phrase")
+if baseline is None:
+    st.info("No everyday-voice baseline yet, so feedback uses general targets. Record one on "
+            "the **Baseline** page and the coach will compare you with your own voice.",
+            icon="ℹ️")
+
+prof = services.profile(st.session_state["profile"])
+scenario_labels = {s.name: s.label for s in prof.scenarios}
+
+left, right = st.columns(2)
+with left:
+    st.radio("Who are you practising for?", list(state.AUDIENCES),
+             format_func=state.AUDIENCES.get, key="audience", horizontal=True)
+with right:
+    st.selectbox("Scenario", list(scenario_labels), format_func=scenario_labels.get,
+                 key="scenario")
+
+library = services.phrases()
+mine = [p for p in library if p["audience"] == st.session_state["audience"]]
+others = [p for p in library if p["audience"] != st.session_state["audience"]]
+choices = [p["text"] for p in mine + others] + [OWN]
+if st.session_state["phrase_choice"] not in choices:
+    st.session_state["phrase_choice"] = choices[0]
+st.selectbox("Phrase", choices, key="phrase_choice")
+if st.session_state["phrase_choice"] == OWN:
+    st.text_input("Your phrase", key="own_phrase",
+                  placeholder="Type what you want to say, as you would say it")
+    phrase = st.session_state["own_phrase"].strip()
+else:
+    phrase = st.session_state["phrase_choice"]
+    entry = next(p for p in library if p["text"] == phrase)
+    st.caption(f"**Intent:** {entry['intent']}  \n**Delivery:** {entry['delivery']}")
+
+nonce = st.session_state["take_nonce"]
+recorded = st.audio_input("Record the phrase (click the microphone, speak, click again to stop)",
+                          key=f"take_{nonce}")
+uploaded = st.file_uploader("…or upload a recording", type=services.UPLOAD_TYPES,
+                            key=f"upload_{nonce}")
+source = recorded or uploaded
+
+if source is not None:
+    data = source.getvalue()
+    with st.spinner("Listening to your take…"):
+        outcome = services.practise(
+            data, text=phrase or None, profile_name=st.session_state["profile"],
+            scenario=st.session_state["scenario"],
+            baseline=baseline["analysis"] if baseline else None,
+        )
+    if outcome.error:
+        st.error(f"We could not use this recording: {outcome.error}", icon="⚠️")
+    else:
+        fb, analysis = outcome.feedback, outcome.analysis
+        attempts = st.session_state["attempts"].setdefault(phrase or "(own phrase)", [])
+        if not attempts or attempts[-1]["digest"] != outcome.digest:
+            attempts.append({"digest": outcome.digest, "score": fb.get("score"),
+                             "tracks": analysis.tracks})
+            del attempts[: -state.MAX_ATTEMPTS]
+
+        views.feedback_summary(fb)
+        st.audio(data)
+        ref_hz = (baseline["analysis"].summary.f0_median_hz if baseline
+                  else analysis.summary.f0_median_hz)
+        if ref_hz:
+            band = views.pitch_band_st(fb, ref_hz=ref_hz)
+            chart = views.contour_chart(analysis, ref_hz=ref_hz, band_st=band,
+                                        flagged=fb.get("phrase_notes"))
+            caption = views.contour_caption(analysis, has_baseline=baseline is not None)
+            st.altair_chart(chart, width="stretch", alt=caption)
+            st.caption(caption)
+        for note in fb.get("phrase_notes") or []:
+            st.markdown(f"- **{note['start_s']:.1f}–{note['end_s']:.1f} s:** {note['message']}")
+        views.feature_cards(fb)
+        if len(attempts) > 1 and ref_hz:
+            st.markdown("#### Your recent tries of this phrase")
+            scores = [a["score"] for a in attempts]
+            st.markdown(" → ".join("—" if s is None or math.isnan(s) else f"{s:.0f}"
+                                   for s in scores))
+            st.altair_chart(views.attempts_chart(attempts, ref_hz=ref_hz),
+                            width="stretch",
+                            alt="Pitch contours of your recent tries, overlaid")
+
+st.button("Try again", type="primary",
+          on_click=lambda: st.session_state.update(take_nonce=nonce + 1),
+          help="Clears the recorder and keeps your recent tries for comparison")

@@ -1,0 +1,38 @@
+"""Every piece of page state, under named keys, initialised in one place."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+AUDIENCES = {"child": "A child", "teen": "A teenager", "partner": "A partner",
+             "client": "A client"}
+
+DEFAULTS = {
+    "person": "Me",
+    "profile": "soothing",
+    "audience": "child",
+    "scenario": "check-in",
+    "phrase_choice": None,
+    "own_phrase": "",
+    # recent attempts per phrase text: list of dicts (score, summary, tracks, audio)
+    "attempts": {},
+    # the speaker's baseline per person: dict with the baseline analysis and its audio
+    "baselines": {},
+    # bumping this gives the recorder a new key: "Try again" starts from an empty recorder
+    "take_nonce": 0,
+    "baseline_nonce": 0,
+}
+
+#: How many recent attempts of one phrase the practice page keeps and compares.
+MAX_ATTEMPTS = 5
+
+
+def init() -> None:
+    for key, value in DEFAULTS.items():
+        if key not in st.session_state:
+            st.session_state[key] = value.copy() if isinstance(value, dict) else value
+
+
+def baseline_for(person: str):
+    """The person's baseline entry (dict with 'analysis', 'audio', 'name') or None."""
+    return st.session_state["baselines"].get(person)

@@ -1,0 +1,220 @@
+"""Drawing: every function takes plain results and draws them; none computes prosody."""
+
+from __future__ import annotations
+
+import math
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+VERDICT_WORDS = {
+    "ok": ("✓", "in the calm zone"),
+    "low": ("↓", "below the calm zone"),
+    "high": ("↑", "above the calm zone"),
+}
+
+
+def score_meaning(score: float) -> str:
+    if score >= 80:
+        return "Calm and soothing: this is the tone to keep."
+    if score >= 60:
+        return "Mostly calm: one or two things to soften."
+    if score >= 40:
+        return "Some tension comes through: work on the first tip."
+    return "This sounds tense or hurried: slow down, soften and try again."
+
+
+def feedback_summary(fb: dict) -> None:
+    """Score with its meaning, the quality message when there is no score, tips and one strength."""
+    score = fb.get("score")
+    if score is None:
+        quality = fb.get("quality") or {}
+        st.warning(quality.get("message") or "This recording cannot be scored.", icon="🎙️")
+    else:
+        left, right = st.columns([1, 2])
+        left.metric("Calm score", f"{score:.0f} / 100")
+        right.markdown(f"**{score_meaning(score)}**  \n"
+                       f"{fb.get('explanation', '')}")
+    tips = fb.get("tips") or []
+    if tips:
+        st.markdown("#### What to change")
+        st.markdown("\n".join(f"{i}. {tip}" for i, tip in enumerate(tips, 1)))
+    well = fb.get("well")
+    if well:
+        st.markdown(f"#### What went well\n{well}")
+
+
+def _fmt(value, unit: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if unit in ("%", "share"):
+        return f"{value:.0f} %" if unit == "%" else f"{100 * value:.0f} %"
+    digits = 0 if abs(value) >= 100 else 1 if abs(value) >= 10 else 2
+    return f"{value:.{digits}f} {unit}".strip()
+
+
+def feature_cards(fb: dict, *, columns: int = 3) -> None:
+    """One card per scored feature: value, target zone and the verdict in words and symbol."""
+    features = fb.get("features") or []
+    if not features:
+        return
+    st.markdown("#### Feature by feature")
+    cols = st.columns(columns)
+    for i, f in enumerate(features):
+        symbol, words = VERDICT_WORDS.get(f.get("verdict"), ("·", "not judged"))
+        against = ("your everyday voice" if f.get("relative_to") == "baseline"
+                   else "general targets")
+        with cols[i % columns].container(border=True):
+            st.markdown(f"**{f.get('label') or f['name']}**")
+            st.markdown(f"{_fmt(f.get('value'), f.get('unit', ''))}  \n"
+                        f"target {_fmt(f.get('target_low'), f.get('unit', ''))} to "
+                        f"{_fmt(f.get('target_high'), f.get('unit', ''))} "
+                        f"(against {against})")
+            st.markdown(f"{symbol} {words}")
+
+
+def _tracks_frame(tracks, ref_hz: float) -> pd.DataFrame:
+    f0 = np.asarray(tracks.f0_hz, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        st_re = 12.0 * np.log2(f0 / ref_hz)
+    return pd.DataFrame({
+        "time_s": np.asarray(tracks.time_s, dtype=float),
+        "pitch_st": st_re,
+        "loudness_db": np.asarray(tracks.loudness_db, dtype=float),
+    })
+
+
+def contour_chart(analysis, *, ref_hz: float, band_st: tuple[float, float] | None,
+                  flagged: list[dict] | None = None, title: str = "") -> alt.Chart:
+    """Pitch in semitones relative to ``ref_hz`` over time, with the target band, pauses
+    shaded, syllable ticks, phrase ends marked and flagged phrases highlighted; the loudness
+    envelope beneath on the same time axis."""
+    tracks = analysis.tracks
+    df = _tracks_frame(tracks, ref_hz)
+    t_max = float(df["time_s"].max()) if len(df) else 1.0
+    x = alt.X("time_s:Q", title="time (s)", scale=alt.Scale(domain=[0, t_max]))
+    layers = []
+    if band_st is not None:
+        band = pd.DataFrame({"t0": [0.0], "t1": [t_max], "lo": [band_st[0]], "hi": [band_st[1]],
+                             "what": ["calm pitch zone"]})
+        layers.append(alt.Chart(band).mark_rect(opacity=0.15, color="#2e7d32").encode(
+            x="t0:Q", x2="t1:Q", y="lo:Q", y2="hi:Q", tooltip=["what:N"]))
+    if tracks.pauses:
+        pauses = pd.DataFrame([{"t0": a, "t1": b, "what": f"pause {b - a:.2f} s"}
+                               for a, b in tracks.pauses])
+        layers.append(alt.Chart(pauses).mark_rect(opacity=0.12, color="#607d8b").encode(
+            x="t0:Q", x2="t1:Q", tooltip=["what:N"]))
+    for note in flagged or []:
+        spans = pd.DataFrame([{"t0": note["start_s"], "t1": note["end_s"],
+                               "what": note.get("message", "flagged phrase")}])
+        layers.append(alt.Chart(spans).mark_rect(opacity=0.18, color="#e65100").encode(
+            x="t0:Q", x2="t1:Q", tooltip=["what:N"]))
+    pitch = df.dropna(subset=["pitch_st"])
+    layers.append(alt.Chart(df).mark_line(color="#1565c0", strokeWidth=2).encode(
+        x=x, y=alt.Y("pitch_st:Q", title="pitch (semitones vs your everyday voice)"),
+        tooltip=[alt.Tooltip("time_s:Q", format=".2f"),
+                 alt.Tooltip("pitch_st:Q", format=".1f")]))
+    if len(tracks.syllable_times_s) and len(pitch):
+        lo = float(pitch["pitch_st"].min()) - 1.0
+        ticks = pd.DataFrame({"time_s": np.asarray(tracks.syllable_times_s, dtype=float),
+                              "y": lo, "what": "syllable"})
+        layers.append(alt.Chart(ticks).mark_tick(color="#37474f", thickness=2, size=10).encode(
+            x="time_s:Q", y="y:Q", tooltip=["what:N"]))
+    ends = _phrase_ends(df, tracks.phrases)
+    if len(ends):
+        layers.append(alt.Chart(ends).mark_text(fontSize=16, dy=-10).encode(
+            x="time_s:Q", y="pitch_st:Q", text="mark:N", tooltip=["what:N"]))
+    top = alt.layer(*layers).properties(height=260, title=title)
+    loud = alt.Chart(df).mark_area(opacity=0.5, color="#78909c").encode(
+        x=x, y=alt.Y("loudness_db:Q", title="loudness (dBFS)",
+                     scale=alt.Scale(domain=[_floor_db(df), 0])),
+    ).properties(height=110)
+    return alt.vconcat(top, loud).resolve_scale(x="shared")
+
+
+def _floor_db(df: pd.DataFrame) -> float:
+    speechy = df["loudness_db"][df["loudness_db"] > -100]
+    return float(np.floor(speechy.min() / 10) * 10) if len(speechy) else -80.0
+
+
+def _phrase_ends(df: pd.DataFrame, phrases) -> pd.DataFrame:
+    """Arrow marks on each phrase's last 300 ms of voicing: ↘ falls, ↗ rises, → level."""
+    rows = []
+    for a, b in phrases:
+        seg = df[(df["time_s"] >= a) & (df["time_s"] <= b)].dropna(subset=["pitch_st"])
+        if len(seg) < 8:
+            continue
+        end_t = float(seg["time_s"].iloc[-1])
+        tail = seg[seg["time_s"] > end_t - 0.3]
+        if len(tail) < 5:
+            continue
+        slope = np.polyfit(tail["time_s"], tail["pitch_st"], 1)[0]
+        change = slope * (tail["time_s"].iloc[-1] - tail["time_s"].iloc[0])
+        mark, what = (("↘", "falling end") if change <= -1 else ("↗", "rising end")
+                      if change >= 1 else ("→", "level end"))
+        rows.append({"time_s": end_t, "pitch_st": float(tail["pitch_st"].iloc[-1]),
+                     "mark": mark, "what": f"{what} ({change:+.1f} st)"})
+    return pd.DataFrame(rows)
+
+
+def contour_caption(analysis, *, has_baseline: bool) -> str:
+    s = analysis.summary
+    ref = "your everyday voice" if has_baseline else "this take's own median pitch"
+    parts = [f"Pitch over time in semitones relative to {ref}"]
+    if s.phrase_count:
+        parts.append(f"{s.phrase_count} phrase(s), {s.pause_count or 0} pause(s) shaded")
+    if s.syllables:
+        parts.append(f"{s.syllables} syllables ticked")
+    if s.final_fall_fraction is not None:
+        parts.append(f"{100 * s.final_fall_fraction:.0f} % of phrase ends fall (↘)")
+    return "; ".join(parts) + ". Loudness is drawn beneath on the same time axis."
+
+
+def attempts_chart(attempts: list[dict], *, ref_hz: float) -> alt.Chart:
+    """Contours of recent attempts overlaid, each named in the legend and drawn with its own
+    dash pattern so they differ without colour."""
+    frames = []
+    for i, att in enumerate(attempts, 1):
+        df = _tracks_frame(att["tracks"], ref_hz)
+        df["attempt"] = f"Try {i}" + (f" ({att['score']:.0f})" if att.get("score") is not None
+                                      else "")
+        frames.append(df)
+    data = pd.concat(frames, ignore_index=True)
+    return alt.Chart(data).mark_line().encode(
+        x=alt.X("time_s:Q", title="time (s)"),
+        y=alt.Y("pitch_st:Q", title="pitch (st)"),
+        color=alt.Color("attempt:N", title="attempt (score)"),
+        strokeDash=alt.StrokeDash("attempt:N", title="attempt (score)"),
+    ).properties(height=220)
+
+
+def pitch_band_st(fb: dict, *, ref_hz: float) -> tuple[float, float] | None:
+    """The calm zone of median pitch in semitones relative to ``ref_hz``, from the feedback."""
+    for f in fb.get("features") or []:
+        if f["name"] != "pitch_level" or f.get("target_low") is None:
+            continue
+        lo, hi = f["target_low"], f["target_high"]
+        if f.get("unit") == "st":
+            return (lo, hi)
+        if f.get("unit") == "Hz" and lo and hi:
+            return (12.0 * math.log2(lo / ref_hz), 12.0 * math.log2(hi / ref_hz))
+    return None
+
+
+def baseline_card(analysis) -> None:
+    """The speaker's own pitch range, rate and level, in words."""
+    s = analysis.summary
+    cols = st.columns(4)
+    cols[0].metric("Typical pitch", _fmt(s.f0_median_hz, "Hz"))
+    cols[1].metric("Pitch range", _fmt(s.f0_range_st, "st"),
+                   help="From your low (10th percentile) to your high (90th) pitch")
+    cols[2].metric("Pace", _fmt(s.articulation_rate_syl_per_s, "syl/s"),
+                   help="Syllables per second while speaking, pauses left out")
+    cols[3].metric("Loudness", _fmt(s.loudness_db, "dBFS"),
+                   help="Depends on your microphone and distance: keep them the same")
+    low, high = s.f0_p10_hz, s.f0_p90_hz
+    if low and high:
+        st.caption(f"Your everyday pitch runs from about {low:.0f} Hz to {high:.0f} Hz; practice "
+                   "takes are tracked in a range set around it.")
