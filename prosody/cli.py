@@ -69,6 +69,10 @@ def _parser() -> argparse.ArgumentParser:
                    help="address to listen on (default 127.0.0.1: this computer only)")
     u.add_argument("--port", type=int, default=8501)
     u.set_defaults(func=_cmd_ui)
+
+    from .history_cli import add_parser as add_history_parser
+
+    add_history_parser(sub)
     return p
 
 

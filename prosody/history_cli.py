@@ -1,0 +1,234 @@
+"""``calmtone history list|show|people|export|delete``: the practice history from a terminal.
+
+Kept apart from ``cli.py`` so that file only registers the command; ``main(argv)`` in
+``cli.py`` runs it like every other command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from contextlib import nullcontext
+
+from .errors import ProsodyError
+
+
+def add_parser(sub) -> None:
+    """Register ``history`` on the ``calmtone`` subparsers."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--home", metavar="DIR",
+                        help="the history folder (default: CALMTONE_HOME or the user data folder)")
+
+    h = sub.add_parser("history", help="list, show, export or delete saved takes",
+                       description="The practice history: every take saved with --save or the app.")
+    hs = h.add_subparsers(title="history commands", metavar="ACTION")
+    h.set_defaults(func=lambda args: _usage(h))
+
+    lst = hs.add_parser("list", parents=[common], help="the saved takes, newest first")
+    lst.add_argument("--person")
+    lst.add_argument("--phrase", help="exactly this phrase")
+    lst.add_argument("--scenario")
+    lst.add_argument("--kind", choices=("practice", "baseline", "model", "exercise"))
+    lst.add_argument("--since", metavar="DATE", help="from this date or time (2026-11-01)")
+    lst.add_argument("--until", metavar="DATE", help="up to and including this date")
+    lst.add_argument("--limit", type=int, metavar="N", help="at most N takes")
+    lst.add_argument("--json", action="store_true", help="one JSON object per take (JSON Lines)")
+    lst.set_defaults(func=_cmd_list)
+
+    show = hs.add_parser("show", parents=[common], help="everything kept about one take")
+    show.add_argument("take", type=int, metavar="ID")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(func=_cmd_show)
+
+    ppl = hs.add_parser("people", parents=[common], help="who practises on this computer")
+    ppl.add_argument("--json", action="store_true")
+    ppl.set_defaults(func=_cmd_people)
+
+    exp = hs.add_parser("export", parents=[common], help="CSV, JSON or a printable report",
+                        description="Write the takes (of --person, or everyone's) to files. "
+                                    "FILE '-' writes CSV or JSON to the terminal.")
+    exp.add_argument("--csv", metavar="FILE", help="one row per take, every summary feature")
+    exp.add_argument("--json", metavar="FILE", help="every stored field of every take")
+    exp.add_argument("--report", metavar="FILE.html",
+                     help="a printable report with contours, for a supervisor (needs --person)")
+    exp.add_argument("--person")
+    exp.set_defaults(func=_cmd_export)
+
+    rm = hs.add_parser("delete", parents=[common], help="delete a take, or all of a person's data")
+    which = rm.add_mutually_exclusive_group(required=True)
+    which.add_argument("--take", type=int, metavar="ID")
+    which.add_argument("--person", metavar="NAME")
+    rm.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    rm.set_defaults(func=_cmd_delete)
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help()
+    return 2
+
+
+def _store(args):
+    from .history import Store
+
+    return Store.open(args.home)
+
+
+def _failed(exc: ProsodyError) -> int:
+    print(f"calmtone history: {exc}", file=sys.stderr)
+    return 1
+
+
+def _local(created_utc: str) -> str:
+    from datetime import datetime
+
+    return datetime.fromisoformat(created_utc).astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _cmd_list(args) -> int:
+    try:
+        with _store(args) as store:
+            takes = store.takes(person=args.person, phrase=args.phrase, scenario=args.scenario,
+                                kind=args.kind, since=args.since, until=args.until,
+                                limit=args.limit)
+    except ProsodyError as exc:
+        return _failed(exc)
+    if args.json:
+        for t in takes:
+            print(json.dumps(t.to_dict(), ensure_ascii=False))
+        return 0
+    if not takes:
+        print("No takes saved yet (or none match).")
+        return 0
+    print(f"{'ID':>5}  {'When':<16}  {'Person':<14} {'Kind':<9} {'Score':>5}  "
+          f"{'Phrase':<36} Scenario")
+    for t in takes:
+        score = "" if t.score is None else f"{t.score:.0f}"
+        print(f"{t.id:>5}  {_local(t.created_utc):<16}  {_clip(t.person, 14):<14} "
+              f"{t.kind:<9} {score:>5}  {_clip(t.phrase or '(free speech)', 36):<36} "
+              f"{t.scenario or ''}".rstrip())
+    return 0
+
+
+def _cmd_show(args) -> int:
+    try:
+        with _store(args) as store:
+            take = store.get(args.take)
+            audio_path = store.audio_path(take.id)
+    except ProsodyError as exc:
+        return _failed(exc)
+    if args.json:
+        print(json.dumps(take.to_dict(), ensure_ascii=False))
+        return 0
+    from .cli import TABLE_ROWS
+
+    lines = [f"Take {take.id}: {take.person}, {_local(take.created_utc)} ({take.kind})",
+             f"  Phrase      {take.phrase or '(free speech)'}"]
+    if take.scenario:
+        lines.append(f"  Scenario    {take.scenario}")
+    if take.profile_name:
+        lines.append(f"  Profile     {take.profile_name} {take.profile_version or ''}".rstrip())
+    if take.score is not None:
+        lines.append(f"  Calm score  {take.score:.0f} / 100")
+    lines.append(f"  Recording   {audio_path} ({take.duration_s:.1f} s)")
+    lines.append("  Summary")
+    for key, label, unit, digits in TABLE_ROWS:
+        value = take.summary.get(key)
+        if value is None:
+            shown = "—"
+        elif digits is None:
+            shown = str(value)
+        else:
+            shown = f"{value:.{digits}f}"
+        lines.append(f"    {label:<34} {shown:>9} {unit}".rstrip())
+    if take.tips:
+        lines.append("  Tips")
+        lines += [f"    {i}. {tip}" for i, tip in enumerate(take.tips, 1)]
+    print("\n".join(lines))
+    return 0
+
+
+def _cmd_people(args) -> int:
+    try:
+        with _store(args) as store:
+            people = store.people()
+    except ProsodyError as exc:
+        return _failed(exc)
+    if args.json:
+        from dataclasses import asdict
+
+        for p in people:
+            print(json.dumps(asdict(p), ensure_ascii=False))
+        return 0
+    if not people:
+        print("Nobody has saved a take yet.")
+    for p in people:
+        last = "" if p.last_take_utc is None else f", last {_local(p.last_take_utc)}"
+        base = "" if p.baseline_take_id is None else f", baseline take {p.baseline_take_id}"
+        print(f"{p.name}: {p.take_count} take{'s' * (p.take_count != 1)}{last}{base}")
+    return 0
+
+
+def _cmd_export(args) -> int:
+    if not (args.csv or args.json or args.report):
+        print("calmtone history export: say what to write: --csv FILE, --json FILE or "
+              "--report FILE.html (with --person NAME).", file=sys.stderr)
+        return 2
+    if args.report and not args.person:
+        print("calmtone history export: --report needs --person NAME (a report is about one "
+              "person).", file=sys.stderr)
+        return 2
+    try:
+        with _store(args) as store:
+            for dest, write in ((args.csv, store.export_csv), (args.json, store.export_json)):
+                if dest:
+                    stream = nullcontext(sys.stdout) if dest == "-" else nullcontext(dest)
+                    with stream as target:
+                        n = write(target, person=args.person)
+                    if dest != "-":
+                        print(f"Wrote {n} take{'s' * (n != 1)} to {dest}")
+            if args.report:
+                name = store.person(args.person).name
+                out = store.report_html(name, args.report)
+                print(f"Wrote the report for {name} to {out}")
+    except ProsodyError as exc:
+        return _failed(exc)
+    return 0
+
+
+def _confirm(question: str) -> bool:
+    try:
+        answer = input(f"{question} This cannot be undone. Type 'yes' to delete: ")
+    except EOFError:
+        return False
+    return answer.strip().lower() in ("y", "yes")
+
+
+def _cmd_delete(args) -> int:
+    try:
+        with _store(args) as store:
+            if args.take is not None:
+                take = store.get(args.take)
+                what = (f"Delete take {take.id} ({take.person}, {_local(take.created_utc)}, "
+                        f"\"{_clip(take.phrase, 40)}\") and its recording?")
+                if not (args.yes or _confirm(what)):
+                    print("Nothing deleted.")
+                    return 1
+                store.delete_take(take.id)
+                print(f"Deleted take {take.id}.")
+            else:
+                person = store.person(args.person)
+                what = (f"Delete everything about {person.name}: {person.take_count} "
+                        f"take{'s' * (person.take_count != 1)}, their recordings and baseline?")
+                if not (args.yes or _confirm(what)):
+                    print("Nothing deleted.")
+                    return 1
+                n = store.delete_person(person.name)
+                print(f"Deleted {person.name} and {n} take{'s' * (n != 1)}.")
+    except ProsodyError as exc:
+        return _failed(exc)
+    return 0
