@@ -8,9 +8,14 @@ st.set_page_config(page_title="Calm Tone Coach", page_icon="🌙", layout="wide"
 state.init()
 
 with st.sidebar:
-    st.text_input("Who is practising?", key="person",
-                  help="Several people can practise on one computer; each has their own "
-                       "baseline and tries.")
+    # the widget has its own key: only a name actually typed changes who is practising, so an
+    # emptied box never files someone's takes under no name
+    name = st.text_input("Who is practising?", value=st.session_state["person"],
+                         key="person_input",
+                         help="Several people can practise on one computer; each has their own "
+                              "baseline and tries.").strip()
+    if name:
+        st.session_state["person"] = name
 
 pages = [
     st.Page("pages/practice.py", title="Practice", icon="🎙️", default=True),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,11 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
+_log = logging.getLogger("calmtone.ui")
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+UNEXPECTED = ("something went wrong on our side while analysing this take (details are in the "
+              "terminal running the app). Please record it again; if it keeps happening, "
+              "upload the file with `calmtone analyze FILE` to see more.")
 UPLOAD_TYPES = ["wav", "flac", "ogg", "oga", "opus", "mp3"]
 
 #: A neutral passage for the everyday-voice baseline (written for this project): plain
@@ -94,6 +99,9 @@ def analyze_bytes(data: bytes, text: str | None, fmin_hz: float | None, fmax_hz:
             return analyze(signal.y, sr=signal.sr, text=text, settings=settings), None
     except ProsodyError as exc:
         return None, str(exc)
+    except Exception:  # a bug must not show a traceback to someone practising
+        _log.exception("analysis failed")
+        return None, UNEXPECTED
 
 
 def practise(data: bytes, *, text: str | None, profile_name: str, scenario: str | None,
@@ -114,4 +122,7 @@ def practise(data: bytes, *, text: str | None, profile_name: str, scenario: str 
                          scenario=scenario)
     except ProsodyError as exc:
         return Outcome(analysis, None, str(exc), digest(data))
+    except Exception:  # a bug must not cost the person their take or show a traceback
+        _log.exception("coaching failed")
+        return Outcome(analysis, None, UNEXPECTED, digest(data))
     return Outcome(analysis, feedback.to_dict(), None, digest(data))

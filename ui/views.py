@@ -87,7 +87,8 @@ def _tracks_frame(tracks, ref_hz: float) -> pd.DataFrame:
 
 
 def contour_chart(analysis, *, ref_hz: float, band_st: tuple[float, float] | None,
-                  flagged: list[dict] | None = None, title: str = "") -> alt.Chart:
+                  flagged: list[dict] | None = None, title: str = "",
+                  ref_label: str = "your everyday voice") -> alt.Chart:
     """Pitch in semitones relative to ``ref_hz`` over time, with the target band, pauses
     shaded, syllable ticks, phrase ends marked and flagged phrases highlighted; the loudness
     envelope beneath on the same time axis."""
@@ -113,7 +114,7 @@ def contour_chart(analysis, *, ref_hz: float, band_st: tuple[float, float] | Non
             x="t0:Q", x2="t1:Q", tooltip=["what:N"]))
     pitch = df.dropna(subset=["pitch_st"])
     layers.append(alt.Chart(df).mark_line(color="#1565c0", strokeWidth=2).encode(
-        x=x, y=alt.Y("pitch_st:Q", title="pitch (semitones vs your everyday voice)"),
+        x=x, y=alt.Y("pitch_st:Q", title=f"pitch (semitones vs {ref_label})"),
         tooltip=[alt.Tooltip("time_s:Q", format=".2f"),
                  alt.Tooltip("pitch_st:Q", format=".1f")]))
     if len(tracks.syllable_times_s) and len(pitch):
@@ -126,12 +127,13 @@ def contour_chart(analysis, *, ref_hz: float, band_st: tuple[float, float] | Non
     if len(ends):
         layers.append(alt.Chart(ends).mark_text(fontSize=16, dy=-10).encode(
             x="time_s:Q", y="pitch_st:Q", text="mark:N", tooltip=["what:N"]))
-    top = alt.layer(*layers).properties(height=260, title=title)
+    top = alt.layer(*layers).properties(height=260, width="container", title=title)
     loud = alt.Chart(df).mark_area(opacity=0.5, color="#78909c").encode(
         x=x, y=alt.Y("loudness_db:Q", title="loudness (dBFS)",
                      scale=alt.Scale(domain=[_floor_db(df), 0])),
-    ).properties(height=110)
-    return alt.vconcat(top, loud).resolve_scale(x="shared")
+    ).properties(height=110, width="container")
+    return alt.vconcat(top, loud).resolve_scale(x="shared").properties(
+        autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
 
 
 def _floor_db(df: pd.DataFrame) -> float:
@@ -190,16 +192,16 @@ def attempts_chart(attempts: list[dict], *, ref_hz: float) -> alt.Chart:
     ).properties(height=220)
 
 
-def pitch_band_st(fb: dict, *, ref_hz: float) -> tuple[float, float] | None:
-    """The calm zone of median pitch in semitones relative to ``ref_hz``, from the feedback."""
+def pitch_band_st(fb: dict) -> tuple[float, float] | None:
+    """The calm zone of median pitch in semitones relative to the speaker's everyday voice.
+
+    Only a baseline gives a personal zone; the general (absolute) pitch targets span every
+    adult voice and would shade most of the chart, so they are not drawn.
+    """
     for f in fb.get("features") or []:
-        if f["name"] != "pitch_level" or f.get("target_low") is None:
-            continue
-        lo, hi = f["target_low"], f["target_high"]
-        if f.get("unit") == "st":
-            return (lo, hi)
-        if f.get("unit") == "Hz" and lo and hi:
-            return (12.0 * math.log2(lo / ref_hz), 12.0 * math.log2(hi / ref_hz))
+        if (f["name"] == "pitch_level" and f.get("relative_to") == "baseline"
+                and f.get("unit") == "st" and f.get("target_low") is not None):
+            return (f["target_low"], f["target_high"])
     return None
 
 

@@ -78,14 +78,16 @@ if source is not None:
         ref_hz = (baseline["analysis"].summary.f0_median_hz if baseline
                   else analysis.summary.f0_median_hz)
         if ref_hz:
-            band = views.pitch_band_st(fb, ref_hz=ref_hz)
-            chart = views.contour_chart(analysis, ref_hz=ref_hz, band_st=band,
-                                        flagged=fb.get("phrase_notes"))
+            chart = views.contour_chart(
+                analysis, ref_hz=ref_hz, band_st=views.pitch_band_st(fb),
+                flagged=fb.get("phrase_notes"),
+                ref_label="your everyday voice" if baseline else "this take's median",
+            )
             caption = views.contour_caption(analysis, has_baseline=baseline is not None)
             st.altair_chart(chart, width="stretch", alt=caption)
             st.caption(caption)
         for note in fb.get("phrase_notes") or []:
-            st.markdown(f"- **{note['start_s']:.1f}–{note['end_s']:.1f} s:** {note['message']}")
+            st.markdown(f"- {note['message']}")
         views.feature_cards(fb)
         if len(attempts) > 1 and ref_hz:
             st.markdown("#### Your recent tries of this phrase")
