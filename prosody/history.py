@@ -34,8 +34,9 @@ import sqlite3
 import sys
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from functools import cached_property
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Literal, Union, get_args
 
@@ -144,8 +145,10 @@ class Take:
 
     ``settings``, ``summary`` and ``feedback`` are the JSON objects saved with it: the
     :class:`~prosody.analysis.AnalysisSettings` as a dict, ``Summary.to_dict()`` and the coach's
-    feedback dict (None when the take was saved without coaching). ``created_utc`` is ISO 8601
-    in UTC, e.g. ``2026-11-27T20:31:05.123+00:00``. The recording is ``Store.audio(take.id)``.
+    feedback dict (None when the take was saved without coaching). They are parsed from the
+    stored JSON (``*_json``) on first use, so listing 10,000 takes does not parse 30,000 JSON
+    documents. ``created_utc`` is ISO 8601 in UTC, e.g. ``2026-11-27T20:31:05.123+00:00``. The
+    recording is ``Store.audio(take.id)``.
     """
 
     id: int
@@ -159,15 +162,30 @@ class Take:
     score: float | None
     duration_s: float
     audio_file: str
-    settings: dict
-    summary: dict
-    feedback: dict | None
+    settings_json: str = field(repr=False)
+    summary_json: str = field(repr=False)
+    feedback_json: str | None = field(repr=False)
     exercise_id: str | None = None
     assignment_id: str | None = None
 
-    # the dict fields are not hashable; a take is identified by its id and time
     def __hash__(self) -> int:
         return hash((Take, self.id, self.created_utc))
+
+    # cached_property writes the instance __dict__ directly, which a frozen dataclass allows
+    @cached_property
+    def settings(self) -> dict:
+        """The analysis settings, as ``dataclasses.asdict(AnalysisSettings)``."""
+        return json.loads(self.settings_json)
+
+    @cached_property
+    def summary(self) -> dict:
+        """The summary features, as ``Summary.to_dict()``."""
+        return json.loads(self.summary_json)
+
+    @cached_property
+    def feedback(self) -> dict | None:
+        """The coach's feedback, or None."""
+        return None if self.feedback_json is None else json.loads(self.feedback_json)
 
     @property
     def created(self) -> datetime:
@@ -185,7 +203,10 @@ class Take:
 
     def to_dict(self) -> dict:
         """Every stored field, JSON-ready (the audio file name, not the audio)."""
-        return dataclasses.asdict(self)
+        out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
+               if not f.name.endswith("_json")}
+        out.update(settings=self.settings, summary=self.summary, feedback=self.feedback)
+        return out
 
 
 @dataclass(frozen=True)
@@ -819,14 +840,8 @@ class Store:
         rows = self._read(f"SELECT t.created_utc, {columns} {_TAKE_FROM} {where} "
                           "ORDER BY t.created_utc", [*column_params, *params])
         sums = [dict() for _ in features]
-        day_cache: dict[str, date] = {}
         for created_utc, *values in rows:
-            day = day_cache.get(created_utc[:13])
-            if day is None:
-                # takes within one UTC hour share a local day in every whole-hour time zone
-                day = datetime.fromisoformat(created_utc).astimezone(tz).date()
-                if _whole_hour_offset(created_utc, tz):
-                    day_cache[created_utc[:13]] = day
+            day = datetime.fromisoformat(created_utc).astimezone(tz).date()
             for acc, value in zip(sums, values, strict=True):
                 if value is not None:
                     total, n = acc.get(day, (0.0, 0))
@@ -997,8 +1012,7 @@ def _take(row: tuple) -> Take:
     return Take(id=take_id, person=person, created_utc=created_utc, kind=kind, phrase=phrase,
                 scenario=scenario, profile_name=profile_name, profile_version=profile_version,
                 score=score, duration_s=duration_s, audio_file=audio_file,
-                settings=json.loads(settings), summary=json.loads(summary),
-                feedback=None if feedback is None else json.loads(feedback),
+                settings_json=settings, summary_json=summary, feedback_json=feedback,
                 exercise_id=exercise_id, assignment_id=assignment_id)
 
 
@@ -1184,11 +1198,6 @@ def _bound(value: When, *, end: bool) -> datetime:
     if end and whole_day:
         dt = datetime.combine(dt.date() + timedelta(days=1), time()).astimezone()
     return dt
-
-
-def _whole_hour_offset(created_utc: str, tz: tzinfo | None) -> bool:
-    offset = datetime.fromisoformat(created_utc).astimezone(tz).utcoffset()
-    return offset is not None and offset.total_seconds() % 3600 == 0
 
 
 def _dumps(obj) -> str:
