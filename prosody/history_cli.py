@@ -232,3 +232,54 @@ def _cmd_delete(args) -> int:
     except ProsodyError as exc:
         return _failed(exc)
     return 0
+
+
+class CoachSaver:
+    """What ``calmtone coach --save --person NAME`` uses to keep each coached take.
+
+    Each save reports on stderr (stdout stays the coach's output, JSON Lines with ``--json``);
+    ``failed`` counts the takes that could not be kept, for the exit status.
+    """
+
+    def __init__(self, store, person: str) -> None:
+        self.store = store
+        self.person = person
+        self.failed = 0
+
+    @classmethod
+    def open(cls, person: str | None, home: str | None = None) -> CoachSaver:
+        """Open the history; ProsodyError when no person is named or it cannot be opened."""
+        from .history import Store
+
+        if not person or not person.strip():
+            raise ProsodyError("--save needs --person NAME (who is speaking), so that the takes "
+                               "of different people stay apart.")
+        store = Store.open(home)
+        if not store.writable:
+            store.close()
+            raise ProsodyError(f"the practice history in {store.home} is read-only, so takes "
+                               "cannot be saved; set CALMTONE_HOME to a folder you can write to.")
+        return cls(store, person)
+
+    def save(self, path: str, analysis, feedback, *, text: str | None,
+             scenario: str | None) -> int | None:
+        """Keep one coached file; returns its take id, or None (and says why) when it failed."""
+        from .audio import load
+
+        try:
+            signal = load(path)  # the 16 kHz signal that was analysed
+            take = self.store.save_take(
+                person=self.person, audio=signal.y, sr=signal.sr, analysis=analysis,
+                feedback=feedback, phrase=text or "", scenario=scenario,
+                profile_name=getattr(feedback, "profile", None),
+                profile_version=getattr(feedback, "profile_version", None))
+        except ProsodyError as exc:
+            self.failed += 1
+            print(f"{path}: coached, but not saved: {exc}", file=sys.stderr)
+            return None
+        print(f"{path}: saved as take {take.id} of {take.person} "
+              f"(calmtone history show {take.id}).", file=sys.stderr)
+        return take.id
+
+    def close(self) -> None:
+        self.store.close()
