@@ -70,6 +70,10 @@ def _parser() -> argparse.ArgumentParser:
     u.add_argument("--port", type=int, default=8501)
     u.set_defaults(func=_cmd_ui)
 
+    from .mic_cli import add_parsers as add_microphone_parsers
+
+    add_microphone_parsers(sub)  # record, live
+
     from .history_cli import add_parser as add_history_parser
 
     add_history_parser(sub)

@@ -1,0 +1,408 @@
+"""``calmtone record`` and ``calmtone live``: the microphone from the terminal.
+
+Results go to standard output (the coach's feedback, the live view, the report); the countdown,
+the level meter and status lines go to standard error, so that ``calmtone record --coach
+take.wav > feedback.txt`` keeps only the feedback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+import warnings
+
+from .errors import ProsodyError, ProsodyWarning
+
+#: Seconds of countdown before an interactive take.
+COUNTDOWN_S = 3
+#: Silence after speech that ends a live session, in seconds: longer than a take's, because a
+#: warm-up has pauses to think and breathe.
+LIVE_SILENCE_S = 4.0
+#: Block length of the live view, in seconds: 20 updates a second.
+LIVE_BLOCK_S = 0.05
+#: Without a terminal, the record meter prints a line this often, in seconds of audio.
+PLAIN_METER_EVERY_S = 1.0
+
+
+def add_parsers(sub) -> None:
+    """Register ``record`` and ``live`` on the ``calmtone`` sub-command parser."""
+    r = sub.add_parser(
+        "record", help="record a take from this computer's microphone",
+        description="Record from the microphone into OUT.wav (16 kHz, 16-bit). Stops when you "
+                    "press Enter, after --seconds, or after about 1.5 s of silence once you "
+                    "have spoken.")
+    r.add_argument("out", nargs="?", metavar="OUT.wav", help="the WAV file to write")
+    r.add_argument("--seconds", type=float, help="stop after this many seconds")
+    r.add_argument("--device", help="microphone number or part of its name (see --list-devices)")
+    r.add_argument("--samplerate", type=float, metavar="HZ",
+                   help="rate to ask the microphone for (default 16000); the file is 16 kHz")
+    r.add_argument("--coach", action="store_true",
+                   help="print the coach's feedback on the take, as `calmtone coach OUT.wav`")
+    r.add_argument("--save", action="store_true", help="also keep the take in the history")
+    r.add_argument("--person", help="whose take it is, with --save (default: your login name)")
+    r.add_argument("--list-devices", action="store_true",
+                   help="list the microphones found, then exit")
+    r.set_defaults(func=_cmd_record)
+
+    lv = sub.add_parser(
+        "live", help="a live calm meter while you warm up, then the full report",
+        description="Show pitch, level and pace as you speak, each against its target, with one "
+                    "word of advice. Stops when you press Enter, after --seconds, or after "
+                    f"{LIVE_SILENCE_S:g} s of silence; then reports on everything you said.")
+    lv.add_argument("--baseline", metavar="FILE",
+                    help="a recording of your everyday voice: readings are relative to it")
+    lv.add_argument("--device", help="microphone number or part of its name")
+    lv.add_argument("--seconds", type=float, help="stop after this many seconds")
+    lv.set_defaults(func=_cmd_live)
+
+
+# ---------------------------------------------------------------------------------------------
+# Shared pieces
+
+
+def _say(text: str = "", *, end: str = "\n") -> None:
+    """A status line on standard error (the meter, the countdown, what happened)."""
+    print(text, end=end, file=sys.stderr, flush=True)
+
+
+def _fail(command: str, exc: ProsodyError) -> int:
+    _say(f"calmtone {command}: {exc}")
+    if getattr(exc, "driver_stuck", False):
+        # the audio driver still holds the device: a normal exit would wait on it forever
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(1)
+    return 1
+
+
+def _enter_stops(stop: threading.Event) -> None:
+    """Set ``stop`` when Enter is pressed; only when a person is at the keyboard (a pipe or a
+    closed stdin would stop the take at once)."""
+    if not (sys.stdin and sys.stdin.isatty()):
+        return
+
+    def wait() -> None:
+        try:
+            sys.stdin.readline()
+        except (OSError, ValueError):
+            return
+        stop.set()
+
+    threading.Thread(target=wait, name="calmtone-enter", daemon=True).start()
+
+
+def _countdown() -> None:
+    if not sys.stderr.isatty():
+        return
+    for k in range(COUNTDOWN_S, 0, -1):
+        _say(f"\rRecording in {k}…  ", end="")
+        time.sleep(1.0)
+    _say("\r" + " " * 24 + "\r", end="")
+
+
+def _clock(t_s: float, digits: int = 1) -> str:
+    """Minutes and seconds, ``m:ss.s``."""
+    return f"{int(t_s // 60)}:{t_s % 60:0{3 + digits}.{digits}f}"
+
+
+_REASONS = {
+    "seconds": "Stopped after {seconds:g} s.",
+    "silence": "Stopped after {silence:g} s of silence.",
+    "stopped": "Stopped.",
+    "limit": "Stopped at the 15-minute limit of one take.",
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# calmtone record
+
+
+def _cmd_record(args) -> int:
+    from . import record as mic
+
+    try:
+        if args.list_devices:
+            return _list_devices(mic)
+        if not args.out:
+            _say("calmtone record: give the WAV file to write, e.g. `calmtone record take.wav` "
+                 "(or --list-devices).")
+            return 2
+        choice = mic.check_input(device=args.device, samplerate=args.samplerate)
+    except ProsodyError as exc:
+        return _fail("record", exc)
+    _say(f"Microphone: {choice.device.name} ({choice.device.host_api}), "
+         f"recording at {choice.capture_sr_hz} Hz.")
+    for note in choice.notes:
+        _say(f"Note: {note}")
+
+    stop = threading.Event()
+    _countdown()
+    how = "Press Enter to stop; it" if sys.stdin and sys.stdin.isatty() else "It"
+    limit = f" or after {args.seconds:g} s" if args.seconds else ""
+    _say(f"Speak now. {how} also stops after {mic.SILENCE_AFTER_SPEECH_S:g} s of silence{limit}.")
+    _enter_stops(stop)
+    meter = _Meter(mic, tty=sys.stderr.isatty())
+    try:
+        take = mic.record(args.seconds, device=choice.device.index,
+                          samplerate=choice.capture_sr_hz, on_block=meter.show, stop_event=stop)
+    except KeyboardInterrupt:
+        meter.done()
+        _say("Recording cancelled; nothing was written.")
+        return 130
+    except ProsodyError as exc:
+        meter.done()
+        return _fail("record", exc)
+    meter.done()
+    _say(_REASONS[take.stopped_because].format(seconds=args.seconds or 0,
+                                               silence=mic.SILENCE_AFTER_SPEECH_S))
+    for note in take.notes:
+        if note not in choice.notes:
+            _say(f"Note: {note}")
+
+    import soundfile as sf
+
+    try:
+        sf.write(args.out, mic.to_pcm16(take.y), take.sr, subtype="PCM_16", format="WAV")
+    except (OSError, RuntimeError) as exc:  # soundfile reports unwritable paths as RuntimeError
+        _say(f"calmtone record: cannot write {args.out}: {exc}")
+        return 1
+    _say(f"Wrote {args.out} ({take.duration_s:.1f} s, {take.sr // 1000} kHz, 16-bit).")
+
+    status = 0
+    if args.coach:
+        status = max(status, _coach_file(args.out))
+    if args.save:
+        status = max(status, _save(args.out, args.person))
+    return status
+
+
+def _list_devices(mic) -> int:
+    devices = mic.list_devices()
+    if not devices:
+        _say(f"calmtone record: {mic.NO_INPUT_DEVICE}")
+        return 1
+    print("Microphones (use the number or a part of the name with --device):")
+    for d in devices:
+        star = "*" if d.is_default else " "
+        print(f"{star} {d.index:>3}  {d.name}  ({d.host_api}, {d.channels} ch, "
+              f"{d.default_sr_hz:g} Hz)")
+    print("* the system's default input")
+    return 0
+
+
+class _Meter:
+    """The live level meter: one line redrawn in a terminal, a plain line a second otherwise."""
+
+    def __init__(self, mic, *, tty: bool):
+        self.mic = mic
+        self.tty = tty
+        self.next_plain_s = 0.0
+        self.drawn = False
+        self.peak_db = -120.0
+
+    def show(self, block) -> None:
+        end_s = block.start_s + block.y.size / block.sr
+        self.peak_db = max(self.peak_db, block.level_db)
+        if self.tty:
+            bar = self.mic.meter_bar(block.level_db)
+            _say(f"\r● {_clock(end_s)}  ▕{bar}▏ {block.level_db:6.1f} dBFS", end="")
+            self.drawn = True
+        elif end_s >= self.next_plain_s:
+            _say(f"recording {_clock(end_s)}  level {self.peak_db:6.1f} dBFS")
+            self.peak_db = -120.0
+            self.next_plain_s += PLAIN_METER_EVERY_S
+
+    def done(self) -> None:
+        if self.drawn:
+            _say()
+            self.drawn = False
+
+
+def _has_command(name: str) -> bool:
+    from .cli import _parser
+
+    for action in _parser()._subparsers._group_actions:
+        if name in getattr(action, "choices", {}):
+            return True
+    return False
+
+
+def _coach_file(path: str) -> int:
+    """The feedback of ``calmtone coach PATH``, through that command itself."""
+    from . import cli
+
+    sys.stdout.flush()
+    if _has_command("coach"):
+        return cli.main(["coach", path])
+    # the coach command is not there (yet): give the measurements instead
+    analysis, error = cli._analyze_one(path, None)
+    if error:
+        _say(f"calmtone record: cannot analyse {path}: {error}")
+        return 1
+    print(cli.format_table(path, analysis))
+    return 0
+
+
+def _save(path: str, person: str | None) -> int:
+    try:
+        from . import history
+    except ImportError:
+        _say("calmtone record: --save needs the practice history, which this version does not "
+             f"have yet; the take is in {path}.")
+        return 1
+    import getpass
+
+    from .analysis import analyze
+    from .audio import load
+
+    person = person or getpass.getuser()
+    try:
+        sig = load(path)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ProsodyWarning)
+            analysis = analyze(sig.y, sr=sig.sr)
+            feedback = _feedback_or_none(analysis)
+        with history.Store.open() as store:
+            take = store.save_take(
+                person=person, audio=sig.y, sr=sig.sr, analysis=analysis, feedback=feedback,
+                phrase="", profile_name=getattr(feedback, "profile", None),
+                profile_version=getattr(feedback, "profile_version", None))
+    except ProsodyError as exc:
+        return _fail("record", exc)
+    _say(f"Saved as take {take.id} of {person} in the history.")
+    return 0
+
+
+def _feedback_or_none(analysis):
+    try:
+        from .coach import coach
+    except ImportError:
+        return None
+    return coach(analysis, profile="soothing")
+
+
+# ---------------------------------------------------------------------------------------------
+# calmtone live
+
+
+def _cmd_live(args) -> int:
+    from . import live
+    from . import record as mic
+
+    try:
+        baseline = None
+        if args.baseline:
+            from .analysis import analyze_file
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ProsodyWarning)
+                baseline = live.LiveBaseline.from_analysis(analyze_file(args.baseline))
+        choice = mic.check_input(device=args.device)
+        view = live.LiveView(choice.capture_sr_hz, baseline=baseline)
+    except ProsodyError as exc:
+        return _fail("live", exc)
+
+    tty = sys.stdout.isatty()
+    _say(f"Microphone: {choice.device.name}. Live view: pitch, level and pace over the last "
+         f"{live.WINDOW_S:g} s, " + ("against your baseline." if baseline else
+                                     "without a baseline (give --baseline FILE to compare)."))
+    stop = threading.Event()
+    _countdown()
+    how = "Press Enter to stop; it" if sys.stdin and sys.stdin.isatty() else "It"
+    _say(f"Speak now. {how} stops after {LIVE_SILENCE_S:g} s of silence"
+         + (f" or after {args.seconds:g} s." if args.seconds else "."))
+    _enter_stops(stop)
+
+    def show(block) -> None:
+        update = view.push(block.y)
+        line = format_update(update, ascii_only=not tty)
+        if tty:
+            print("\r" + line + "\x1b[K", end="", flush=True)
+        else:
+            print(line, flush=True)
+
+    try:
+        take = mic.record(args.seconds, device=choice.device.index,
+                          samplerate=choice.capture_sr_hz, silence_s=LIVE_SILENCE_S,
+                          on_block=show, stop_event=stop, block_s=LIVE_BLOCK_S)
+    except KeyboardInterrupt:
+        take = None  # Ctrl+C ends the warm-up; the report still follows
+    except ProsodyError as exc:
+        if tty:
+            print()
+        return _fail("live", exc)
+    if tty:
+        print()
+    if take is not None:
+        _say(_REASONS[take.stopped_because].format(seconds=args.seconds or 0,
+                                                   silence=LIVE_SILENCE_S))
+    print()
+    print(f"What you said ({view.audio().size / view.sr:.1f} s):")
+    try:
+        rep = view.report()
+    except ProsodyError as exc:
+        return _fail("live", exc)
+    from .cli import format_table
+
+    print(format_table("live take", rep.analysis))
+    if rep.feedback is None:
+        print("(The coach is not available in this version: measurements only.)")
+    else:
+        print(format_feedback(rep.feedback))
+    return 0
+
+
+_ARROW = {"low": "↓", "ok": "✓", "high": "↑", None: " "}
+
+
+def _fmt_value(reading) -> str:
+    if reading.value is None:
+        return "  …"
+    digits = 0 if reading.unit in ("Hz", "%") else 1
+    sign = "+" if reading.unit in ("st", "dB", "%") else ""
+    return f"{reading.value:{sign}.{digits}f}"
+
+
+def _fmt_zone(reading) -> str:
+    z = reading.zone
+    if z is None:
+        return ""
+    low = "" if z.low is None else f"{z.low:g}"
+    high = "" if z.high is None else f"{z.high:g}"
+    return f" [{low}..{high}]"
+
+
+def format_update(update, *, ascii_only: bool = False) -> str:
+    """One line of the live view: time, each reading with its zone, and the cue.
+
+    Parameters
+    ----------
+    update : LiveUpdate
+    ascii_only : bool
+        no block characters or arrows (for logs and pipes)
+    """
+    parts = [_clock(update.time_s, digits=2)]
+    for r in (update.pitch, update.level, update.pace):
+        mark = "" if ascii_only else _ARROW[r.verdict]
+        verdict = f" {r.verdict}" if ascii_only and r.verdict else ""
+        parts.append(f"{r.name} {_fmt_value(r)} {r.unit}"
+                     f"{_fmt_zone(r)}{mark}{verdict}")
+    cue = update.cue.upper() if update.cue else "-"
+    parts.append(f"cue: {cue}")
+    return "  ".join(parts) if not ascii_only else " | ".join(parts)
+
+
+def format_feedback(feedback) -> str:
+    """The coach's feedback in words: score, tips and what went well."""
+    lines = []
+    if feedback.score is None:
+        lines.append(feedback.explanation)
+    else:
+        lines.append(f"Calm score: {feedback.score}/100. {feedback.explanation}")
+    for k, tip in enumerate(feedback.tips, 1):
+        lines.append(f"  {k}. {tip}")
+    if feedback.well:
+        lines.append(f"  Went well: {feedback.well}")
+    return "\n".join(lines)
