@@ -73,21 +73,24 @@ class Target:
     comparison : {'st', 'percent', 'difference', 'value'}
     low, high : float or None
         edges of the range, in the unit of the compared value; None means open on that side
-    tolerance : float > 0
-        distance outside the range, same unit, at which the feature earns half its points
+    tolerance_low, tolerance_high : float > 0
+        distance below ``low`` / above ``high``, same unit, at which the feature earns half its
+        points. They may differ: for calm, overshooting towards arousal (higher, faster, louder)
+        is a worse miss than overshooting towards calm.
     """
 
     comparison: Comparison
     low: float | None
     high: float | None
-    tolerance: float
+    tolerance_low: float
+    tolerance_high: float
 
-    def distance(self, value: float) -> float:
-        """How far ``value`` lies outside the range (0 inside), in the target's unit."""
+    def miss(self, value: float) -> float:
+        """How far ``value`` lies outside the range in tolerances (0 inside)."""
         if self.low is not None and value < self.low:
-            return self.low - value
+            return (self.low - value) / self.tolerance_low
         if self.high is not None and value > self.high:
-            return value - self.high
+            return (value - self.high) / self.tolerance_high
         return 0.0
 
 
@@ -96,9 +99,10 @@ class Wording:
     """The plain words the coach uses for one feature.
 
     ``more``/``less`` name the direction of a change ("higher"/"lower", "faster"/"slower");
-    ``tip_high``/``tip_low`` are the advice when the value is above or below its range, with
-    ``{how_much}`` replaced by a phrase such as "about 2 semitones higher than your everyday
-    voice"; ``praise`` is said when the feature is on target, with the same placeholder.
+    ``tip_high``/``tip_low`` are the advice when the value is above or below its range and
+    ``praise`` is said when it is on target. In all three, ``{how_much}`` becomes a phrase such
+    as "about 2 semitones higher than your everyday voice" and ``{aim}`` the target in words,
+    such as "10 to 25 % slower than your everyday voice".
     """
 
     more: str
@@ -142,7 +146,6 @@ class Guards:
     max_clipped_fraction: float
     min_speech_level_dbfs: float
     min_snr_db: float
-    irregular_flag_fraction: float
 
 
 @dataclass(frozen=True)
@@ -309,7 +312,9 @@ def parse_profile(data: Mapping, *, source: str = "<profile>") -> Profile:
     g = r.table(data, "guards")
     guard_keys = {f.name for f in dataclasses.fields(Guards)}
     r.keys(g, "guards", required=guard_keys)
-    guards = Guards(**{k: r.number(g, k, "guards", minimum=0.0) for k in sorted(guard_keys)})
+    # a level in dBFS is negative; every other guard is a size, a share or a count
+    guards = Guards(**{k: r.number(g, k, "guards", minimum=None if k.endswith("_dbfs") else 0.0)
+                       for k in sorted(guard_keys)})
     if not 0 <= guards.monotone_cap <= 100:
         raise r.error("guards.monotone_cap",
                       f"must be a score from 0 to 100, not {guards.monotone_cap}")
@@ -328,9 +333,10 @@ def parse_profile(data: Mapping, *, source: str = "<profile>") -> Profile:
                    guards=guards, phrase_notes=notes, scenarios=tuple(scenarios), path=source)
 
 
-_FEATURE_REQUIRED = {"label", "measure", "weight", "rationale", "source", "more", "less",
-                     "tip_high", "tip_low", "praise"}
-_FEATURE_OPTIONAL = {"absolute_weight", "relative", "absolute", "min_syllables"}
+_FEATURE_REQUIRED = {"label", "measure", "weight", "rationale", "source", "more", "less", "praise"}
+# a tip is needed only on a side where some target is bounded
+_FEATURE_OPTIONAL = {"absolute_weight", "relative", "absolute", "min_syllables", "tip_high",
+                     "tip_low"}
 
 
 class _Reader:
@@ -381,7 +387,8 @@ class _Reader:
     def target(self, raw, where: str, *, relative: bool) -> Target:
         if not isinstance(raw, Mapping):
             raise self.error(where, f"must be a table, not {type(raw).__name__}")
-        self.keys(raw, where, required={"compare", "tolerance"}, optional={"low", "high"})
+        self.keys(raw, where, required={"compare", "tolerance"},
+                  optional={"low", "high", "tolerance_low", "tolerance_high"})
         compare = raw["compare"]
         allowed = RELATIVE_COMPARISONS if relative else ("value",)
         if compare not in allowed:
@@ -394,7 +401,11 @@ class _Reader:
         if low is not None and high is not None and low > high:
             raise self.error(where, f"has low={low} above high={high}")
         tolerance = self.number(raw, "tolerance", where, minimum=0.0, exclusive=True)
-        return Target(compare, low, high, tolerance)
+        sides = {side: self.number(raw, side, where, minimum=0.0, exclusive=True, optional=True)
+                 for side in ("tolerance_low", "tolerance_high")}
+        return Target(compare, low, high,
+                      tolerance_low=sides["tolerance_low"] or tolerance,
+                      tolerance_high=sides["tolerance_high"] or tolerance)
 
     def feature(self, key: str, raw) -> FeatureSpec:
         where = f"features.{key}"
@@ -418,8 +429,17 @@ class _Reader:
                 min_syllables < 0):
             raise self.error(f"{where}.min_syllables",
                              f"must be a whole number of at least 0, not {min_syllables!r}")
-        wording = Wording(**{k: self.text(raw, k, where)
-                             for k in ("more", "less", "tip_high", "tip_low", "praise")})
+        targets = [t for t in (relative, absolute) if t is not None]
+        words = {k: self.text(raw, k, where) for k in ("more", "less", "praise")}
+        for side in ("high", "low"):
+            tip = f"tip_{side}"
+            if tip in raw:
+                words[tip] = self.text(raw, tip, where)
+            elif any(getattr(t, side) is not None for t in targets):
+                raise self.error(where, f"needs {tip}: a target has a {side} edge")
+            else:
+                words[tip] = ""
+        wording = Wording(**words)
         for k in ("tip_high", "tip_low", "praise"):
             self._check_template(getattr(wording, k), f"{where}.{k}")
         return FeatureSpec(
@@ -432,9 +452,11 @@ class _Reader:
 
     def _check_template(self, template: str, where: str) -> None:
         try:
-            template.format(how_much="x")
+            template.format(how_much="x", aim="y")
         except (KeyError, IndexError, ValueError) as exc:
-            raise self.error(where, f"may only use the placeholder {{how_much}} ({exc})") from exc
+            raise self.error(
+                where, f"may only use the placeholders {{how_much}} and {{aim}} (found {exc})"
+            ) from exc
 
     def scenario(self, key: str, raw, base: tuple[FeatureSpec, ...]) -> Scenario:
         where = f"scenarios.{key}"
@@ -478,6 +500,9 @@ class _Reader:
                                      f"must be a table, not {type(raw[kind]).__name__}")
                 current = getattr(spec, kind)
                 merged = _target_dict(current) if current else {}
+                if "tolerance" in raw[kind]:  # a new common tolerance replaces both sides
+                    merged.pop("tolerance_low", None)
+                    merged.pop("tolerance_high", None)
                 merged.update(raw[kind])
                 changes[kind] = self.target(merged, f"{where}.{kind}", relative=kind == "relative")
         words = {k: self.text(raw, k, where) for k in ("tip_high", "tip_low", "praise") if k in raw}
@@ -489,7 +514,8 @@ class _Reader:
 
 
 def _target_dict(target: Target) -> dict:
-    out = {"compare": target.comparison, "tolerance": target.tolerance}
+    out = {"compare": target.comparison, "tolerance": target.tolerance_high,
+           "tolerance_low": target.tolerance_low, "tolerance_high": target.tolerance_high}
     if target.low is not None:
         out["low"] = target.low
     if target.high is not None:

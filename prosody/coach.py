@@ -1,0 +1,721 @@
+"""The coach: a calm score, per-feature verdicts and plain-language tips for one practice take.
+
+:func:`coach` compares the :class:`~prosody.analysis.Analysis` of a take with the targets of a
+profile (``samples/profiles/soothing.toml``), against the speaker's baseline (their everyday
+voice) when there is one and against absolute fallbacks when there is not.
+
+How the score is made
+---------------------
+Each judged feature earns points between 0 and 1: all of them inside its target range, and
+``1 / (1 + (d / tolerance)**2)`` when it lies a distance ``d`` outside (half its points at one
+tolerance, a fifth at two). The score is 100 times the weighted mean of those points, with the
+weights of the profile. A monotone (pitch range under the profile's floor) caps the score, because
+calm is not flat. A recording that is clipped, too quiet, too noisy or whispered gets a message
+instead of a score: its numbers would mislead.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+
+from .errors import ProsodyError
+from .profile import FeatureSpec, Profile, Target, load_profile
+from .util import FRAME_S, hz_to_st
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .analysis import Analysis, AnalysisSettings
+
+Verdict = Literal["low", "ok", "high"]
+RelativeTo = Literal["baseline", "absolute"]
+QualityCode = Literal["clipped", "too_quiet", "noisy", "whisper"]
+Cue = Literal["pitch", "level", "rate", "jump", "creak"]
+
+#: Headroom above the baseline's adapted pitch ceiling (×1.5, about 7 semitones). The adapted
+#: ceiling (1.9 × the baseline's 90th percentile) is too low for aroused takes: on RAVDESS
+#: (actors 01-06) 6 of 66 takes, all strong angry/fearful/happy, then read 4.5-16 st below Praat;
+#: with this headroom none does (benchmarks/calm_validation.py, docs/coach.md).
+AROUSAL_HEADROOM = 1.5
+#: A speech frame is "loud" within this many dB of the take's 90th-percentile speech level.
+LOUD_WITHIN_DB = 12.0
+#: Irregular stretches shorter than this are not named in the phrase notes, in seconds.
+MIN_CREAK_SPAN_S = 0.06
+#: At most this many phrase notes, the strongest ones, are kept.
+MAX_PHRASE_NOTES = 5
+MAX_TIPS = 3
+
+
+# ---------------------------------------------------------------------------------------------
+# Results
+
+
+@dataclass(frozen=True)
+class FeatureResult:
+    """One feature judged against its target.
+
+    Attributes
+    ----------
+    name, label : str
+        the profile's key and its plain name
+    value : float
+        the compared value, in ``unit``: a change from the baseline (``st``, ``%``, a
+        difference in the measure's unit) or the take's own value
+    unit : str
+    target_low, target_high : float or None
+        the range in force, in ``unit`` (None: open on that side)
+    verdict : {'low', 'ok', 'high'}
+    relative_to : {'baseline', 'absolute'}
+    measured : float
+        the take's own measure, in ``measured_unit`` (for example the median pitch in Hz)
+    measured_unit : str
+    weight : float
+        the feature's weight in this score
+    points : float
+        share of its weight it earned, 0-1
+    """
+
+    name: str
+    label: str
+    value: float
+    unit: str
+    target_low: float | None
+    target_high: float | None
+    verdict: Verdict
+    relative_to: RelativeTo
+    measured: float
+    measured_unit: str
+    weight: float
+    points: float
+
+    def to_dict(self) -> dict:
+        return {
+            "name": self.name,
+            "label": self.label,
+            "value": _round(self.value),
+            "unit": self.unit,
+            "target_low": _round(self.target_low),
+            "target_high": _round(self.target_high),
+            "verdict": self.verdict,
+            "relative_to": self.relative_to,
+            "measured": _round(self.measured),
+            "measured_unit": self.measured_unit,
+            "weight": self.weight,
+            "points": _round(self.points, 3),
+        }
+
+
+@dataclass(frozen=True)
+class PhraseNote:
+    """A stretch of the take where arousal leaked, for the UI to point at."""
+
+    start_s: float
+    end_s: float
+    cue: Cue
+    message: str
+
+    def to_dict(self) -> dict:
+        return {"start_s": round(self.start_s, 2), "end_s": round(self.end_s, 2),
+                "cue": self.cue, "message": self.message}
+
+
+@dataclass(frozen=True)
+class QualityProblem:
+    """Why a take was not scored, and how to record it again."""
+
+    code: QualityCode
+    message: str
+
+    def to_dict(self) -> dict:
+        return {"code": self.code, "message": self.message}
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """What the coach says about one take.
+
+    ``score`` is None when ``quality`` explains why the take could not be judged. ``flags``
+    name the guards that fired (``too_flat``, ``creak_or_roughness``); ``not_judged`` lists
+    ``(feature, reason)`` for the features left out.
+    """
+
+    score: int | None
+    explanation: str
+    features: tuple[FeatureResult, ...]
+    tips: tuple[str, ...]
+    well: str | None
+    phrase_notes: tuple[PhraseNote, ...]
+    quality: QualityProblem | None
+    flags: tuple[str, ...]
+    not_judged: tuple[tuple[str, str], ...]
+    profile: str
+    profile_version: str
+    scenario: str | None
+    baseline: bool
+
+    def to_dict(self) -> dict:
+        """The coach JSON of DESIGN.md (``score``, ``features``, ``tips``) plus the rest."""
+        return {
+            "score": self.score,
+            "features": [f.to_dict() for f in self.features],
+            "tips": list(self.tips),
+            "well": self.well,
+            "phrase_notes": [n.to_dict() for n in self.phrase_notes],
+            "quality": self.quality.to_dict() if self.quality else None,
+            "flags": list(self.flags),
+            "not_judged": [{"name": n, "reason": r} for n, r in self.not_judged],
+            "explanation": self.explanation,
+            "profile": self.profile,
+            "profile_version": self.profile_version,
+            "scenario": self.scenario,
+            "baseline": self.baseline,
+        }
+
+
+# ---------------------------------------------------------------------------------------------
+# The baseline
+
+
+def baseline_settings(baseline_analysis: Analysis) -> AnalysisSettings:
+    """Analysis settings whose pitch search range fits the speaker of a baseline take.
+
+    The floor and ceiling come from :func:`prosody.pitch.adapted_range_hz` on the baseline's
+    voiced F0; the ceiling then gets :data:`AROUSAL_HEADROOM`, because a tense practice take can
+    rise more than an octave above the everyday voice and must still be tracked.
+
+    Parameters
+    ----------
+    baseline_analysis : Analysis
+        the analysis of the speaker's everyday voice
+
+    Returns
+    -------
+    AnalysisSettings
+        the baseline's settings with ``fmin_hz`` and ``fmax_hz`` set, in Hz
+
+    Raises
+    ------
+    ProsodyError
+        when the baseline has too little voiced speech to know the speaker's range.
+    """
+    from .pitch import LIMIT_FMAX_HZ, adapted_range_hz
+
+    tracks = baseline_analysis.tracks
+    f0_hz = tracks.f0_hz[tracks.voiced]
+    f0_hz = f0_hz[np.isfinite(f0_hz)]
+    if f0_hz.size < 10:
+        raise ProsodyError(
+            f"the baseline has only {f0_hz.size * FRAME_S:.2f} s of voiced speech, too little to "
+            "learn your pitch range; record your everyday voice again: a whole sentence, spoken "
+            "normally."
+        )
+    fmin_hz, fmax_hz = adapted_range_hz(f0_hz)
+    fmax_hz = min(fmax_hz * AROUSAL_HEADROOM, LIMIT_FMAX_HZ)
+    return dataclasses.replace(baseline_analysis.settings, fmin_hz=fmin_hz, fmax_hz=fmax_hz)
+
+
+# ---------------------------------------------------------------------------------------------
+# The coach
+
+
+def coach(analysis: Analysis, *, profile: Profile | str | Path,
+          baseline: Analysis | None = None, scenario: str | None = None) -> Feedback:
+    """Judge one practice take against a profile.
+
+    Parameters
+    ----------
+    analysis : Analysis
+        the take, ideally analysed with :func:`baseline_settings` of the baseline
+    profile : Profile, str or Path
+        a loaded profile, a profile name (``"soothing"``) or the path of a profile file
+    baseline : Analysis or None
+        the speaker's everyday voice, ideally the same phrase said neutrally; relative targets
+        need it, without it the absolute fallbacks are used
+    scenario : str or None
+        a scenario of the profile (``"bedtime"``, ``"de-escalation"``, ``"check-in"``,
+        ``"repair"``) whose targets override the general ones
+
+    Returns
+    -------
+    Feedback
+
+    Raises
+    ------
+    ProsodyError
+        for an unknown profile or scenario, or a baseline that cannot serve as a reference.
+    """
+    if not isinstance(profile, Profile):
+        profile = load_profile(profile)
+    prof = profile.for_scenario(scenario)
+    meta = {"profile": prof.name, "profile_version": prof.version, "scenario": scenario,
+            "baseline": baseline is not None}
+
+    problem = quality_problem(analysis, prof)
+    if problem is not None:
+        return Feedback(score=None, explanation="No score: " + problem.message, features=(),
+                        tips=(problem.message,), well=None, phrase_notes=(), quality=problem,
+                        flags=(), not_judged=(), **meta)
+    if baseline is not None:
+        base_problem = quality_problem(baseline, prof)
+        if base_problem is not None:
+            raise ProsodyError(
+                f"the baseline recording cannot serve as your everyday voice: "
+                f"{base_problem.message}"
+            )
+
+    results: list[FeatureResult] = []
+    not_judged: list[tuple[str, str]] = []
+    for spec in prof.features:
+        result, reason = _judge(spec, analysis, baseline)
+        if result is None:
+            not_judged.append((spec.name, reason))
+        else:
+            results.append(result)
+
+    flags: list[str] = []
+    tips: list[tuple[float, str]] = []
+    guards = prof.guards
+    range_st = analysis.summary.f0_range_st
+    too_flat = range_st is not None and range_st < guards.monotone_floor_st
+    if too_flat:
+        flags.append("too_flat")
+        results = [_force_low(r) if r.name == "pitch_range" else r for r in results]
+        tips.append((math.inf, (
+            f"Your voice was too flat: its pitch moved over only {range_st:.1f} semitones "
+            f"(less than {guards.monotone_floor_st:g}). Calm is not a monotone; let the melody "
+            "rise and fall gently, as when you read a bedtime story."
+        )))
+    if any(r.verdict == "high" and r.weight > 0
+           and prof.feature(r.name).measure == "irregular_voicing_fraction" for r in results):
+        flags.append("creak_or_roughness")
+
+    weights = sum(r.weight for r in results)
+    if weights <= 0:
+        return Feedback(
+            score=None,
+            explanation="No score: none of the profile's features could be judged on this take.",
+            features=tuple(results), tips=("Record a whole sentence in a soft, voiced tone.",),
+            well=None, phrase_notes=(), quality=None, flags=tuple(flags),
+            not_judged=tuple(not_judged), **meta)
+    raw_score = 100.0 * sum(r.weight * r.points for r in results) / weights
+    score = raw_score
+    if too_flat:
+        score = min(score, guards.monotone_cap)
+
+    for r in results:
+        if r.verdict == "ok" or r.weight <= 0:
+            continue
+        if too_flat and r.name in ("pitch_range", "pitch_movement") and r.verdict == "low":
+            continue  # the monotone tip says it already
+        spec = prof.feature(r.name)
+        template = spec.wording.tip_high if r.verdict == "high" else spec.wording.tip_low
+        if template:
+            tips.append((r.weight * (1.0 - r.points), _fill(template, spec, r, baseline)))
+    tips.sort(key=lambda t: -t[0])
+
+    return Feedback(
+        score=int(round(score)),
+        explanation=_explanation(prof, results, raw_score, score, too_flat, baseline),
+        features=tuple(results),
+        tips=tuple(text for _, text in tips[:MAX_TIPS]),
+        well=_well(prof, results, baseline),
+        phrase_notes=phrase_notes(analysis, prof, baseline=baseline,
+                                  creak_flagged="creak_or_roughness" in flags),
+        quality=None,
+        flags=tuple(flags),
+        not_judged=tuple(not_judged),
+        **meta,
+    )
+
+
+def quality_problem(analysis: Analysis, profile: Profile) -> QualityProblem | None:
+    """Why a recording cannot be judged (clipped, whispered, too quiet, too noisy), or None."""
+    g = profile.guards
+    q = analysis.quality
+    tracks = analysis.tracks
+    if q.clipped_fraction > g.max_clipped_fraction:
+        return QualityProblem("clipped", (
+            f"the recording is distorted: {100 * q.clipped_fraction:.1f} % of it hit the top of "
+            "the recording range. Move a little further from the microphone or turn the input "
+            "gain down, and record again."
+        ))
+    voiced_s = float(np.count_nonzero(tracks.voiced)) * FRAME_S
+    level = tracks.loudness_db
+    floor_db, top_db = np.percentile(level, [5, 95]) if level.size else (0.0, 0.0)
+    has_sound = top_db >= g.min_speech_level_dbfs and top_db - floor_db >= 20.0
+    if has_sound and (voiced_s < g.min_voiced_s or q.voiced_fraction < g.whisper_voiced_fraction):
+        return QualityProblem("whisper", (
+            "this sounds whispered: almost none of it was voiced, so there is no pitch or melody "
+            "to judge. Calm is a soft voice, not a whisper: speak gently with your voice on, as "
+            "to someone right beside you."
+        ))
+    level_db = analysis.summary.loudness_db
+    if level_db is None or level_db < g.min_speech_level_dbfs or voiced_s < g.min_voiced_s:
+        shown = "no voice could be found" if level_db is None else f"it reads {level_db:.0f} dBFS"
+        return QualityProblem("too_quiet", (
+            f"the voice is too quiet to judge ({shown}). Hold the microphone closer (about an "
+            "arm's length or nearer) or raise the input gain, and record again."
+        ))
+    if q.snr_db is not None and q.snr_db < g.min_snr_db:
+        return QualityProblem("noisy", (
+            f"there is too much background noise to judge the voice: speech stands only "
+            f"{q.snr_db:.0f} dB above the noise (at least {g.min_snr_db:g} dB is needed). Find a "
+            "quieter room or move closer to the microphone, and record again."
+        ))
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Measures
+
+
+def measure(analysis: Analysis, name: str) -> float | None:
+    """A summary value, or a measure the coach derives from the tracks; None when undefined."""
+    if name == "irregular_voicing_fraction":
+        return irregular_voicing_fraction(analysis)
+    value = getattr(analysis.summary, name)
+    if value is None or not math.isfinite(value):
+        return None
+    return float(value)
+
+
+def irregular_frames(analysis: Analysis, *, jump_st: float = 4.0) -> np.ndarray:
+    """Loud speech frames with no steady pitch: unvoiced while loud, or at a pitch break.
+
+    Creak, roughness and pitch breaks make the tracker lose the period (the frame reads unvoiced)
+    or leap by several semitones from one frame to the next. Voiceless consonants also count, so
+    the measure is best read against the speaker's baseline of the same phrase.
+
+    Returns
+    -------
+    np.ndarray [shape=(n_frames,), dtype=bool]
+    """
+    tracks = analysis.tracks
+    speech = tracks.speech
+    if not speech.any():
+        return np.zeros_like(speech)
+    level = tracks.loudness_db
+    loud = speech & (level >= np.percentile(level[speech], 90) - LOUD_WITHIN_DB)
+    irregular = loud & ~tracks.voiced
+    st = hz_to_st(tracks.f0_hz)
+    step = np.abs(np.diff(st))
+    # a leap between two voiced neighbours, e.g. a sudden octave drop into creak
+    breaks = np.flatnonzero(tracks.voiced[1:] & tracks.voiced[:-1] & (step > jump_st))
+    irregular[breaks] |= loud[breaks]
+    irregular[breaks + 1] |= loud[breaks + 1]
+    return irregular
+
+
+def irregular_voicing_fraction(analysis: Analysis) -> float | None:
+    """Share (0-1) of the loud speech frames that have no steady pitch (see
+    :func:`irregular_frames`); None when there is no speech."""
+    tracks = analysis.tracks
+    speech = tracks.speech
+    if speech.sum() < 10:
+        return None
+    level = tracks.loudness_db
+    loud = speech & (level >= np.percentile(level[speech], 90) - LOUD_WITHIN_DB)
+    return float(np.count_nonzero(irregular_frames(analysis)) / max(1, np.count_nonzero(loud)))
+
+
+# ---------------------------------------------------------------------------------------------
+# Judging one feature
+
+
+def _judge(spec: FeatureSpec, analysis: Analysis,
+           baseline: Analysis | None) -> tuple[FeatureResult | None, str]:
+    take = measure(analysis, spec.measure)
+    if take is None:
+        return None, f"{spec.label.lower()} could not be measured on this take"
+    syllables = analysis.summary.syllables or 0
+    if syllables < spec.min_syllables:
+        return None, (f"needs at least {spec.min_syllables} syllables; this take has "
+                      f"{syllables}")
+    base = measure(baseline, spec.measure) if baseline is not None else None
+    target: Target | None = None
+    if spec.relative is not None and base is not None:
+        value = _compare(take, base, spec.relative)
+        if value is not None:
+            target, relative_to, weight = spec.relative, "baseline", spec.weight
+    if target is None:
+        if spec.absolute is None:
+            why = ("needs your everyday voice as a baseline" if baseline is None
+                   else "could not be measured on the baseline")
+            return None, why
+        value, target, relative_to, weight = take, spec.absolute, "absolute", spec.absolute_weight
+    miss = target.miss(value)
+    verdict: Verdict = "ok" if miss == 0 else (
+        "low" if target.low is not None and value < target.low else "high")
+    points = 1.0 / (1.0 + miss**2)
+    return FeatureResult(
+        name=spec.name, label=spec.label, value=value, unit=_unit(spec, target),
+        target_low=target.low, target_high=target.high, verdict=verdict,
+        relative_to=relative_to, measured=take, measured_unit=spec.measure_unit,
+        weight=weight, points=points,
+    ), ""
+
+
+def _compare(take: float, base: float, target: Target) -> float | None:
+    if target.comparison == "difference":
+        return take - base
+    if base <= 0 or take <= 0:
+        return None  # a ratio needs two positive values
+    if target.comparison == "st":
+        return float(12.0 * math.log2(take / base))
+    return 100.0 * (take / base - 1.0)
+
+
+def _unit(spec: FeatureSpec, target: Target) -> str:
+    if target.comparison == "st":
+        return "st"
+    if target.comparison == "percent":
+        return "%"
+    unit = spec.measure_unit
+    if target.comparison == "difference" and unit == "dBFS":
+        return "dB"  # a difference of two levels is a gain, not a level
+    return unit
+
+
+def _force_low(r: FeatureResult) -> FeatureResult:
+    return dataclasses.replace(r, verdict="low", points=0.0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Words
+
+
+_UNIT_WORDS = {
+    "Hz": "Hz", "st": "semitones", "st/s": "semitones per second",
+    "syl/s": "syllables per second", "dB": "dB", "dBFS": "dBFS", "syl": "syllables",
+    "dB/s": "dB per second", "%": "%",
+}
+
+
+def _number(x: float, unit: str) -> str:
+    """A number as a person would say it: few digits, more only for small values."""
+    x = abs(x)
+    if unit in ("st", "syl/s", "dB") and x < 3:
+        text = f"{x:.1f}"
+    else:
+        text = f"{x:.0f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _quantity(x: float, unit: str) -> str:
+    if unit == "share":
+        return f"{100 * x:.0f} %"
+    if unit == "%":
+        return f"{_number(x, unit)} %"
+    word = _UNIT_WORDS.get(unit, unit)
+    if unit == "st" and _number(x, unit) == "1":
+        word = "semitone"
+    return f"{_number(x, unit)} {word}".strip()
+
+
+def _how_much(spec: FeatureSpec, r: FeatureResult, baseline: Analysis | None) -> str:
+    """"about 2 semitones higher than your everyday voice", "around 290 Hz", ..."""
+    if r.relative_to == "absolute":
+        return f"around {_quantity(r.measured, r.measured_unit)}"
+    if r.unit == "share":
+        base = measure(baseline, spec.measure) if baseline is not None else None
+        base_text = "" if base is None else f" against {100 * base:.0f} %"
+        return f"{100 * r.measured:.0f} %{base_text} in your everyday voice"
+    if _number(r.value, r.unit) == "0":
+        return "about the same as your everyday voice"
+    direction = spec.wording.more if r.value > 0 else spec.wording.less
+    return f"about {_quantity(r.value, r.unit)} {direction} than your everyday voice"
+
+
+def _aim(spec: FeatureSpec, r: FeatureResult) -> str:
+    """The target in words: "10 to 25 % slower than your everyday voice", "2.5 to 4 ..."."""
+    lo, hi = r.target_low, r.target_high
+    if r.relative_to == "absolute":
+        unit = r.unit
+        if lo is not None and hi is not None:
+            if unit == "share":
+                return f"{100 * lo:.0f} to {100 * hi:.0f} %"
+            return f"{_number(lo, unit)} to {_quantity(hi, unit)}"
+        if hi is not None:
+            return f"at most {_quantity(hi, unit)}"
+        return f"at least {_quantity(lo, unit)}"
+    ref = "than your everyday voice"
+    more, less = spec.wording.more, spec.wording.less
+    unit = r.unit
+
+    def side(x: float) -> str:
+        return f"{_quantity(x, unit)} {more if x > 0 else less}"
+
+    if lo is not None and hi is not None:
+        if lo >= 0 or hi <= 0:  # both edges on one side: "10 to 25 % slower"
+            near, far = (lo, hi) if lo >= 0 else (hi, lo)
+            if near == 0:
+                return f"up to {side(far)} {ref}"
+            word = more if lo >= 0 else less
+            return f"{_number(near, unit)} to {_quantity(far, unit)} {word} {ref}"
+        return f"between {side(lo)} and {side(hi)} {ref}"
+    if hi is not None:
+        return f"no {more} {ref}" if hi == 0 else f"at most {side(hi)} {ref}"
+    return f"no {less} {ref}" if lo == 0 else f"at least {side(lo)} {ref}"
+
+
+def _fill(template: str, spec: FeatureSpec, r: FeatureResult,
+          baseline: Analysis | None) -> str:
+    return template.format(how_much=_how_much(spec, r, baseline), aim=_aim(spec, r))
+
+
+def _well(profile: Profile, results: Sequence[FeatureResult],
+          baseline: Analysis | None) -> str | None:
+    scored = [r for r in results if r.weight > 0]
+    if not scored:
+        return None
+    ok = [r for r in scored if r.verdict == "ok"]
+    if ok:
+        best = max(ok, key=lambda r: r.weight)
+        spec = profile.feature(best.name)
+        return _fill(spec.wording.praise, spec, best, baseline)
+    best = max(scored, key=lambda r: r.points)
+    spec = profile.feature(best.name)
+    return (f"{best.label} came closest to calm ({_how_much(spec, best, baseline)}); build on "
+            "that next time.")
+
+
+def _explanation(profile: Profile, results: Sequence[FeatureResult], raw: float, score: float,
+                 too_flat: bool, baseline: Analysis | None) -> str:
+    total = sum(r.weight for r in results)
+    parts = [f"{r.label.lower()} {100 * r.weight / total:.0f} %" for r in
+             sorted(results, key=lambda r: -r.weight) if r.weight > 0]
+    against = ("against your everyday voice" if baseline is not None
+               else "against typical calm voices (no baseline: record your everyday voice for a "
+                    "personal reference)")
+    text = (f"The score is the weighted share of calm targets met, {against}: "
+            f"{', '.join(parts)}. A feature inside its range earns all its points and half of "
+            f"them when it misses by its tolerance.")
+    if too_flat:
+        text += (f" Capped at {profile.guards.monotone_cap:g} (from {raw:.0f}) because the "
+                 "voice was a monotone: calm is not flat.")
+    return text
+
+
+# ---------------------------------------------------------------------------------------------
+# Phrase notes
+
+
+def phrase_notes(analysis: Analysis, profile: Profile, *, baseline: Analysis | None = None,
+                 creak_flagged: bool | None = None) -> tuple[PhraseNote, ...]:
+    """Stretches of the take where arousal leaked, each named by its time span.
+
+    A phrase is named when its pitch, level or syllable rate stands above the baseline (or, with
+    no baseline, above the rest of the take) by the profile's ``phrase_notes`` limits; a sudden
+    pitch leap is named wherever it happens, and creaky or rough stretches when
+    ``creak_flagged`` (the take's voice steadiness was judged too irregular).
+
+    Returns
+    -------
+    tuple of PhraseNote, in time order
+    """
+    limits = profile.phrase_notes
+    tracks = analysis.tracks
+    t = tracks.time_s
+    stats = [_phrase_stats(analysis, a, b) for a, b in tracks.phrases]
+    found: list[tuple[float, PhraseNote]] = []
+    cues = (
+        ("pitch", limits.pitch_st, "your pitch rose about {x} semitones above {ref}",
+         "f0_median_hz"),
+        ("level", limits.level_db, "your voice got about {x} dB louder than {ref}", "loudness_db"),
+        ("rate", limits.rate_percent, "you sped up, about {x} % faster than {ref}",
+         "articulation_rate_syl_per_s"),
+    )
+    for i, ((a, b), s) in enumerate(zip(tracks.phrases, stats, strict=True)):
+        for cue, limit, words, key in cues:
+            value = s[cue]
+            if value is None:
+                continue
+            if baseline is not None:
+                ref_value = measure(baseline, key)
+                ref_words = "your everyday voice"
+            else:
+                others = [o[cue] for j, o in enumerate(stats) if j != i and o[cue] is not None]
+                ref_value = float(np.median(others)) if others else None
+                ref_words = "the rest of the take"
+            if ref_value is None or ref_value <= 0 and cue != "level":
+                continue
+            if cue == "pitch":
+                excess = float(12.0 * math.log2(value / ref_value))
+            elif cue == "level":
+                excess = value - ref_value
+            else:
+                excess = 100.0 * (value / ref_value - 1.0)
+            if excess > limit:
+                message = f"{a:.1f}-{b:.1f} s: " + words.format(
+                    x=f"{excess:.0f}" if excess >= 3 else f"{excess:.1f}", ref=ref_words) + "."
+                found.append((excess / limit, PhraseNote(a, b, cue, message)))
+
+    # sudden leaps, on the contour smoothed like the velocity measure
+    window = max(1, int(round(limits.jump_window_s / FRAME_S)))
+    from .timing import runs
+
+    st = hz_to_st(tracks.f0_hz)
+    for a, b in runs(tracks.voiced):
+        if b - a <= window + 2:
+            continue
+        seg = np.convolve(st[a:b], np.ones(3) / 3, mode="same")[1:-1]
+        change = seg[window:] - seg[:-window]
+        big = np.flatnonzero(np.abs(change) > limits.jump_st)
+        for k0, k1 in _groups(big):
+            k = k0 + int(np.argmax(np.abs(change[k0:k1 + 1])))
+            size = float(change[k])
+            start = t[a + 1 + k0]
+            end = t[a + 1 + k1 + window]
+            way = "leapt up" if size > 0 else "dropped"
+            found.append((abs(size) / limits.jump_st, PhraseNote(
+                float(start), float(end), "jump",
+                f"{start:.1f}-{end:.1f} s: your pitch {way} about {abs(size):.0f} semitones at "
+                "once; glide instead of jumping.")))
+
+    # creaky stretches are named only when the take as a whole is flagged: short irregular
+    # moments (a voiceless consonant, one glottal stop) are part of every voice
+    for a, b in runs(irregular_frames(analysis)) if creak_flagged else ():
+        if (b - a) * FRAME_S >= MIN_CREAK_SPAN_S:
+            found.append((0.5 * (b - a) * FRAME_S / MIN_CREAK_SPAN_S, PhraseNote(
+                float(t[a]), float(t[b - 1] + FRAME_S), "creak",
+                f"{t[a]:.1f}-{t[b - 1] + FRAME_S:.1f} s: the voice went creaky or rough.")))
+
+    found.sort(key=lambda x: -x[0])
+    kept = sorted((n for _, n in found[:MAX_PHRASE_NOTES]), key=lambda n: n.start_s)
+    return tuple(kept)
+
+
+def _groups(indices: np.ndarray) -> list[tuple[int, int]]:
+    """Consecutive runs in a sorted index array, as inclusive (first, last) pairs."""
+    if indices.size == 0:
+        return []
+    cuts = np.flatnonzero(np.diff(indices) > 1)
+    starts = np.concatenate([[indices[0]], indices[cuts + 1]])
+    ends = np.concatenate([indices[cuts], [indices[-1]]])
+    return list(zip(starts.tolist(), ends.tolist(), strict=True))
+
+
+def _phrase_stats(analysis: Analysis, start_s: float, end_s: float) -> dict:
+    tracks = analysis.tracks
+    sel = (tracks.time_s >= start_s) & (tracks.time_s < end_s)
+    voiced = sel & tracks.voiced
+    speech = sel & tracks.speech
+    syl = np.count_nonzero((tracks.syllable_times_s >= start_s)
+                           & (tracks.syllable_times_s < end_s))
+    duration_s = end_s - start_s
+    return {
+        "pitch": float(np.median(tracks.f0_hz[voiced])) if voiced.sum() >= 5 else None,
+        "level": float(np.median(tracks.loudness_db[speech])) if speech.sum() >= 5 else None,
+        "rate": syl / duration_s if syl >= 3 and duration_s > 0 else None,
+    }
+
+
+def _round(x: float | None, digits: int = 2) -> float | None:
+    if x is None or not math.isfinite(x):
+        return None
+    return round(float(x), digits)
