@@ -64,6 +64,24 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--text", help="the words spoken, when known: syllables come from the text")
     a.set_defaults(func=_cmd_analyze)
 
+    c = sub.add_parser(
+        "coach", help="score how calm and soothing recordings sound, with tips",
+        description="Coach each FILE against a profile: a calm score from 0 to 100, every "
+                    "feature against its target, and at most three tips.")
+    c.add_argument("files", nargs="+", metavar="FILE")
+    c.add_argument("--json", action="store_true", help="one JSON object per file (JSON Lines)")
+    c.add_argument("--baseline", metavar="FILE",
+                   help="a recording of your everyday voice, ideally the same phrase said "
+                        "normally: targets are then relative to it")
+    c.add_argument("--profile", default="soothing",
+                   help="profile name in samples/profiles or a .toml path (default: soothing)")
+    c.add_argument("--scenario",
+                   help="a scenario of the profile: bedtime, de-escalation, check-in, repair")
+    c.add_argument("--text", help="the words spoken, when known: syllables come from the text "
+                                  "(used for the baseline too unless --baseline-text is given)")
+    c.add_argument("--baseline-text", help="the words of the baseline, when they differ")
+    c.set_defaults(func=_cmd_coach)
+
     u = sub.add_parser("ui", help="open the practice app in the browser (local only)")
     u.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default 127.0.0.1: this computer only)")
@@ -110,6 +128,118 @@ def _cmd_analyze(args) -> int:
             print(format_table(path, analysis))
         failed += error is not None
     return 1 if failed else 0
+
+
+def _analyze_with(path: str, text: str | None, settings):
+    """Like :func:`_analyze_one`, with analysis settings (the baseline's pitch range)."""
+    from .analysis import analyze_file
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ProsodyWarning)
+            return analyze_file(path, text=text, settings=settings), None
+    except ProsodyError as exc:
+        return None, str(exc)
+
+
+def _cmd_coach(args) -> int:
+    from .coach import baseline_settings, coach
+    from .profile import load_profile
+
+    try:
+        profile = load_profile(args.profile)
+        profile.for_scenario(args.scenario)  # an unknown scenario stops here, before any work
+    except ProsodyError as exc:
+        print(f"calmtone coach: {exc}", file=sys.stderr)
+        return 2
+
+    baseline = settings = None
+    if args.baseline:
+        base_text = args.baseline_text if args.baseline_text is not None else args.text
+        first, error = _analyze_one(args.baseline, base_text)
+        if first is not None:
+            try:
+                settings = baseline_settings(first)
+            except ProsodyError as exc:
+                error = str(exc)
+        if settings is not None:
+            # the baseline is measured with its own range too, like every take against it
+            baseline, error = _analyze_with(args.baseline, base_text, settings)
+        if error:
+            message = f"cannot use this recording as the baseline: {error}"
+            if args.json:
+                print(json.dumps({"file": args.baseline, "error": message}), flush=True)
+            else:
+                print(f"{args.baseline}: {message}", file=sys.stderr)
+            return 1
+
+    failed = 0
+    for path in args.files:
+        analysis, error = _analyze_with(path, args.text, settings)
+        feedback = None
+        if analysis is not None:
+            try:
+                feedback = coach(analysis, profile=profile, baseline=baseline,
+                                 scenario=args.scenario)
+            except ProsodyError as exc:
+                error = str(exc)
+        if args.json:
+            record = {"file": path}
+            if error:
+                record["error"] = error
+            else:
+                record.update(feedback.to_dict())
+            print(json.dumps(record), flush=True)
+        elif error:
+            print(f"{path}: cannot coach: {error}", file=sys.stderr)
+        else:
+            print(format_feedback(path, feedback))
+        failed += error is not None
+    return 1 if failed else 0
+
+
+def _coach_number(value, unit: str) -> str:
+    if unit == "share":
+        return f"{100 * value:.0f} %"
+    digits = 0 if abs(value) >= 100 or unit == "%" else 1
+    return f"{value:.{digits}f} {unit}".strip()
+
+
+def format_feedback(path: str, feedback) -> str:
+    """A readable coaching report: score, tips, what went well, features, moments, caveats."""
+    fb = feedback
+    context = "against your everyday voice" if fb.baseline else "against general calm targets"
+    scenario = f", scenario {fb.scenario}" if fb.scenario else ""
+    lines = [path]
+    if fb.score is None:
+        lines.append("  No score: the recording cannot be judged.")
+    else:
+        lines.append(f"  Calm score {fb.score}/100 ({context}; profile {fb.profile} "
+                     f"{fb.profile_version}{scenario})")
+    if fb.tips:
+        lines.append("  What to change:")
+        lines += [f"    {i}. {tip}" for i, tip in enumerate(fb.tips, 1)]
+    if fb.well:
+        lines.append(f"  What went well: {fb.well}")
+    if fb.features:
+        lines.append(f"  {'Feature':<22} {'value':>10}   {'target':<24} verdict")
+        for f in fb.features:
+            if f.target_low is None:
+                target = f"at most {_coach_number(f.target_high, f.unit)}"
+            elif f.target_high is None:
+                target = f"at least {_coach_number(f.target_low, f.unit)}"
+            else:
+                target = (f"{_coach_number(f.target_low, f.unit)} to "
+                          f"{_coach_number(f.target_high, f.unit)}")
+            lines.append(f"  {f.label:<22} {_coach_number(f.value, f.unit):>10}   "
+                         f"{target:<24} {f.verdict}")
+    if fb.phrase_notes:
+        lines.append("  Moments to listen to:")
+        lines += [f"    {note.message}" for note in fb.phrase_notes]
+    lines += [f"  not judged: {name} ({reason})" for name, reason in fb.not_judged]
+    if fb.score is not None:
+        lines.append(f"  How the score works: {fb.explanation}")
+    return "\n".join(lines)
 
 
 def format_table(path: str, analysis) -> str:
