@@ -207,6 +207,17 @@ class LiveBaseline:
             settings = baseline_settings(analysis)
         return cls(settings, analysis)
 
+    @classmethod
+    def from_file(cls, path, *, text: str | None = None) -> LiveBaseline:
+        """From a baseline recording, measured as ``calmtone coach --baseline`` measures it:
+        once to learn the speaker's pitch range, then again within that range."""
+        from .analysis import analyze_file
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ProsodyWarning)  # they are carried in the analysis
+            first = cls.from_analysis(analyze_file(path, text=text))
+            return cls(first.settings, analyze_file(path, text=text, settings=first.settings))
+
 
 @dataclass(frozen=True)
 class LiveReport:

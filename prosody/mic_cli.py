@@ -11,9 +11,8 @@ import os
 import sys
 import threading
 import time
-import warnings
 
-from .errors import ProsodyError, ProsodyWarning
+from .errors import ProsodyError
 
 #: Seconds of countdown before an interactive take.
 COUNTDOWN_S = 3
@@ -40,8 +39,9 @@ def add_parsers(sub) -> None:
                    help="rate to ask the microphone for (default 16000); the file is 16 kHz")
     r.add_argument("--coach", action="store_true",
                    help="print the coach's feedback on the take, as `calmtone coach OUT.wav`")
-    r.add_argument("--save", action="store_true", help="also keep the take in the history")
-    r.add_argument("--person", help="whose take it is, with --save (default: your login name)")
+    r.add_argument("--save", action="store_true",
+                   help="also keep the take, coached, in the practice history (needs --person)")
+    r.add_argument("--person", help="who is speaking (needed with --save)")
     r.add_argument("--list-devices", action="store_true",
                    help="list the microphones found, then exit")
     r.set_defaults(func=_cmd_record)
@@ -129,6 +129,11 @@ def _cmd_record(args) -> int:
             _say("calmtone record: give the WAV file to write, e.g. `calmtone record take.wav` "
                  "(or --list-devices).")
             return 2
+        if args.save and not (args.person and args.person.strip()):
+            # said before recording, not after: the take would be lost to a missing name
+            _say("calmtone record: --save needs --person NAME (who is speaking), so that the "
+                 "takes of different people stay apart.")
+            return 2
         choice = mic.check_input(device=args.device, samplerate=args.samplerate)
     except ProsodyError as exc:
         return _fail("record", exc)
@@ -170,12 +175,9 @@ def _cmd_record(args) -> int:
         return 1
     _say(f"Wrote {args.out} ({take.duration_s:.1f} s, {take.sr // 1000} kHz, 16-bit).")
 
-    status = 0
-    if args.coach:
-        status = max(status, _coach_file(args.out))
-    if args.save:
-        status = max(status, _save(args.out, args.person))
-    return status
+    if args.coach or args.save:
+        return _coach_file(args.out, show=args.coach, save=args.save, person=args.person)
+    return 0
 
 
 def _list_devices(mic) -> int:
@@ -229,58 +231,31 @@ def _has_command(name: str) -> bool:
     return False
 
 
-def _coach_file(path: str) -> int:
-    """The feedback of ``calmtone coach PATH``, through that command itself."""
+def _coach_file(path: str, *, show: bool, save: bool, person: str | None) -> int:
+    """``calmtone coach PATH`` (with ``--save --person NAME`` when saving), through that command
+    itself, so that the feedback and the saved take are exactly the coach's."""
+    import contextlib
+
     from . import cli
 
     sys.stdout.flush()
-    if _has_command("coach"):
-        return cli.main(["coach", path])
-    # the coach command is not there (yet): give the measurements instead
-    analysis, error = cli._analyze_one(path, None)
-    if error:
-        _say(f"calmtone record: cannot analyse {path}: {error}")
-        return 1
-    print(cli.format_table(path, analysis))
-    return 0
-
-
-def _save(path: str, person: str | None) -> int:
-    try:
-        from . import history
-    except ImportError:
-        _say("calmtone record: --save needs the practice history, which this version does not "
-             f"have yet; the take is in {path}.")
-        return 1
-    import getpass
-
-    from .analysis import analyze
-    from .audio import load
-
-    person = person or getpass.getuser()
-    try:
-        sig = load(path)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ProsodyWarning)
-            analysis = analyze(sig.y, sr=sig.sr)
-            feedback = _feedback_or_none(analysis)
-        with history.Store.open() as store:
-            take = store.save_take(
-                person=person, audio=sig.y, sr=sig.sr, analysis=analysis, feedback=feedback,
-                phrase="", profile_name=getattr(feedback, "profile", None),
-                profile_version=getattr(feedback, "profile_version", None))
-    except ProsodyError as exc:
-        return _fail("record", exc)
-    _say(f"Saved as take {take.id} of {person} in the history.")
-    return 0
-
-
-def _feedback_or_none(analysis):
-    try:
-        from .coach import coach
-    except ImportError:
-        return None
-    return coach(analysis, profile="soothing")
+    if not _has_command("coach"):
+        # the coach command is not there (yet): give the measurements instead
+        if save:
+            _say(f"calmtone record: --save needs the coach, which this version does not have; "
+                 f"the take is in {path}.")
+            return 1
+        analysis, error = cli._analyze_one(path, None)
+        if error:
+            _say(f"calmtone record: cannot analyse {path}: {error}")
+            return 1
+        print(cli.format_table(path, analysis))
+        return 0
+    argv = ["coach", *(["--save", "--person", person or ""] if save else []), path]
+    if show:
+        return cli.main(argv)
+    with open(os.devnull, "w") as quiet, contextlib.redirect_stdout(quiet):
+        return cli.main(argv)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -292,13 +267,7 @@ def _cmd_live(args) -> int:
     from . import record as mic
 
     try:
-        baseline = None
-        if args.baseline:
-            from .analysis import analyze_file
-
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", ProsodyWarning)
-                baseline = live.LiveBaseline.from_analysis(analyze_file(args.baseline))
+        baseline = live.LiveBaseline.from_file(args.baseline) if args.baseline else None
         choice = mic.check_input(device=args.device)
         view = live.LiveView(choice.capture_sr_hz, baseline=baseline)
     except ProsodyError as exc:
@@ -344,13 +313,16 @@ def _cmd_live(args) -> int:
         rep = view.report()
     except ProsodyError as exc:
         return _fail("live", exc)
-    from .cli import format_table
+    from . import cli
 
-    print(format_table("live take", rep.analysis))
     if rep.feedback is None:
+        print(cli.format_table("live take", rep.analysis))
         print("(The coach is not available in this version: measurements only.)")
     else:
-        print(format_feedback(rep.feedback))
+        # the coach command's own report, then the measurements behind it
+        print(cli.format_feedback("live take", rep.feedback))
+        print()
+        print(cli.format_table("live take", rep.analysis))
     return 0
 
 
@@ -392,17 +364,3 @@ def format_update(update, *, ascii_only: bool = False) -> str:
     cue = update.cue.upper() if update.cue else "-"
     parts.append(f"cue: {cue}")
     return "  ".join(parts) if not ascii_only else " | ".join(parts)
-
-
-def format_feedback(feedback) -> str:
-    """The coach's feedback in words: score, tips and what went well."""
-    lines = []
-    if feedback.score is None:
-        lines.append(feedback.explanation)
-    else:
-        lines.append(f"Calm score: {feedback.score}/100. {feedback.explanation}")
-    for k, tip in enumerate(feedback.tips, 1):
-        lines.append(f"  {k}. {tip}")
-    if feedback.well:
-        lines.append(f"  Went well: {feedback.well}")
-    return "\n".join(lines)
