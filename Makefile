@@ -30,6 +30,7 @@ bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python benchmarks/accuracy.py --data $(DATA)
 	$(BIN)/python benchmarks/speed.py
+	$(BIN)/python benchmarks/live.py
 	$(BIN)/python benchmarks/calm_validation.py --data $(DATA)
 
 clean:
