@@ -85,10 +85,11 @@ def _enter_stops(stop: threading.Event) -> None:
 
     def wait() -> None:
         try:
-            sys.stdin.readline()
+            line = sys.stdin.readline()
         except (OSError, ValueError):
             return
-        stop.set()
+        if line:  # Enter; an empty read is the end of input (Ctrl+D), not a request to stop
+            stop.set()
 
     threading.Thread(target=wait, name="calmtone-enter", daemon=True).start()
 
@@ -307,12 +308,12 @@ def _cmd_live(args) -> int:
     if take is not None:
         _say(_REASONS[take.stopped_because].format(seconds=args.seconds or 0,
                                                    silence=LIVE_SILENCE_S))
-    print()
-    print(f"What you said ({view.audio().size / view.sr:.1f} s):")
     try:
         rep = view.report()
     except ProsodyError as exc:
         return _fail("live", exc)
+    print()
+    print(f"What you said ({view.audio().size / view.sr:.1f} s):")
     from . import cli
 
     if rep.feedback is None:
@@ -330,11 +331,12 @@ _ARROW = {"low": "↓", "ok": "✓", "high": "↑", None: " "}
 
 
 def _fmt_value(reading) -> str:
+    """The value in a fixed width, so that a redrawn line does not jump about."""
     if reading.value is None:
-        return "  …"
+        return f"{'…':>5}"
     digits = 0 if reading.unit in ("Hz", "%") else 1
     sign = "+" if reading.unit in ("st", "dB", "%") else ""
-    return f"{reading.value:{sign}.{digits}f}"
+    return f"{reading.value:>{sign}5.{digits}f}"
 
 
 def _fmt_zone(reading) -> str:
@@ -357,7 +359,7 @@ def format_update(update, *, ascii_only: bool = False) -> str:
     """
     parts = [_clock(update.time_s, digits=2)]
     for r in (update.pitch, update.level, update.pace):
-        mark = "" if ascii_only else _ARROW[r.verdict]
+        mark = "" if ascii_only else " " + _ARROW[r.verdict]
         verdict = f" {r.verdict}" if ascii_only and r.verdict else ""
         parts.append(f"{r.name} {_fmt_value(r)} {r.unit}"
                      f"{_fmt_zone(r)}{mark}{verdict}")
