@@ -30,10 +30,10 @@ class AnalysisSettings:
     final_window_s: float = 0.3
     final_fall_st: float = 1.0
     syllable_slow_prominence_db: float = 2.0
-    syllable_fast_prominence_db: float = 0.75
-    syllable_slow_rate_syl_per_s: float = 3.0
-    syllable_fast_rate_syl_per_s: float = 4.5
-    syllable_local_drop_db: float = 25.0
+    syllable_fast_prominence_db: float = 1.0
+    syllable_slow_rate_syl_per_s: float = 3.5
+    syllable_fast_rate_syl_per_s: float = 5.0
+    syllable_local_drop_db: float = 20.0
     velocity_smooth_frames: int = 5
     onset_search_s: float = 0.2
 

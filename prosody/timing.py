@@ -156,7 +156,7 @@ def _smooth(x: np.ndarray, width: int) -> np.ndarray:
 
 
 def nucleus_candidates(vowel_db: np.ndarray, voiced: np.ndarray, speech: np.ndarray,
-                       *, min_prominence_db: float, local_drop_db: float = 25.0):
+                       *, min_prominence_db: float, local_drop_db: float = 20.0):
     """Voiced peaks of the smoothed vowel-band envelope with their prominence in dB.
 
     Returns
@@ -175,9 +175,9 @@ def nucleus_candidates(vowel_db: np.ndarray, voiced: np.ndarray, speech: np.ndar
 
 
 def syllable_nuclei(vowel_db: np.ndarray, voiced: np.ndarray, speech: np.ndarray,
-                    *, slow_prominence_db: float = 2.0, fast_prominence_db: float = 0.75,
-                    slow_rate_syl_per_s: float = 3.0, fast_rate_syl_per_s: float = 4.5,
-                    local_drop_db: float = 25.0) -> np.ndarray:
+                    *, slow_prominence_db: float = 2.0, fast_prominence_db: float = 1.0,
+                    slow_rate_syl_per_s: float = 3.5, fast_rate_syl_per_s: float = 5.0,
+                    local_drop_db: float = 20.0) -> np.ndarray:
     """Frame indices of syllable nuclei found in the audio alone.
 
     How deep the dip between two syllables is depends on tempo: in fast, fluent speech
@@ -203,10 +203,12 @@ def syllable_nuclei(vowel_db: np.ndarray, voiced: np.ndarray, speech: np.ndarray
 
 
 def _cover_voiced_runs(peaks: np.ndarray, vowel_db: np.ndarray, voiced: np.ndarray) -> np.ndarray:
-    """Give every voiced run of 60 ms or more at least one nucleus (at its strongest frame)."""
+    """Give every voiced run of 60 ms or more at least one nucleus (at its strongest frame),
+    unless a nucleus lies within 100 ms of it: a voicing dropout inside one vowel (creak at a
+    diphthong's end, say) splits a run without making a new syllable."""
     extra = []
     for a, b in runs(voiced):
-        if b - a >= 6 and not np.any((peaks >= a - 2) & (peaks < b + 2)):
+        if b - a >= 6 and not np.any((peaks >= a - 10) & (peaks < b + 10)):
             extra.append(a + int(np.argmax(vowel_db[a:b])))
     return np.sort(np.concatenate([peaks, np.asarray(extra, dtype=peaks.dtype)]))
 
