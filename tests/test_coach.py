@@ -184,7 +184,8 @@ def test_something_was_done_well(tense):
 
 
 def test_the_score_is_explained(calm):
-    assert "pitch height 18 %" in calm.explanation
+    share = 100 * feature(calm, "pitch_level").weight / sum(f.weight for f in calm.features)
+    assert f"pitch height {share:.0f} %" in calm.explanation
 
 
 def test_the_feedback_records_the_profile_version(calm):
