@@ -1,0 +1,178 @@
+"""The app's pages driven by Streamlit's AppTest with real WAV bytes.
+
+What the page shows is checked against ``prosody`` run on the same audio.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+from conftest import DATA, SR, espeak
+from streamlit.testing.v1 import AppTest
+
+from prosody import ProsodyWarning
+from prosody.analysis import analyze
+from prosody.coach import baseline_settings, coach
+from prosody.profile import load_profile
+
+APP = str(Path(__file__).resolve().parent.parent / "ui" / "app.py")
+SEED = "I'm here with you. What do you need right now?"
+
+
+def wav_bytes(y: np.ndarray, sr: int = SR) -> bytes:
+    buf = io.BytesIO()
+    sf.write(buf, y, sr, format="WAV", subtype="PCM_16")
+    return buf.getvalue()
+
+
+@pytest.fixture(scope="module")
+def seed_wav(tmp_path_factory) -> bytes:
+    path = espeak(SEED, tmp_path_factory.mktemp("ui") / "seed.wav", voice="en-us+f1", pitch=55)
+    return path.read_bytes()
+
+
+@pytest.fixture(scope="module")
+def baseline_wav() -> bytes:
+    return (DATA / "arctic_a0007.wav").read_bytes()
+
+
+@pytest.fixture
+def app(tmp_path, monkeypatch):
+    monkeypatch.setenv("CALMTONE_HOME", str(tmp_path / "home"))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    assert not at.exception
+    return at
+
+
+def expected_feedback(data: bytes, *, text: str, scenario: str, baseline: bytes | None = None):
+    """What prosody itself says about the same audio, for the page to match."""
+    from prosody.audio import load
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ProsodyWarning)
+        base = None
+        settings = None
+        if baseline is not None:
+            b = load(baseline)
+            from ui.services import BASELINE_TEXT
+
+            base = analyze(b.y, sr=b.sr, text=BASELINE_TEXT)
+            settings = baseline_settings(base)
+        sig = load(data)
+        a = analyze(sig.y, sr=sig.sr, text=text, settings=settings)
+    return coach(a, profile=load_profile("soothing"), baseline=base, scenario=scenario).to_dict()
+
+
+def test_practice_page_starts_empty(app):
+    assert app.title[0].value == "Practise a calm phrase"
+    assert any("No everyday-voice baseline" in i.value for i in app.info)
+    assert app.selectbox(key="phrase_choice").value == SEED
+    assert not app.metric
+
+
+def test_recording_shows_the_coach_feedback(app, seed_wav):
+    app.audio_input[0].set_value(("take.wav", seed_wav, "audio/wav"))
+    app.run()
+    assert not app.exception
+    fb = expected_feedback(seed_wav, text=SEED, scenario="check-in")
+    assert app.metric[0].label == "Calm score"
+    assert app.metric[0].value == f"{fb['score']:.0f} / 100"
+    shown = "\n".join(m.value for m in app.markdown)
+    for tip in fb["tips"]:
+        assert tip in shown
+    assert fb["well"] in shown
+    # every feature card says its verdict in words, not by colour alone
+    assert "in the calm zone" in shown or "above the calm zone" in shown
+    assert any("Pitch over time in semitones" in c.value for c in app.caption)
+
+
+def test_uploaded_file_works_like_a_recording(app, seed_wav):
+    app.file_uploader[0].upload("take.wav", seed_wav, "audio/wav")
+    app.run()
+    assert not app.exception
+    assert app.metric[0].label == "Calm score"
+
+
+def test_try_again_keeps_recent_attempts(app, seed_wav):
+    app.audio_input[0].set_value(("take.wav", seed_wav, "audio/wav"))
+    app.run()
+    app.button[0].click()  # "Try again"
+    app.run()
+    assert not app.metric  # a fresh recorder
+    louder = wav_bytes(np.clip(1.8 * sf.read(io.BytesIO(seed_wav))[0], -1, 1),
+                       sr=sf.info(io.BytesIO(seed_wav)).samplerate)
+    app.audio_input[0].set_value(("take.wav", louder, "audio/wav"))
+    app.run()
+    assert not app.exception
+    assert any("Your recent tries" in m.value for m in app.markdown)
+    assert len(app.session_state["attempts"][SEED]) == 2
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        # digital silence: no voice to judge, the coach asks for a closer microphone
+        (wav_bytes(np.zeros(2 * SR)), "too quiet"),
+        # a text file posing as a recording: the loader says what it is and what works
+        (b"this is not audio at all, just a note", "WAV"),
+        # a quarter second: too short to describe
+        (wav_bytes(0.1 * np.sin(2 * np.pi * 200 * np.arange(SR // 4) / SR)), "too short|shorter"),
+    ],
+)
+def test_bad_recordings_get_a_friendly_message(app, data, message):
+    import re
+
+    app.file_uploader[0].upload("take.wav", data, "audio/wav")
+    app.run()
+    assert not app.exception
+    said = " ".join([e.value for e in app.error] + [w.value for w in app.warning])
+    assert re.search(message, said), said
+    assert not app.metric
+
+
+def test_baseline_then_practice_is_judged_against_it(app, seed_wav, baseline_wav):
+    app.switch_page("pages/baseline.py")
+    app.run()
+    assert app.title[0].value == "Your everyday voice"
+    app.audio_input[0].set_value(("baseline.wav", baseline_wav, "audio/wav"))
+    app.run()
+    assert not app.exception
+    assert any("Baseline saved" in s.value for s in app.success)
+    labels = [m.label for m in app.metric]
+    assert labels == ["Typical pitch", "Pitch range", "Pace", "Loudness"]
+
+    app.switch_page("pages/practice.py")
+    app.run()
+    assert not any("No everyday-voice baseline" in i.value for i in app.info)
+    app.audio_input[0].set_value(("take.wav", seed_wav, "audio/wav"))
+    app.run()
+    assert not app.exception
+    fb = expected_feedback(seed_wav, text=SEED, scenario="check-in", baseline=baseline_wav)
+    assert app.metric[0].value == f"{fb['score']:.0f} / 100"
+    assert any(f["relative_to"] == "baseline" for f in fb["features"])
+    assert "against your everyday voice" in "\n".join(m.value for m in app.markdown)
+
+
+def test_settings_page_privacy_and_delete(app, seed_wav, baseline_wav):
+    app.switch_page("pages/baseline.py")
+    app.run()
+    app.audio_input[0].set_value(("baseline.wav", baseline_wav, "audio/wav"))
+    app.run()
+    app.switch_page("pages/settings.py")
+    app.run()
+    assert not app.exception
+    text = "\n".join(m.value for m in app.markdown)
+    assert "never sends a recording" in text
+    assert "127.0.0.1" in text
+    assert app.selectbox(key="profile").value == "soothing"
+    app.checkbox[0].check()
+    app.run()
+    app.button[0].click()
+    app.run()
+    assert app.session_state["baselines"] == {}
