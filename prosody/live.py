@@ -8,8 +8,9 @@ zone from the coaching profile, relative to the speaker's baseline take when the
   against the profile's absolute zone without a baseline);
 - level: median level of the speech in the last 1.5 s, in dB against the baseline (in dBFS,
   with no zone, without one: a level depends on the microphone and its distance);
-- pace: syllables per second of speaking time over the last 3 s (articulation rate), as a
-  change in percent against the baseline, or in syl/s.
+- pace: syllables per second over the last 3 s, measured as the profile's pace feature is
+  (speech rate, pauses included, or articulation rate), as a change in percent against the
+  baseline, or in syl/s.
 
 Of all that, a person sees one word at a time: "lower", "slower", "softer" (or "higher",
 "faster", "louder") for the reading furthest outside its zone, or "good". A new word must hold
