@@ -80,6 +80,9 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--text", help="the words spoken, when known: syllables come from the text "
                                   "(used for the baseline too unless --baseline-text is given)")
     c.add_argument("--baseline-text", help="the words of the baseline, when they differ")
+    c.add_argument("--save", action="store_true",
+                   help="keep each take in the practice history (see: calmtone history list)")
+    c.add_argument("--person", help="who is speaking (needed with --save)")
     c.set_defaults(func=_cmd_coach)
 
     u = sub.add_parser("ui", help="open the practice app in the browser (local only)")
@@ -152,6 +155,15 @@ def _cmd_coach(args) -> int:
     except ProsodyError as exc:
         print(f"calmtone coach: {exc}", file=sys.stderr)
         return 2
+    saver = None
+    if args.save:
+        from .history_cli import CoachSaver
+
+        try:
+            saver = CoachSaver.open(args.person)
+        except ProsodyError as exc:
+            print(f"calmtone coach: {exc}", file=sys.stderr)
+            return 2
 
     baseline = settings = None
     if args.baseline:
@@ -183,6 +195,8 @@ def _cmd_coach(args) -> int:
                                  scenario=args.scenario)
             except ProsodyError as exc:
                 error = str(exc)
+        if saver is not None and error is None:
+            saver.save(path, analysis, feedback, text=args.text, scenario=args.scenario)
         if args.json:
             record = {"file": path}
             if error:
@@ -195,6 +209,9 @@ def _cmd_coach(args) -> int:
         else:
             print(format_feedback(path, feedback))
         failed += error is not None
+    if saver is not None:
+        failed += saver.failed
+        saver.close()
     return 1 if failed else 0
 
 

@@ -921,3 +921,34 @@ def test_cli_delete_without_a_terminal_deletes_nothing(capsys, store, several, m
 
 def test_kinds_are_the_four_of_the_design():
     assert KINDS == ("practice", "baseline", "model", "exercise")
+
+
+# ---------------------------------------------------------------------------------------------
+# calmtone coach --save
+
+
+def test_coach_save_keeps_the_take(capsys, home):
+    wav = str(DATA / "arctic_a0007.wav")
+    text = "And you always want to see it in the superlative degree."
+    code = main(["coach", "--json", "--save", "--person", "Anna", "--scenario", "bedtime",
+                 "--text", text, wav])
+    out, err = capsys.readouterr()
+    assert code == 0
+    record = json.loads(out)
+    assert "saved as take 1 of Anna" in err
+    with Store.open() as store:
+        (take,) = store.takes()
+        assert (take.person, take.phrase, take.scenario) == ("Anna", text, "bedtime")
+        assert take.score == record["score"]
+        assert take.feedback["tips"] == record["tips"]
+        assert (take.profile_name, take.profile_version) == (record["profile"],
+                                                             record["profile_version"])
+        assert take.summary["syllables_source"] == "text"
+        assert store.audio(take.id).y.size == 4 * 16000
+
+
+def test_coach_save_needs_a_person(capsys, home):
+    code = main(["coach", "--save", str(DATA / "arctic_a0007.wav")])
+    _, err = capsys.readouterr()
+    assert code == 2
+    assert "--save needs --person NAME" in err
