@@ -1262,9 +1262,9 @@ def progress_features() -> tuple[str, ...]:
 def _csv_value(v):
     if v is None:
         return ""
-    if isinstance(v, float):
-        return f"{v:.6g}"
-    return v
+    if isinstance(v, float) and v.is_integer():
+        return int(v)  # a score of 72, not 72.0
+    return v  # the stored value, in full: a spreadsheet rounds for display, not the file
 
 
 def streak_days(days: Iterable[date], *, today: date | None = None) -> int:
