@@ -496,31 +496,37 @@ _UNIT_WORDS = {
 }
 
 
-def _number(x: float, unit: str) -> str:
-    """A number as a person would say it: few digits, more only for small values."""
-    x = abs(x)
-    if unit in ("st", "syl/s", "dB") and x < 3:
-        text = f"{x:.1f}"
-    else:
-        text = f"{x:.0f}"
-    return text[:-2] if text.endswith(".0") else text
+def _number(x: float, unit: str, *, signed: bool = False) -> str:
+    """A number as a person would say it: few digits, more only for small values. Unsigned
+    (the direction is said in words) unless ``signed``."""
+    size = abs(x)
+    one_decimal = unit == "syl/s" or (unit in ("st", "dB") and size < 3)
+    text = f"{size:.1f}" if one_decimal else f"{size:.0f}"
+    text = text[:-2] if text.endswith(".0") else text
+    return "-" + text if signed and x < 0 and text != "0" else text
 
 
-def _quantity(x: float, unit: str) -> str:
+def _quantity(x: float, unit: str, *, signed: bool = False) -> str:
     if unit == "share":
         return f"{100 * x:.0f} %"
     if unit == "%":
-        return f"{_number(x, unit)} %"
+        return f"{_number(x, unit, signed=signed)} %"
     word = _UNIT_WORDS.get(unit, unit)
     if unit == "st" and _number(x, unit) == "1":
         word = "semitone"
-    return f"{_number(x, unit)} {word}".strip()
+    return f"{_number(x, unit, signed=signed)} {word}".strip()
 
 
-def _how_much(spec: FeatureSpec, r: FeatureResult, baseline: Analysis | None) -> str:
+def _how_much(spec: FeatureSpec, r: FeatureResult, baseline: Analysis | None, *,
+              with_aim: bool = True) -> str:
     """"about 2 semitones higher than your everyday voice", "around 290 Hz", ..."""
     if r.relative_to == "absolute":
-        return f"around {_quantity(r.measured, r.measured_unit)}"
+        value = f"around {_quantity(r.measured, r.measured_unit, signed=True)}"
+        if r.verdict == "ok":
+            return value
+        direction = spec.wording.more if r.verdict == "high" else spec.wording.less
+        aim = f", calm: {_aim(spec, r)}" if with_aim else ""
+        return f"{direction} than a calm voice usually is ({value}{aim})"
     if r.unit == "share":
         base = measure(baseline, spec.measure) if baseline is not None else None
         base_text = "" if base is None else f" against {100 * base:.0f} %"
@@ -539,10 +545,10 @@ def _aim(spec: FeatureSpec, r: FeatureResult) -> str:
         if lo is not None and hi is not None:
             if unit == "share":
                 return f"{100 * lo:.0f} to {100 * hi:.0f} %"
-            return f"{_number(lo, unit)} to {_quantity(hi, unit)}"
+            return f"{_number(lo, unit, signed=True)} to {_quantity(hi, unit, signed=True)}"
         if hi is not None:
-            return f"at most {_quantity(hi, unit)}"
-        return f"at least {_quantity(lo, unit)}"
+            return f"at most {_quantity(hi, unit, signed=True)}"
+        return f"at least {_quantity(lo, unit, signed=True)}"
     ref = "than your everyday voice"
     more, less = spec.wording.more, spec.wording.less
     unit = r.unit
@@ -565,7 +571,9 @@ def _aim(spec: FeatureSpec, r: FeatureResult) -> str:
 
 def _fill(template: str, spec: FeatureSpec, r: FeatureResult,
           baseline: Analysis | None) -> str:
-    return template.format(how_much=_how_much(spec, r, baseline), aim=_aim(spec, r))
+    # a template that states the aim itself does not need it twice
+    how_much = _how_much(spec, r, baseline, with_aim="{aim}" not in template)
+    return template.format(how_much=how_much, aim=_aim(spec, r))
 
 
 def _well(profile: Profile, results: Sequence[FeatureResult],

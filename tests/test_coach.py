@@ -155,6 +155,11 @@ def test_without_a_baseline_the_fallbacks_are_used(world, base):
     assert {f.relative_to for f in fb.features} == {"absolute"}
 
 
+def test_tips_without_a_baseline_say_what_calm_is(world, base):
+    fb = judge(world, base, with_baseline=False, **TENSE)
+    assert "than a calm voice usually is" in " ".join(fb.tips)
+
+
 def test_without_a_baseline_loudness_is_not_judged(world, base):
     fb = judge(world, base, with_baseline=False, **CALM)
     assert ("loudness", "needs your everyday voice as a baseline") in fb.not_judged
