@@ -650,7 +650,7 @@ def phrase_notes(analysis: Analysis, profile: Profile, *, baseline: Analysis | N
                 others = [o[cue] for j, o in enumerate(stats) if j != i and o[cue] is not None]
                 ref_value = float(np.median(others)) if others else None
                 ref_words = "the rest of the take"
-            if ref_value is None or ref_value <= 0 and cue != "level":
+            if ref_value is None or (ref_value <= 0 and cue != "level"):
                 continue
             if cue == "pitch":
                 excess = float(12.0 * math.log2(value / ref_value))
