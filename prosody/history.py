@@ -635,7 +635,8 @@ class Store:
         return self.audio_dir / self.get(take_id).audio_file
 
     def audio(self, take_id: int) -> Signal:
-        """The recording of a take, read by :func:`prosody.load` (``y, sr = store.audio(id)``)."""
+        """The recording of a take as a :class:`~prosody.audio.Signal` (``.y``, ``.sr``), at the
+        rate it was saved, read by :func:`prosody.load`."""
         import soundfile as sf
 
         from .audio import load
