@@ -20,6 +20,8 @@ with st.sidebar:
 pages = [
     st.Page("pages/practice.py", title="Practice", icon="🎙️", default=True),
     st.Page("pages/baseline.py", title="Baseline", icon="📏"),
+    st.Page("pages/review.py", title="Review", icon="🗂️"),
+    st.Page("pages/progress.py", title="Progress", icon="📈"),
     st.Page("pages/settings.py", title="Settings and privacy", icon="🔒"),
 ]
 st.navigation(pages).run()

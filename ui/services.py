@@ -126,3 +126,125 @@ def practise(data: bytes, *, text: str | None, profile_name: str, scenario: str 
         _log.exception("coaching failed")
         return Outcome(analysis, None, UNEXPECTED, digest(data))
     return Outcome(analysis, feedback.to_dict(), None, digest(data))
+
+
+# --- the practice history -------------------------------------------------------------------
+
+
+def data_dir() -> str:
+    from prosody.history import data_dir as _data_dir
+
+    return str(_data_dir())
+
+
+@st.cache_resource(show_spinner=False)
+def _store(home: str):
+    from prosody.history import Store
+
+    return Store.open(home)
+
+
+def store():
+    """The practice history in this computer's data folder (one connection per folder)."""
+    return _store(data_dir())
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _reanalysis(home: str, take_id: int, created_utc: str):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ProsodyWarning)
+        return _store(home).reanalyze(take_id)
+
+
+def baseline(person: str):
+    """The saved baseline take of ``person`` and its analysis, or (None, None)."""
+    try:
+        take = store().baseline(person)
+    except ProsodyError:
+        return None, None
+    if take is None:
+        return None, None
+    return take, _reanalysis(data_dir(), take.id, take.created_utc)
+
+
+def save_take(data: bytes, analysis, feedback: dict | None, *, person: str, phrase: str,
+              scenario: str | None, profile_name: str | None, kind: str = "practice"):
+    """Keep a take in the history; returns (take, None) or (None, what went wrong)."""
+    from prosody.audio import load
+
+    prof = profile(profile_name) if profile_name else None
+    try:
+        signal = load(data)
+        take = store().save_take(
+            person=person, audio=signal.y, sr=signal.sr, analysis=analysis, feedback=feedback,
+            phrase=phrase, scenario=scenario, profile_name=prof.name if prof else None,
+            profile_version=prof.version if prof else None, kind=kind,
+        )
+    except ProsodyError as exc:
+        return None, str(exc)
+    return take, None
+
+
+def target_zone(feature: str, profile_name: str) -> tuple[float, float] | None:
+    """The general calm zone of a charted feature (score: 80 and up), or None when the profile
+    sets no absolute target for it (loudness in dBFS depends on the microphone)."""
+    if feature == "score":
+        return (80.0, 100.0)
+    for spec in profile(profile_name).features:
+        if spec.measure == feature and spec.absolute is not None:
+            lo, hi = spec.absolute.low, spec.absolute.high
+            if lo is None and hi is None:
+                return None
+            return (lo if lo is not None else 0.0, hi if hi is not None else lo * 2 or 1.0)
+    return None
+
+
+def _mean(takes, key: str) -> float | None:
+    values = [t.score if key == "score" else t.summary.get(key) for t in takes]
+    values = [v for v in values if v is not None]
+    return sum(values) / len(values) if values else None
+
+
+def progress_summary(person: str, *, phrase: str | None = None, days: int = 14) -> list[str]:
+    """Plain sentences comparing the last ``days`` days with the ``days`` before them."""
+    import datetime as dt
+
+    today = dt.date.today()
+    start = today - dt.timedelta(days=days - 1)
+    recent = store().takes(person=person, phrase=phrase, kind="practice", since=start)
+    before = store().takes(person=person, phrase=phrase, kind="practice",
+                           since=start - dt.timedelta(days=days), until=start)
+    if not recent:
+        return [f"No practice in the last {days} days yet: a few minutes a day is enough."]
+    span = "two weeks" if days == 14 else f"{days} days"
+    out = [f"Over the last {span} you saved {len(recent)} take(s)."]
+    if not before:
+        score = _mean(recent, "score")
+        if score is not None:
+            out.append(f"Your calm score averaged {score:.0f}. Keep practising to see a trend.")
+        return out
+    score_now, score_then = _mean(recent, "score"), _mean(before, "score")
+    if score_now is not None and score_then is not None:
+        direction = "up" if score_now > score_then + 2 else (
+            "down" if score_now < score_then - 2 else "about the same as")
+        joiner = "from" if direction != "about the same as" else ""
+        out.append(f"Your calm score averaged {score_now:.0f}, {direction} {joiner} "
+                   f"{score_then:.0f} the {span} before.".replace("  ", " "))
+    falls_now, falls_then = (_mean(recent, "final_fall_fraction"),
+                             _mean(before, "final_fall_fraction"))
+    if falls_now is not None and falls_then:
+        ratio = falls_now / falls_then
+        if ratio >= 1.8:
+            out.append(f"Your phrase ends fall about {ratio:.0f} times as often as before "
+                       f"({100 * falls_now:.0f} % against {100 * falls_then:.0f} %).")
+        elif abs(ratio - 1) >= 0.15:
+            more = "more" if ratio > 1 else "less"
+            out.append(f"Your phrase ends fall {more} often: {100 * falls_now:.0f} % against "
+                       f"{100 * falls_then:.0f} %.")
+    pace_now, pace_then = (_mean(recent, "speech_rate_syl_per_s"),
+                           _mean(before, "speech_rate_syl_per_s"))
+    if pace_now and pace_then and abs(pace_now / pace_then - 1) >= 0.05:
+        change = 100 * (pace_now / pace_then - 1)
+        out.append(f"You speak about {abs(change):.0f} % {'faster' if change > 0 else 'slower'} "
+                   "than before.")
+    return out

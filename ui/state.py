@@ -16,8 +16,8 @@ DEFAULTS = {
     "own_phrase": "",
     # recent attempts per phrase text: list of dicts (score, summary, tracks, audio)
     "attempts": {},
-    # the speaker's baseline per person: dict with the baseline analysis and its audio
-    "baselines": {},
+    # takes already kept in the history, by audio digest: reruns do not save them twice
+    "saved": {},
     # bumping this gives the recorder a new key: "Try again" starts from an empty recorder
     "take_nonce": 0,
     "baseline_nonce": 0,
@@ -31,8 +31,3 @@ def init() -> None:
     for key, value in DEFAULTS.items():
         if key not in st.session_state:
             st.session_state[key] = value.copy() if isinstance(value, dict) else value
-
-
-def baseline_for(person: str):
-    """The person's baseline entry (dict with 'analysis', 'audio', 'name') or None."""
-    return st.session_state["baselines"].get(person)

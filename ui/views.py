@@ -86,13 +86,13 @@ def _tracks_frame(tracks, ref_hz: float) -> pd.DataFrame:
     })
 
 
-def contour_chart(analysis, *, ref_hz: float, band_st: tuple[float, float] | None,
+def contour_chart(tracks, *, ref_hz: float, band_st: tuple[float, float] | None,
                   flagged: list[dict] | None = None, title: str = "",
                   ref_label: str = "your everyday voice") -> alt.Chart:
     """Pitch in semitones relative to ``ref_hz`` over time, with the target band, pauses
     shaded, syllable ticks, phrase ends marked and flagged phrases highlighted; the loudness
-    envelope beneath on the same time axis."""
-    tracks = analysis.tracks
+    envelope beneath on the same time axis. ``tracks`` is ``Analysis.tracks`` or a stored
+    take's tracks."""
     df = _tracks_frame(tracks, ref_hz)
     t_max = float(df["time_s"].max()) if len(df) else 1.0
     x = alt.X("time_s:Q", title="time (s)", scale=alt.Scale(domain=[0, t_max]))
@@ -220,3 +220,20 @@ def baseline_card(analysis) -> None:
     if low and high:
         st.caption(f"Your everyday pitch runs from about {low:.0f} Hz to {high:.0f} Hz; practice "
                    "takes are tracked in a range set around it.")
+
+
+def aligned_chart(tracks_a, tracks_b, alignment, *, ref_hz: float) -> alt.Chart:
+    """Take A's contour and take B's, B drawn on A's time axis through the alignment."""
+    a = _tracks_frame(tracks_a, ref_hz)
+    a["take"] = "take A"
+    b = _tracks_frame(tracks_b, ref_hz)
+    # each of B's frames moves to the moment of A it was aligned with
+    b["time_s"] = np.interp(b["time_s"], alignment.time_b_s, alignment.time_a_s)
+    b["take"] = "take B (aligned)"
+    data = pd.concat([a, b], ignore_index=True)
+    return alt.Chart(data).mark_line().encode(
+        x=alt.X("time_s:Q", title="time in take A (s)"),
+        y=alt.Y("pitch_st:Q", title="pitch (st vs take A's median)"),
+        color=alt.Color("take:N", title="take"),
+        strokeDash=alt.StrokeDash("take:N", title="take"),
+    ).properties(height=260, width="container")

@@ -25,6 +25,7 @@ uploaded = st.file_uploader("…or upload a recording of it", type=services.UPLO
 source = recorded or uploaded
 if source is not None:
     data = source.getvalue()
+    digest = services.digest(data)
     with st.spinner("Measuring your everyday voice…"):
         analysis, error = services.analyze_bytes(data, services.BASELINE_TEXT, None, None)
     if error:
@@ -32,15 +33,22 @@ if source is not None:
     elif analysis.summary.f0_median_hz is None:
         st.error("We could not hear a voiced voice in this recording. Read the passage aloud in "
                  "your normal voice (not whispered) and record it again.", icon="⚠️")
-    else:
-        st.session_state["baselines"][person] = {"analysis": analysis, "digest":
-                                                 services.digest(data)}
-        st.success(f"Baseline saved for {person}.", icon="✅")
+    elif digest not in st.session_state["saved"]:
+        take, problem = services.save_take(data, analysis, None, person=person,
+                                           phrase=services.BASELINE_TEXT, scenario=None,
+                                           profile_name=None, kind="baseline")
+        st.session_state["saved"][digest] = take.id if take else None
+        if problem:
+            st.error(f"Your baseline could not be saved: {problem}", icon="💾")
+        else:
+            services.store().set_baseline(person, take.id)
+            st.success(f"Baseline saved for {person}.", icon="✅")
 
-entry = state.baseline_for(person)
-if entry is None:
+take, baseline = services.baseline(person)
+if baseline is None:
     st.info("No baseline yet: until you record one, feedback uses general targets.", icon="ℹ️")
 else:
-    views.baseline_card(entry["analysis"])
+    st.caption(f"Recorded {take.created.astimezone():%d %B %Y, %H:%M}.")
+    views.baseline_card(baseline)
     st.button("Record it again",
               on_click=lambda: st.session_state.update(baseline_nonce=nonce + 1))

@@ -13,7 +13,7 @@ OWN = "✏️ Type my own phrase…"
 state.init()
 services.warm_up()
 person = st.session_state["person"]
-baseline = state.baseline_for(person)
+baseline_take, baseline = services.baseline(person)
 
 st.title("Practise a calm phrase")
 if baseline is None:
@@ -61,7 +61,7 @@ if source is not None:
         outcome = services.practise(
             data, text=phrase or None, profile_name=st.session_state["profile"],
             scenario=st.session_state["scenario"],
-            baseline=baseline["analysis"] if baseline else None,
+            baseline=baseline,
         )
     if outcome.error:
         st.error(f"We could not use this recording: {outcome.error}", icon="⚠️")
@@ -73,13 +73,25 @@ if source is not None:
                              "tracks": analysis.tracks})
             del attempts[: -state.MAX_ATTEMPTS]
 
+        saved = st.session_state["saved"]
+        if outcome.digest not in saved:
+            take, problem = services.save_take(
+                data, analysis, fb, person=person, phrase=phrase or "(own phrase)",
+                scenario=st.session_state["scenario"], profile_name=st.session_state["profile"],
+            )
+            saved[outcome.digest] = take.id if take else None
+            if problem:
+                st.warning(f"This take could not be kept in your history: {problem}", icon="💾")
+        if saved.get(outcome.digest):
+            st.caption(f"Kept in {person}'s practice history (take {saved[outcome.digest]}).")
+
         views.feedback_summary(fb)
         st.audio(data)
-        ref_hz = (baseline["analysis"].summary.f0_median_hz if baseline
+        ref_hz = (baseline.summary.f0_median_hz if baseline
                   else analysis.summary.f0_median_hz)
         if ref_hz:
             chart = views.contour_chart(
-                analysis, ref_hz=ref_hz, band_st=views.pitch_band_st(fb),
+                analysis.tracks, ref_hz=ref_hz, band_st=views.pitch_band_st(fb),
                 flagged=fb.get("phrase_notes"),
                 ref_label="your everyday voice" if baseline else "this take's median",
             )

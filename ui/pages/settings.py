@@ -23,15 +23,27 @@ st.markdown(
     "computer, the app listens only on this computer's own address (127.0.0.1), and there are "
     "no accounts, analytics or cloud services."
 )
-home = os.environ.get("CALMTONE_HOME")
-st.markdown(f"Data folder: `{home or 'the default user data folder'}`"
-            + (" (set by CALMTONE_HOME)" if home else ""))
+home = services.data_dir()
+overridden = " (set by CALMTONE_HOME)" if os.environ.get("CALMTONE_HOME") else ""
+st.markdown(f"Your practice history (recordings as FLAC files and a small database) is kept "
+            f"in `{home}`{overridden}. Copy that folder to back it up.")
 
 st.subheader("Delete my data")
 person = st.session_state["person"]
-confirm = st.checkbox(f"Yes, delete everything kept for **{person}** in this session "
-                      "(baseline and recent tries)")
+try:
+    count = services.store().count(person=person)
+except Exception:  # an unreadable store must not hide the rest of the page
+    count = None
+st.markdown(f"**{person}** has {count if count is not None else 'an unknown number of'} "
+            "saved take(s), including any baseline.")
+confirm = st.checkbox(f"Yes, delete every recording and result kept for **{person}**. "
+                      "This cannot be undone.")
 if st.button("Delete my data", disabled=not confirm):
-    st.session_state["baselines"].pop(person, None)
-    st.session_state["attempts"].clear()
-    st.success("Deleted.", icon="🗑️")
+    try:
+        removed = services.store().delete_person(person)
+    except Exception as exc:  # say what happened; never a traceback
+        st.error(f"Nothing was deleted: {exc}", icon="⚠️")
+    else:
+        st.session_state["attempts"].clear()
+        st.session_state["saved"].clear()
+        st.success(f"Deleted {removed} take(s) for {person}.", icon="🗑️")

@@ -1,0 +1,134 @@
+"""Review and Progress pages, on a history seeded with real analysed takes over past days."""
+
+from __future__ import annotations
+
+import datetime as dt
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import SR
+from streamlit.testing.v1 import AppTest
+
+from prosody import ProsodyWarning, analyze
+from prosody.coach import coach
+from prosody.compare import deltas_sentence
+from prosody.history import Store
+from prosody.profile import load_profile
+
+APP = str(Path(__file__).resolve().parent.parent / "ui" / "app.py")
+PHRASE = "I'm here with you. What do you need right now?"
+
+
+@pytest.fixture
+def seeded(tmp_path, monkeypatch, phrase_female):
+    """Six takes of one phrase over 20 days, each a little softer than the one before."""
+    monkeypatch.setenv("CALMTONE_HOME", str(tmp_path / "home"))
+    store = Store.open()
+    profile = load_profile("soothing")
+    now = dt.datetime.now(dt.timezone.utc)
+    takes = []
+    for k, days_ago in enumerate([20, 16, 12, 3, 1, 0]):
+        y = phrase_female * 10 ** (-k / 20)  # 1 dB softer each time
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ProsodyWarning)
+            a = analyze(y, sr=SR, text=PHRASE)
+        fb = coach(a, profile=profile, scenario="check-in")
+        takes.append(store.save_take(
+            person="Me", audio=y, sr=SR, analysis=a, feedback=fb, phrase=PHRASE,
+            scenario="check-in", profile_name=profile.name, profile_version=profile.version,
+            created=now - dt.timedelta(days=days_ago, minutes=5),
+        ))
+    return store, takes
+
+
+def page(name: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.switch_page(f"pages/{name}.py")
+    at.run()
+    assert not at.exception
+    return at
+
+
+def test_review_lists_and_opens_takes(seeded):
+    store, takes = seeded
+    at = page("review")
+    table = at.dataframe[0].value
+    assert len(table) == 6  # the default filter shows the last 30 days: all six
+    assert set(table["take"]) <= {t.id for t in takes}
+    newest = takes[-1]
+    assert at.selectbox(key="review_take").value == newest.id
+    assert at.metric[0].value == f"{newest.score:.0f} / 100"
+    shown = "\n".join(m.value for m in at.markdown)
+    for tip in newest.feedback["tips"]:
+        assert tip in shown
+
+
+def test_review_filters_by_date(seeded):
+    at = page("review")
+    at.date_input[0].set_value(dt.date.today() - dt.timedelta(days=5))
+    at.run()
+    assert len(at.dataframe[0].value) == 3
+
+
+def test_review_compares_two_takes_in_words(seeded):
+    store, takes = seeded
+    at = page("review")
+    a_id, b_id = at.selectbox[4].value, at.selectbox[5].value  # take A and take B
+    said = "\n".join(m.value for m in at.markdown)
+    a, b = store.get(a_id), store.get(b_id)
+    assert deltas_sentence(a.summary, b.summary) in said
+    assert "dB softer" in said  # B is the newer, softer take
+    assert any("dynamic time warping" in c.value for c in at.caption)
+
+
+def test_review_deletes_a_take(seeded):
+    store, takes = seeded
+    at = page("review")
+    victim = at.selectbox(key="review_take").value
+    at.checkbox(key="review_sure").check()
+    at.run()
+    at.button[0].click()
+    at.run()
+    assert not at.exception
+    with pytest.raises(Exception, match="no take"):
+        store.get(victim)
+
+
+def test_progress_chart_streak_and_words(seeded):
+    store, takes = seeded
+    at = page("progress")
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Days practised"] == "6"
+    assert metrics["Current streak"] == "2 day(s)"
+    assert metrics["Takes"] == "6"
+    words = "\n".join(m.value for m in at.markdown)
+    assert "Over the last two weeks you saved 4 take(s)." in words  # 12, 3, 1 and 0 days ago
+    recent = np.mean([t.score for t in takes[2:]])
+    assert f"Your calm score averaged {recent:.0f}" in words
+    at.selectbox[2].set_value("loudness_db")
+    at.run()
+    assert not at.exception
+    assert any("Loudness (dBFS) per day" in c.value for c in at.caption)
+
+
+def test_empty_history_pages_say_what_to_do(tmp_path, monkeypatch):
+    monkeypatch.setenv("CALMTONE_HOME", str(tmp_path / "empty"))
+    for name in ("review", "progress"):
+        at = page(name)
+        assert at.info, name
+
+
+def test_baseline_survives_a_new_session(tmp_path, monkeypatch):
+    monkeypatch.setenv("CALMTONE_HOME", str(tmp_path / "home"))
+    from conftest import DATA
+
+    at = page("baseline")
+    at.audio_input[0].set_value(("b.wav", (DATA / "arctic_a0007.wav").read_bytes(),
+                                 "audio/wav"))
+    at.run()
+    assert any("Baseline saved" in s.value for s in at.success)
+    fresh = page("practice")  # a new browser session: nothing in session state
+    assert not any("No everyday-voice baseline" in i.value for i in fresh.info)

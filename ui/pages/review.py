@@ -1,0 +1,108 @@
+"""Review: every saved take, filtered; open one, compare two, delete."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from ui import services, state, views
+
+state.init()
+st.title("Review your takes")
+
+store = services.store()
+people = [p.name for p in store.people()] or [st.session_state["person"]]
+default = people.index(st.session_state["person"]) if st.session_state["person"] in people else 0
+cols = st.columns(4)
+person = cols[0].selectbox("Person", people, index=default)
+phrases = ["All phrases", *store.phrases(person)]
+phrase = cols[1].selectbox("Phrase", phrases)
+scenarios = ["All scenarios", *store.scenarios(person)]
+scenario = cols[2].selectbox("Scenario", scenarios)
+since = cols[3].date_input("Since", value=dt.date.today() - dt.timedelta(days=30))
+
+filters = {
+    "person": person,
+    "phrase": None if phrase == phrases[0] else phrase,
+    "scenario": None if scenario == scenarios[0] else scenario,
+    "since": since,
+    "kind": "practice",
+}
+total = store.count(**filters)
+takes = store.takes(**filters, limit=500)
+if not takes:
+    st.info("No takes match. Practise a phrase and it will appear here.", icon="ℹ️")
+    st.stop()
+
+st.caption(f"{total} take(s)" + (", the newest 500 shown" if total > 500 else ""))
+table = pd.DataFrame([{
+    "take": t.id,
+    "when": t.created.astimezone().strftime("%Y-%m-%d %H:%M"),
+    "phrase": t.phrase,
+    "scenario": t.scenario or "",
+    "score": t.score,
+} for t in takes])
+st.dataframe(table, hide_index=True, width="stretch",
+             column_config={"score": st.column_config.NumberColumn("calm score", format="%d")})
+
+by_id = {t.id: t for t in takes}
+labels = {t.id: f"#{t.id} · {t.created.astimezone():%d %b %H:%M} · {t.phrase[:40]}"
+          + (f" · {t.score:.0f}" if t.score is not None else "") for t in takes}
+
+tab_open, tab_compare = st.tabs(["Open a take", "Compare two takes"])
+with tab_open:
+    chosen = st.selectbox("Take", list(labels), format_func=labels.get, key="review_take")
+    take = by_id[chosen]
+    st.audio(str(store.audio_path(take.id)))
+    fb = take.feedback
+    if fb:
+        views.feedback_summary(fb)
+    tracks = store.tracks(take.id)
+    _, base = services.baseline(person)
+    ref_hz = (base.summary.f0_median_hz if base is not None
+              else take.summary.get("f0_median_hz"))
+    if ref_hz:
+        chart = views.contour_chart(
+            tracks, ref_hz=ref_hz, band_st=views.pitch_band_st(fb or {}),
+            flagged=(fb or {}).get("phrase_notes"),
+            ref_label="your everyday voice" if base is not None else "this take's median")
+        st.altair_chart(chart, width="stretch", alt="Pitch contour and loudness of this take")
+    if fb:
+        views.feature_cards(fb)
+    with st.expander("Delete this take"):
+        sure = st.checkbox("Yes, delete this recording and its results", key="review_sure")
+        if st.button("Delete take", disabled=not sure):
+            store.delete_take(take.id)
+            st.success("Deleted.", icon="🗑️")
+            st.rerun()
+
+with tab_compare:
+    if len(takes) < 2:
+        st.info("Save at least two takes to compare them.", icon="ℹ️")
+    else:
+        ids = list(labels)
+        left, right = st.columns(2)
+        a_id = left.selectbox("Take A", ids, index=min(1, len(ids) - 1), format_func=labels.get)
+        b_id = right.selectbox("Take B", ids, index=0, format_func=labels.get)
+        a, b = by_id[a_id], by_id[b_id]
+        from prosody.compare import align, deltas_sentence
+
+        st.markdown(f"**Take B compared with take A:** {deltas_sentence(a.summary, b.summary)}.")
+        if a.score is not None and b.score is not None:
+            st.markdown(f"Calm score {a.score:.0f} → {b.score:.0f}.")
+        ta, tb = store.tracks(a_id), store.tracks(b_id)
+        try:
+            alignment = align(ta, tb)
+        except ValueError as exc:
+            st.warning(f"These takes cannot be aligned: {exc}.", icon="↔️")
+        else:
+            ref = a.summary.get("f0_median_hz") or 100.0
+            st.altair_chart(views.aligned_chart(ta, tb, alignment, ref_hz=ref), width="stretch",
+                            alt="Pitch contours of take A and take B after time alignment")
+            st.caption("Take B is drawn on take A's time axis after dynamic time warping, so the "
+                       "same words line up; pitch is in semitones relative to take A's median.")
+        c1, c2 = st.columns(2)
+        c1.audio(str(store.audio_path(a_id)))
+        c2.audio(str(store.audio_path(b_id)))
