@@ -32,6 +32,8 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/speed.py
 	$(BIN)/python benchmarks/live.py
 	$(BIN)/python benchmarks/calm_validation.py --data $(DATA)
+	$(BIN)/python benchmarks/history_scale.py
+	$(BIN)/python benchmarks/ui_latency.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
