@@ -22,6 +22,7 @@ give the range directly.
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from dataclasses import dataclass
 
@@ -129,7 +130,8 @@ def track_pitch(
 
     # The first pass only needs the speaker's quantiles: run it at half the rate (the band up to
     # 4 kHz still holds every harmonic that matters for F0), at a quarter of the cost.
-    first = _track(_half_rate(y), sr / 2, WIDE_FMIN_HZ, WIDE_FMAX_HZ, settings)
+    first = _drop_stray_runs(_track(_half_rate(y), sr / 2, WIDE_FMIN_HZ, WIDE_FMAX_HZ,
+                                    settings))
     f0 = first.f0_hz[first.voiced]
     if f0.size < 10:
         if f0.size == 0:
@@ -137,7 +139,29 @@ def track_pitch(
                           stacklevel=2)
         return first
     lo, hi = adapted_range_hz(f0)
-    return _track(y, sr, lo, hi, settings)
+    return _drop_stray_runs(_track(y, sr, lo, hi, settings))
+
+
+def _drop_stray_runs(p: Pitch, *, max_frames: int = 8, weak: float = 0.6) -> Pitch:
+    """Unvoice short or weak voiced runs lying more than an octave from the take's median F0.
+
+    Such runs are a fricative's or a breath's chance periodicity, not the voice: a real
+    excursion that far from the speaker's centre is sustained and strongly periodic. Left in,
+    they also stretch the speaker's quantiles and so the adapted search range.
+    """
+    if p.voiced.sum() < 10:
+        return p
+    centre = np.median(p.f0_hz[p.voiced])
+    voiced = p.voiced.copy()
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], voiced.astype(np.int8), [0]])))
+    for a, b in zip(edges[::2], edges[1::2], strict=True):
+        far = abs(np.log2(np.median(p.f0_hz[a:b]) / centre)) > 1.0
+        if far and (b - a <= max_frames or np.median(p.strength[a:b]) < weak):
+            voiced[a:b] = False
+    if voiced.sum() == p.voiced.sum():
+        return p
+    return dataclasses.replace(p, f0_hz=np.where(voiced, p.f0_hz, np.nan), voiced=voiced,
+                               strength=np.where(voiced, p.strength, 0.0))
 
 
 def _half_rate(y: np.ndarray) -> np.ndarray:
