@@ -219,6 +219,24 @@ def baseline_settings(baseline_analysis: Analysis) -> AnalysisSettings:
     return dataclasses.replace(baseline_analysis.settings, fmin_hz=fmin_hz, fmax_hz=fmax_hz)
 
 
+def measure_baseline(y: np.ndarray, *, sr: float, text: str | None = None) -> Analysis:
+    """Analyse a baseline take the way every surface does (app, ``calmtone coach``, live view).
+
+    A first pass finds the speaker's pitch range; the take is then measured again within it,
+    with the same settings a practice take against this baseline gets, so both are measured
+    alike.
+
+    Raises
+    ------
+    ProsodyError
+        for unusable audio, or too little voiced speech to learn the speaker's range.
+    """
+    from .analysis import analyze
+
+    first = analyze(y, sr=sr, text=text)
+    return analyze(y, sr=sr, text=text, settings=baseline_settings(first))
+
+
 # ---------------------------------------------------------------------------------------------
 # The coach
 

@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from prosody import ProsodyWarning
 from prosody.analysis import analyze
-from prosody.coach import baseline_settings, coach
+from prosody.coach import baseline_settings, coach, measure_baseline
 from prosody.profile import load_profile
 
 APP = str(Path(__file__).resolve().parent.parent / "ui" / "app.py")
@@ -62,7 +62,7 @@ def expected_feedback(data: bytes, *, text: str, scenario: str, baseline: bytes 
             b = load(baseline)
             from ui.services import BASELINE_TEXT
 
-            base = analyze(b.y, sr=b.sr, text=BASELINE_TEXT)
+            base = measure_baseline(b.y, sr=b.sr, text=BASELINE_TEXT)
             settings = baseline_settings(base)
         sig = load(data)
         a = analyze(sig.y, sr=sig.sr, text=text, settings=settings)

@@ -104,6 +104,24 @@ def analyze_bytes(data: bytes, text: str | None, fmin_hz: float | None, fmax_hz:
         return None, UNEXPECTED
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def measure_baseline_bytes(data: bytes, text: str | None):
+    """The baseline measured as ``calmtone coach --baseline`` measures it; (analysis, error)."""
+    from prosody.audio import load
+    from prosody.coach import measure_baseline
+
+    try:
+        signal = load(data)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ProsodyWarning)
+            return measure_baseline(signal.y, sr=signal.sr, text=text), None
+    except ProsodyError as exc:
+        return None, str(exc)
+    except Exception:  # a bug must not show a traceback to someone practising
+        _log.exception("baseline analysis failed")
+        return None, UNEXPECTED
+
+
 def practise(data: bytes, *, text: str | None, profile_name: str, scenario: str | None,
              baseline) -> Outcome:
     """Analyse a practice take (with the speaker's own pitch range when a baseline exists) and

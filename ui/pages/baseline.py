@@ -27,12 +27,9 @@ if source is not None:
     data = source.getvalue()
     digest = services.digest(data)
     with st.spinner("Measuring your everyday voice…"):
-        analysis, error = services.analyze_bytes(data, services.BASELINE_TEXT, None, None)
+        analysis, error = services.measure_baseline_bytes(data, services.BASELINE_TEXT)
     if error:
         st.error(f"We could not use this recording: {error}", icon="⚠️")
-    elif analysis.summary.f0_median_hz is None:
-        st.error("We could not hear a voiced voice in this recording. Read the passage aloud in "
-                 "your normal voice (not whispered) and record it again.", icon="⚠️")
     elif digest not in st.session_state["saved"]:
         take, problem = services.save_take(data, analysis, None, person=person,
                                            phrase=services.BASELINE_TEXT, scenario=None,
