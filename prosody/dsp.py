@@ -180,10 +180,16 @@ def resample(y: np.ndarray, sr_in: float, sr_out: float, *,
         seg = np.pad(seg, (max(0, -lo), max(0, hi - y.size)))
         base -= lo
         acc = np.zeros(j.size)
-        if up == 1:  # plain decimation: the inputs of each tap are a strided slice
+        if up == 1:
+            # plain decimation, split into its polyphase parts: phase p of the filter meets
+            # every down-th input from p, one contiguous correlation each (a third of the work
+            # of filtering at the input rate, and in C rather than one numpy pass per tap)
             b0 = int(base[0])
-            for k in range(taps):
-                acc += bank[0, k] * seg[b0 + k : b0 + k + down * j.size : down]
+            h = bank[0]
+            for p in range(min(down, taps)):
+                hp = h[p::down]
+                xp = seg[b0 + p :: down][: j.size + hp.size - 1]
+                acc += np.correlate(xp, hp, mode="valid")[: j.size]
         else:
             for k in range(taps):
                 acc += bank[phase, k] * seg[base + k]
