@@ -140,6 +140,30 @@ def timed(fn: Callable[[], object], repeats: int) -> tuple[list[float], object]:
     return runs, result
 
 
+def page_runner(home: Path, page: str, person: str) -> Callable[[], object]:
+    """A function that renders one page of the app against ``home`` (Streamlit's AppTest runs
+    the page's whole script: queries, table and chart building), after one untimed start."""
+    from streamlit.testing.v1 import AppTest
+
+    os.environ["CALMTONE_HOME"] = str(home)
+    at = AppTest.from_file(str(ROOT / "ui" / "app.py"), default_timeout=120)
+    at.session_state["person"] = person
+    at.run()
+
+    def render():
+        at.switch_page(f"{PAGES_DIR}/{page}.py")
+        at.run()
+        if at.exception:
+            raise RuntimeError(f"the {page} page failed: {at.exception[0].message}")
+        return at
+
+    return render
+
+
+#: Folder of the app's pages, relative to ui/app.py.
+PAGES_DIR = "pages"
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--takes", type=int, default=10_000)
@@ -178,6 +202,9 @@ def main(argv: list[str] | None = None) -> int:
              lambda: (store.get(n // 2), store.tracks(n // 2)), True),
             ("export CSV, one person", lambda: store.export_csv(os.devnull, person=person),
              False),
+            ("app: Review page, whole script run", page_runner(home, "review", person), True),
+            ("app: Progress page, whole script run", page_runner(home, "progress", person),
+             True),
         ]
         results, failed = [], 0
         print(f"{n} takes ({store.count(person=person)} of {person}); built in {build_s:.1f} s; "
