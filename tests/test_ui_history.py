@@ -132,3 +132,24 @@ def test_baseline_survives_a_new_session(tmp_path, monkeypatch):
     assert any("Baseline saved" in s.value for s in at.success)
     fresh = page("practice")  # a new browser session: nothing in session state
     assert not any("No everyday-voice baseline" in i.value for i in fresh.info)
+
+
+def test_review_exports_downloads(seeded):
+    import csv
+    import io
+    import json
+
+    store, takes = seeded
+    from ui.services import export_bytes
+
+    rows = list(csv.DictReader(io.StringIO(export_bytes("Me", "csv").decode())))
+    assert len(rows) == len(takes)
+    doc = json.loads(export_bytes("Me", "json"))
+    assert len(doc["takes"]) == len(takes)
+    html = export_bytes("Me", "html").decode()
+    assert "<svg" in html
+    assert PHRASE.replace("'", "&#x27;") in html or PHRASE in html
+    at = page("review")
+    assert not at.exception
+    labels = [b.label for b in at.get("download_button")]
+    assert labels == ["Summaries (CSV)", "Summaries (JSON)", "Printable report (HTML)"]

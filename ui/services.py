@@ -266,3 +266,22 @@ def progress_summary(person: str, *, phrase: str | None = None, days: int = 14) 
         out.append(f"You speak about {abs(change):.0f} % {'faster' if change > 0 else 'slower'} "
                    "than before.")
     return out
+
+
+def export_bytes(person: str, fmt: str, home: str | None = None) -> bytes:
+    """A person's takes as CSV, JSON or the printable HTML report, ready to download.
+
+    ``home`` is the data folder; download buttons call this on another thread, where the
+    folder must be passed in rather than read from the page's environment.
+    """
+    import io
+    import tempfile
+
+    kept = _store(home or data_dir())
+    if fmt == "html":
+        with tempfile.TemporaryDirectory() as tmp:
+            path = kept.report_html(person, Path(tmp) / "report.html")
+            return Path(path).read_bytes()
+    buf = io.StringIO()
+    (kept.export_csv if fmt == "csv" else kept.export_json)(buf, person=person)
+    return buf.getvalue().encode("utf-8")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 import pandas as pd
 import streamlit as st
@@ -50,6 +51,21 @@ st.dataframe(table, hide_index=True, width="stretch",
 by_id = {t.id: t for t in takes}
 labels = {t.id: f"#{t.id} · {t.created.astimezone():%d %b %H:%M} · {t.phrase[:40]}"
           + (f" · {t.score:.0f}" if t.score is not None else "") for t in takes}
+
+with st.expander(f"Export {person}'s takes"):
+    st.caption("For yourself or a supervisor: the summaries as a spreadsheet (CSV) or data (JSON), "
+               "or a printable report with each take's contour and tips (HTML: open it in a "
+               "browser and print to PDF).")
+    e1, e2, e3 = st.columns(3)
+    home = services.data_dir()
+    # the files are made only when a button is clicked: thousands of takes take a moment
+    e1.download_button("Summaries (CSV)", partial(services.export_bytes, person, "csv", home),
+                       file_name=f"calmtone-{person}.csv", mime="text/csv")
+    e2.download_button("Summaries (JSON)", partial(services.export_bytes, person, "json", home),
+                       file_name=f"calmtone-{person}.json", mime="application/json")
+    e3.download_button("Printable report (HTML)",
+                       partial(services.export_bytes, person, "html", home),
+                       file_name=f"calmtone-{person}.html", mime="text/html")
 
 tab_open, tab_compare = st.tabs(["Open a take", "Compare two takes"])
 with tab_open:
