@@ -285,3 +285,31 @@ def export_bytes(person: str, fmt: str, home: str | None = None) -> bytes:
     buf = io.StringIO()
     (kept.export_csv if fmt == "csv" else kept.export_json)(buf, person=person)
     return buf.getvalue().encode("utf-8")
+
+
+def runs_on_this_computer() -> bool:
+    """True when the browser reached the app on this computer's own address, where the
+    computer's microphone is the speaker's (a remote browser's would be someone else's)."""
+    try:
+        host = (st.context.headers.get("Host") or "").rsplit(":", 1)[0].strip("[]")
+    except Exception:  # no request context (tests, bare mode): treat as this computer
+        return True
+    return host in ("", "127.0.0.1", "localhost", "::1")
+
+
+def record_here(seconds: float) -> tuple[bytes | None, str | None]:
+    """Record from this computer's microphone through PortAudio; (WAV bytes, None) or
+    (None, what went wrong and what to do)."""
+    import io
+
+    import soundfile as sf
+
+    from prosody.record import record, to_pcm16
+
+    try:
+        take = record(seconds, stop_on_silence=True)
+    except ProsodyError as exc:
+        return None, str(exc)
+    buf = io.BytesIO()
+    sf.write(buf, to_pcm16(take.y), take.sr, format="WAV", subtype="PCM_16")
+    return buf.getvalue(), None

@@ -53,10 +53,23 @@ recorded = st.audio_input("Record the phrase (click the microphone, speak, click
                           key=f"take_{nonce}")
 uploaded = st.file_uploader("…or upload a recording", type=services.UPLOAD_TYPES,
                             key=f"upload_{nonce}")
-source = recorded or uploaded
+here = None
+if services.runs_on_this_computer():
+    with st.expander("Browser microphone blocked? Use this computer's microphone"):
+        seconds = st.slider("Longest take (seconds)", 3, 30, 10, key="here_seconds",
+                            help="Recording also stops after 1.5 s of silence following speech")
+        if st.button("Record with this computer's microphone", key=f"here_{nonce}"):
+            with st.spinner("Recording… speak now"):
+                data_here, problem = services.record_here(float(seconds))
+            if problem:
+                st.error(f"Could not record: {problem}", icon="🎙️")
+            else:
+                st.session_state[f"here_take_{nonce}"] = data_here
+        here = st.session_state.get(f"here_take_{nonce}")
 
-if source is not None:
-    data = source.getvalue()
+source = recorded or uploaded
+if source is not None or here is not None:
+    data = source.getvalue() if source is not None else here
     with st.spinner("Listening to your take…"):
         outcome = services.practise(
             data, text=phrase or None, profile_name=st.session_state["profile"],
