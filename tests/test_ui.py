@@ -102,7 +102,7 @@ def test_uploaded_file_works_like_a_recording(app, seed_wav):
 def test_try_again_keeps_recent_attempts(app, seed_wav):
     app.audio_input[0].set_value(("take.wav", seed_wav, "audio/wav"))
     app.run()
-    app.button[0].click()  # "Try again"
+    app.button(key="try_again").click()
     app.run()
     assert not app.metric  # a fresh recorder
     louder = wav_bytes(np.clip(1.8 * sf.read(io.BytesIO(seed_wav))[0], -1, 1),

@@ -123,6 +123,6 @@ if source is not None or here is not None:
                             width="stretch",
                             alt="Pitch contours of your recent tries, overlaid")
 
-st.button("Try again", type="primary",
+st.button("Try again", type="primary", key="try_again",
           on_click=lambda: st.session_state.update(take_nonce=nonce + 1),
           help="Clears the recorder and keeps your recent tries for comparison")
