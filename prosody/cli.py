@@ -105,6 +105,10 @@ def _parser() -> argparse.ArgumentParser:
     from .history_cli import add_parser as add_history_parser
 
     add_history_parser(sub)
+
+    from .content_cli import add_parsers as add_content_parsers
+
+    add_content_parsers(sub)  # phrases, exercises, calmer
     return p
 
 
