@@ -53,7 +53,7 @@ Kind = Literal["practice", "baseline", "model", "exercise"]
 KINDS: tuple[str, ...] = get_args(Kind)
 
 #: The schema version this code writes; opening an older history upgrades it to this.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 DB_NAME = "history.sqlite3"
 AUDIO_DIR = "audio"
 #: How long a write waits for another window or process to finish its own, in milliseconds.
@@ -123,6 +123,19 @@ MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
             pauses TEXT NOT NULL,
             phrases TEXT NOT NULL
         )""",
+    )),
+    (4, "assignments: a phrase set or an exercise given to a person (supervisor view)", (
+        """CREATE TABLE assignments (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            person_id INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL CHECK (kind IN ('phrase_set', 'exercise')),
+            target TEXT NOT NULL,
+            note TEXT,
+            assigned_by TEXT,
+            created_utc TEXT NOT NULL,
+            closed_utc TEXT
+        )""",
+        "CREATE INDEX assignments_person_time ON assignments(person_id, created_utc)",
     )),
 )
 assert MIGRATIONS[-1][0] == SCHEMA_VERSION
@@ -227,6 +240,32 @@ class ProgressPoint:
     day: date
     value: float
     n_takes: int
+
+
+AssignmentKind = Literal["phrase_set", "exercise"]
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """A phrase set or an exercise given to a person, e.g. by a supervisor.
+
+    ``target`` is the phrase set id (``"child/meltdown"``) or the exercise id
+    (``"slow-it-down"``); takes made for it carry ``assignment_id = str(id)``. ``closed_utc``
+    is set once it is done or withdrawn.
+    """
+
+    id: int
+    person: str
+    kind: AssignmentKind
+    target: str
+    note: str | None
+    assigned_by: str | None
+    created_utc: str
+    closed_utc: str | None
+
+    @property
+    def open(self) -> bool:
+        return self.closed_utc is None
 
 
 @dataclass(frozen=True)
@@ -679,6 +718,56 @@ class Store:
             # the same warnings were given when the take was first analysed
             warnings.simplefilter("ignore", ProsodyWarning)
             return analyze(signal.y, sr=signal.sr, text=text or None, settings=settings)
+
+    # -- assignments --------------------------------------------------------------------------
+
+    def assign(self, person: str, *, kind: AssignmentKind, target: str, note: str | None = None,
+               assigned_by: str | None = None) -> Assignment:
+        """Give ``person`` a phrase set or an exercise (a new name adds that person).
+
+        ``target`` is not checked against the content files here: the caller knows them.
+        """
+        name = _person_name(person)
+        if kind not in ("phrase_set", "exercise"):
+            raise ProsodyError(f"kind={kind!r} must be 'phrase_set' or 'exercise'.")
+        if not isinstance(target, str) or not target.strip():
+            raise ProsodyError(f"target={target!r} must name a phrase set or an exercise.")
+        with self._write("save the assignment") as con:
+            person_id = _person_id(con, name, create=True)
+            new_id = con.execute(
+                "INSERT INTO assignments (person_id, kind, target, note, assigned_by, "
+                "created_utc) VALUES (?, ?, ?, ?, ?, ?)",
+                (person_id, kind, target.strip(), note or None, assigned_by or None,
+                 _utc_iso(_now()))).lastrowid
+        return self.assignments(name, include_closed=True, assignment_id=new_id)[0]
+
+    def assignments(self, person: str | None = None, *, include_closed: bool = False,
+                    assignment_id: int | None = None) -> list[Assignment]:
+        """Assignments, newest first: of one person or everyone, open ones unless asked."""
+        clauses, params = [], []
+        if person is not None:
+            clauses.append("p.name = ?")
+            params.append(_person_name(person))
+        if not include_closed:
+            clauses.append("a.closed_utc IS NULL")
+        if assignment_id is not None:
+            clauses.append("a.id = ?")
+            params.append(int(assignment_id))
+        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+        rows = self._read(
+            "SELECT a.id, p.name, a.kind, a.target, a.note, a.assigned_by, a.created_utc, "
+            f"a.closed_utc FROM assignments a JOIN people p ON p.id = a.person_id {where} "
+            "ORDER BY a.created_utc DESC, a.id DESC", params)
+        return [Assignment(*row) for row in rows]
+
+    def close_assignment(self, assignment_id: int) -> None:
+        """Mark an assignment done (or withdrawn); its takes stay."""
+        with self._write("close the assignment") as con:
+            cur = con.execute("UPDATE assignments SET closed_utc = ? WHERE id = ? AND "
+                              "closed_utc IS NULL", (_utc_iso(_now()), int(assignment_id)))
+            if cur.rowcount == 0 and con.execute("SELECT 1 FROM assignments WHERE id = ?",
+                                                 (int(assignment_id),)).fetchone() is None:
+                raise ProsodyError(f"there is no assignment {assignment_id}.")
 
     # -- people and baselines -----------------------------------------------------------------
 

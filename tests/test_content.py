@@ -372,3 +372,28 @@ def test_results_are_json_ready_and_progress_counts_passes(voice, exercises):
     assert not progress.completed
     assert progress.last_passed
     assert progress.words == "2 of 3 passes needed, 3 attempts"
+
+
+def test_assignments_are_kept_per_person(tmp_path, monkeypatch):
+    from prosody.history import Store
+
+    monkeypatch.setenv("CALMTONE_HOME", str(tmp_path / "home"))
+    with Store.open() as store:
+        a = store.assign("Sam", kind="exercise", target="slow-it-down", note="before Friday",
+                         assigned_by="Dr Lee")
+        b = store.assign("Sam", kind="phrase_set", target="client/grounding")
+        store.assign("Ana", kind="exercise", target="land-the-end")
+        assert a.open
+        assert [x.id for x in store.assignments("Sam")] == [b.id, a.id]
+        assert {x.person for x in store.assignments()} == {"Sam", "Ana"}
+        store.close_assignment(a.id)
+        assert [x.id for x in store.assignments("Sam")] == [b.id]
+        closed = store.assignments("Sam", include_closed=True, assignment_id=a.id)[0]
+        assert closed.closed_utc is not None
+        assert closed.note == "before Friday"
+        with pytest.raises(ProsodyError, match="kind='song' must be 'phrase_set' or 'exercise'"):
+            store.assign("Sam", kind="song", target="x")
+        with pytest.raises(ProsodyError, match="there is no assignment 999"):
+            store.close_assignment(999)
+        store.delete_person("Sam")  # assignments go with the person
+        assert [x.person for x in store.assignments(include_closed=True)] == ["Ana"]
