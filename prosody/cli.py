@@ -272,19 +272,24 @@ def format_feedback(path: str, feedback) -> str:
 
 def format_table(path: str, analysis) -> str:
     """A readable two-column table of the summary, with any warnings below it."""
-    summary = analysis.summary.to_dict()
-    lines = [path]
+    lines = [path, *summary_lines(analysis.summary.to_dict())]
+    lines += [f"  note: {w}" for w in analysis.warnings]
+    return "\n".join(lines)
+
+
+def summary_lines(summary: dict, *, indent: str = "  ") -> list[str]:
+    """The summary as aligned "label  value unit" lines, "—" where a value is undefined."""
+    lines = []
     for key, label, unit, digits in TABLE_ROWS:
-        value = summary[key]
+        value = summary.get(key)
         if value is None:
             shown = "—"
         elif digits is None:
             shown = str(value)
         else:
             shown = f"{value:.{digits}f}"
-        lines.append(f"  {label:<34} {shown:>9} {unit}".rstrip())
-    lines += [f"  note: {w}" for w in analysis.warnings]
-    return "\n".join(lines)
+        lines.append(f"{indent}{label:<34} {shown:>9} {unit}".rstrip())
+    return lines
 
 
 def _cmd_ui(args) -> int:

@@ -124,7 +124,7 @@ def _cmd_show(args) -> int:
     if args.json:
         print(json.dumps(take.to_dict(), ensure_ascii=False))
         return 0
-    from .cli import TABLE_ROWS
+    from .cli import summary_lines
 
     lines = [f"Take {take.id}: {take.person}, {_local(take.created_utc)} ({take.kind})",
              f"  Phrase      {take.phrase or '(free speech)'}"]
@@ -136,15 +136,7 @@ def _cmd_show(args) -> int:
         lines.append(f"  Calm score  {take.score:.0f} / 100")
     lines.append(f"  Recording   {audio_path} ({take.duration_s:.1f} s)")
     lines.append("  Summary")
-    for key, label, unit, digits in TABLE_ROWS:
-        value = take.summary.get(key)
-        if value is None:
-            shown = "—"
-        elif digits is None:
-            shown = str(value)
-        else:
-            shown = f"{value:.{digits}f}"
-        lines.append(f"    {label:<34} {shown:>9} {unit}".rstrip())
+    lines += summary_lines(take.summary, indent="    ")
     if take.tips:
         lines.append("  Tips")
         lines += [f"    {i}. {tip}" for i, tip in enumerate(take.tips, 1)]

@@ -97,12 +97,11 @@ class Zone:
         return "ok"
 
     def severity(self, value: float) -> float:
-        """How far outside the zone, in tolerances (0 inside)."""
-        if self.low is not None and value < self.low:
-            return (self.low - value) / self.tolerance_low
-        if self.high is not None and value > self.high:
-            return (value - self.high) / self.tolerance_high
-        return 0.0
+        """How far outside the zone, in tolerances (0 inside): the coach's own rule."""
+        from .profile import Target
+
+        return Target("value", self.low, self.high, self.tolerance_low,
+                      self.tolerance_high).miss(value)
 
 
 @dataclass(frozen=True)

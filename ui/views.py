@@ -237,3 +237,13 @@ def aligned_chart(tracks_a, tracks_b, alignment, *, ref_hz: float) -> alt.Chart:
         color=alt.Color("take:N", title="take"),
         strokeDash=alt.StrokeDash("take:N", title="take"),
     ).properties(height=260, width="container")
+
+
+def person_and_phrase(store, cols, *, current: str) -> tuple[str, str | None]:
+    """Pickers for a person on this computer and one of their phrases (None: all phrases)."""
+    people = [p.name for p in store.people()] or [current]
+    person = cols[0].selectbox("Person", people,
+                               index=people.index(current) if current in people else 0)
+    phrases = ["All phrases", *store.phrases(person)]
+    phrase = cols[1].selectbox("Phrase", phrases)
+    return person, None if phrase == phrases[0] else phrase

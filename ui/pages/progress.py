@@ -7,18 +7,14 @@ import pandas as pd
 import streamlit as st
 
 from prosody.history import streak_days
-from ui import services, state
+from ui import services, state, views
 
 state.init()
 st.title("Your progress")
 
 store = services.store()
-people = [p.name for p in store.people()] or [st.session_state["person"]]
-default = people.index(st.session_state["person"]) if st.session_state["person"] in people else 0
 cols = st.columns(3)
-person = cols[0].selectbox("Person", people, index=default)
-phrases = ["All phrases", *store.phrases(person)]
-phrase = cols[1].selectbox("Phrase", phrases)
+person, chosen_phrase = views.person_and_phrase(store, cols, current=st.session_state["person"])
 FEATURES = {
     "score": "Calm score",
     "f0_median_hz": "Typical pitch (Hz)",
@@ -29,7 +25,6 @@ FEATURES = {
     "pause_ratio": "Share of time pausing",
 }
 feature = cols[2].selectbox("What to chart", list(FEATURES), format_func=FEATURES.get)
-chosen_phrase = None if phrase == phrases[0] else phrase
 
 series = store.progress(person, feature, phrase=chosen_phrase)
 days = store.practice_days(person)

@@ -14,19 +14,15 @@ state.init()
 st.title("Review your takes")
 
 store = services.store()
-people = [p.name for p in store.people()] or [st.session_state["person"]]
-default = people.index(st.session_state["person"]) if st.session_state["person"] in people else 0
 cols = st.columns(4)
-person = cols[0].selectbox("Person", people, index=default)
-phrases = ["All phrases", *store.phrases(person)]
-phrase = cols[1].selectbox("Phrase", phrases)
+person, phrase = views.person_and_phrase(store, cols, current=st.session_state["person"])
 scenarios = ["All scenarios", *store.scenarios(person)]
 scenario = cols[2].selectbox("Scenario", scenarios)
 since = cols[3].date_input("Since", value=dt.date.today() - dt.timedelta(days=30))
 
 filters = {
     "person": person,
-    "phrase": None if phrase == phrases[0] else phrase,
+    "phrase": phrase,
     "scenario": None if scenario == scenarios[0] else scenario,
     "since": since,
     "kind": "practice",
