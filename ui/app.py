@@ -22,6 +22,10 @@ pages = [
     st.Page("pages/baseline.py", title="Baseline", icon="📏"),
     st.Page("pages/review.py", title="Review", icon="🗂️"),
     st.Page("pages/progress.py", title="Progress", icon="📈"),
+    st.Page("pages/exercises.py", title="Exercises", icon="🏋️"),
+    st.Page("pages/model.py", title="Model takes", icon="🎧"),
+    st.Page("pages/calmer.py", title="Hear yourself calmer", icon="🌙"),
+    st.Page("pages/supervisor.py", title="Supervisor", icon="🧑‍🏫"),
     st.Page("pages/settings.py", title="Settings and privacy", icon="🔒"),
 ]
 st.navigation(pages).run()

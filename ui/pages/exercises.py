@@ -1,0 +1,178 @@
+"""Exercises: pick one, read what to do, record an attempt, see per criterion whether it passed
+and why; every attempt and the completion are kept in the history, per person."""
+
+from __future__ import annotations
+
+import logging
+
+import pandas as pd
+import streamlit as st
+
+from prosody.content import aim_words, evaluate_exercise, exercise_progress
+from prosody.errors import ProsodyError
+from ui import content_views as cv
+from ui import services, state, views
+
+_log = logging.getLogger("calmtone.ui")
+
+state.init()
+services.warm_up()
+person = st.session_state["person"]
+phrases, exercises, sets = cv.library()
+by_id = {e.id: e for e in exercises}
+
+st.title("Exercises")
+st.caption(f"Practising as **{person}** (change the name in the sidebar). Each exercise has a "
+           "goal, steps and pass criteria; your attempts are kept, and an exercise is complete "
+           "after enough passing attempts.")
+
+try:
+    store = services.store()
+    assigned = store.assignments(person)
+except ProsodyError as exc:
+    st.error(f"The practice history could not be opened: {exc}", icon="⚠️")
+    st.stop()
+
+if assigned:
+    with st.container(border=True):
+        st.markdown("**Assigned to you**")
+        titles = {s.id: s.title for s in sets}
+        for a in assigned:
+            what = (f"Exercise: {by_id[a.target].title}" if a.kind == "exercise"
+                    and a.target in by_id else f"Phrase set: {titles.get(a.target, a.target)} "
+                    "(practise these on the Practice page)")
+            by = f" by {a.assigned_by}" if a.assigned_by else ""
+            note = f" — “{a.note}”" if a.note else ""
+            st.markdown(f"- {what}{by}{note}")
+
+assigned_exercises = [a.target for a in assigned if a.kind == "exercise" and a.target in by_id]
+ids = [e.id for e in exercises]
+if st.session_state.get("exercise_choice") not in ids:
+    st.session_state["exercise_choice"] = assigned_exercises[0] if assigned_exercises else ids[0]
+choice = st.selectbox(
+    "Exercise", ids, key="exercise_choice",
+    format_func=lambda i: by_id[i].title + (" (assigned)" if i in assigned_exercises else ""))
+ex = by_id[choice]
+assignment = next((a for a in assigned if a.kind == "exercise" and a.target == ex.id), None)
+
+st.subheader(ex.title)
+st.markdown(f"**Goal.** {ex.goal}")
+st.markdown(ex.instructions)
+st.markdown("\n".join(f"{k}. {step}" for k, step in enumerate(ex.steps, 1)))
+st.markdown("**You pass when:**\n" + "\n".join(f"- **{c.label}**: {aim_words(c)}"
+                                               for c in ex.criteria))
+st.caption(f"For {', '.join(ex.learners)}. Complete after {ex.passes_to_complete} passing "
+           f"attempts. Feedback uses the {ex.scenario} scenario.")
+
+if ex.prompts:
+    st.markdown("**The provoking line** (read it, or have someone say it to you, then answer):")
+    st.markdown("\n".join(f"> “{line}”" for line in ex.prompts[:1]))
+    provocation = cv.demo_bytes(cv.DEMO_PROVOCATION)
+    if provocation:
+        st.audio(provocation, format="audio/flac")
+    with st.expander("More provoking lines"):
+        st.markdown("\n".join(f"- “{line}”" for line in ex.prompts[1:]))
+
+phrase = st.selectbox("Phrase", list(ex.phrases), key=f"exercise_phrase_{ex.id}")
+entry = next((p for p in phrases if p.text == phrase), None)
+if entry is not None:
+    st.caption(f"**Delivery:** {entry.delivery}")
+
+baseline = cv.baseline_analysis(person)
+if ex.needs_baseline and baseline is None:
+    st.info("This exercise compares you with your everyday voice. Record your baseline first "
+            "on the **Baseline** page, then come back.", icon="📏")
+    st.page_link("pages/baseline.py", label="Record my baseline", icon="📏")
+    st.stop()
+if baseline is None:
+    st.caption("No baseline yet: the criteria use their general (absolute) aims.")
+
+model = None
+if ex.needs_model:
+    options = cv.model_options(phrase)
+    if not options:
+        st.info("This exercise needs a model take of the phrase: ask a supervisor or partner "
+                "to record one on the **Model takes** page.", icon="🎧")
+        st.page_link("pages/model.py", label="Model takes", icon="🎧")
+        st.stop()
+    label = st.selectbox("Model take to match", list(options), key=f"exercise_model_{ex.id}")
+    model_bytes = cv.model_audio(options[label])
+    if model_bytes is None:
+        st.error("The recording of this model take is missing; choose another one.", icon="⚠️")
+        st.stop()
+    st.audio(model_bytes)
+    model, error = cv.analyse(model_bytes, phrase, None)
+    if error:
+        st.error(f"The model take could not be used: {error}", icon="⚠️")
+        st.stop()
+
+nonce = st.session_state.setdefault("exercise_nonce", 0)
+recorded = st.audio_input("Record your attempt", key=f"exercise_take_{nonce}")
+uploaded = st.file_uploader("…or upload a recording", type=services.UPLOAD_TYPES,
+                            key=f"exercise_upload_{nonce}")
+source = recorded or uploaded
+
+if source is not None:
+    data = source.getvalue()
+    with st.spinner("Listening to your attempt…"):
+        analysis, error = cv.analyse(data, phrase, baseline)
+    if error:
+        st.error(f"We could not use this recording: {error}", icon="⚠️")
+    else:
+        try:
+            result = evaluate_exercise(ex, analysis, baseline, model=model).to_dict()
+        except Exception:  # a bug must not show a traceback to someone practising
+            _log.exception("exercise evaluation failed")
+            st.error(services.UNEXPECTED, icon="⚠️")
+            st.stop()
+        feedback = cv.coach_dict(analysis, baseline, ex.scenario) or {}
+        quality = feedback.get("quality")
+        if quality:
+            st.warning(quality["message"], icon="🎙️")
+        cv.result_banner(result)
+        cv.criteria_list(result)
+        st.audio(data)
+        ref_hz = (baseline.summary.f0_median_hz if baseline is not None
+                  else analysis.summary.f0_median_hz)
+        if ref_hz:
+            st.altair_chart(views.contour_chart(
+                analysis.tracks, ref_hz=ref_hz, band_st=views.pitch_band_st(feedback),
+                ref_label="your everyday voice" if baseline is not None else "this take's median"),
+                width="stretch", alt=views.contour_caption(analysis,
+                                                           has_baseline=baseline is not None))
+        take_id, problem = cv.save_once(
+            data, analysis, {**feedback, "exercise": result}, person=person, phrase=phrase,
+            scenario=ex.scenario, kind="exercise", exercise_id=ex.id,
+            assignment_id=str(assignment.id) if assignment else None)
+        if problem:
+            st.error(f"This attempt could not be kept in your history: {problem}", icon="💾")
+
+st.button("Try again", type="primary", key="exercise_try_again",
+          on_click=lambda: st.session_state.update(exercise_nonce=nonce + 1),
+          help="Clears the recorder; your attempts stay in your history")
+
+# --- progress -------------------------------------------------------------------------------
+try:
+    attempts = store.takes(person=person, kind="exercise", exercise_id=ex.id)
+except ProsodyError as exc:
+    st.error(f"Your attempts could not be read: {exc}", icon="⚠️")
+    st.stop()
+progress = exercise_progress(ex, attempts)
+st.markdown(f"#### Your progress: {progress.words}")
+st.progress(min(1.0, progress.passes / ex.passes_to_complete),
+            text=f"{progress.passes} of {ex.passes_to_complete} passing attempts")
+if progress.completed:
+    nxt = by_id.get(ex.next) if ex.next else None
+    st.success(f"Exercise complete. {ex.progression}"
+               + (f" Next: **{nxt.title}**." if nxt else ""), icon="🎉")
+if attempts:
+    st.dataframe(pd.DataFrame([{
+        "when": t.created.astimezone().strftime("%Y-%m-%d %H:%M"),
+        "phrase": t.phrase,
+        "result": "passed" if ((t.feedback or {}).get("exercise") or {}).get("passed")
+        else "not yet",
+        "criteria met": (lambda r: f"{sum(c['passed'] for c in r.get('criteria', []))} of "
+                                   f"{len(r.get('criteria', []))}")(
+            (t.feedback or {}).get("exercise") or {}),
+        "calm score": t.score,
+    } for t in attempts]), hide_index=True, width="stretch")

@@ -1,0 +1,146 @@
+"""Model takes: a supervisor or partner records how a phrase should sound; a trainee's take of
+the same phrase is compared with it (melodies aligned and overlaid, a similarity score in words,
+A/B playback)."""
+
+from __future__ import annotations
+
+import logging
+
+import streamlit as st
+
+from prosody.errors import ProsodyError
+from prosody.model import similarity
+from ui import content_views as cv
+from ui import services, state
+
+_log = logging.getLogger("calmtone.ui")
+
+state.init()
+services.warm_up()
+person = st.session_state["person"]
+phrases, _, _ = cv.library()
+
+st.title("Model takes")
+st.markdown("A supervisor or a partner records a phrase the way it should sound: that is the "
+            "**model take**. The trainee then says the same phrase in their own voice and sees "
+            "how closely it follows the model: the melody (each voice measured against its own "
+            "middle, so a deeper voice is not wrong), the pace and the pauses.")
+
+texts = [p.text for p in phrases]
+if st.session_state.get("model_phrase") not in texts:
+    st.session_state["model_phrase"] = texts[0]
+phrase = st.selectbox("Phrase", texts, key="model_phrase")
+
+# --- the model ------------------------------------------------------------------------------
+st.markdown("#### The model take")
+with st.expander("Record a new model take of this phrase (supervisor or partner)",
+                 expanded=False):
+    st.caption(f"It is kept under the name in the sidebar (**{person}**), so several trainees "
+               "can compare with it.")
+    mnonce = st.session_state.setdefault("model_nonce", 0)
+    recorded_model = st.audio_input("Record the model take", key=f"model_record_{mnonce}")
+    uploaded_model = st.file_uploader("…or upload one", type=services.UPLOAD_TYPES,
+                                      key=f"model_upload_{mnonce}")
+    new_model = recorded_model or uploaded_model
+    if new_model is not None:
+        data = new_model.getvalue()
+        analysis, error = cv.analyse(data, phrase, None)
+        if error:
+            st.error(f"We could not use this recording as a model: {error}", icon="⚠️")
+        else:
+            fresh = st.session_state.get("model_last_saved") != services.digest(data)
+            take_id, problem = cv.save_once(data, analysis, None, person=person, phrase=phrase,
+                                            scenario=None, kind="model")
+            if problem:
+                st.error(f"The model take could not be saved: {problem}", icon="💾")
+            else:
+                st.success(f"Model take saved (take {take_id}).", icon="✅")
+                if fresh:  # show the new model first, once; the choice stays free after
+                    st.session_state["model_last_saved"] = services.digest(data)
+                    st.session_state[f"model_pick_{phrase}"] = None
+
+options = cv.model_options(phrase)
+if not options:
+    st.info("There is no model take of this phrase yet. Record one above, or choose the first "
+            "phrase, which comes with a demo model take.", icon="🎧")
+    st.stop()
+labels = list(options)
+pick_key = f"model_pick_{phrase}"
+if st.session_state.get(pick_key) not in labels:
+    st.session_state[pick_key] = labels[0]
+label = st.selectbox("Model take", labels, key=pick_key)
+model_bytes = cv.model_audio(options[label])
+if model_bytes is None:
+    st.error("The recording of this model take is missing from the history folder; choose or "
+             "record another.", icon="⚠️")
+    st.stop()
+model, error = cv.analyse(model_bytes, phrase, None)
+if error:
+    st.error(f"The model take could not be analysed: {error}", icon="⚠️")
+    st.stop()
+
+# --- the trainee's take ---------------------------------------------------------------------
+st.markdown("#### Your take")
+st.caption("Listen to the model two or three times, then say the phrase in your own voice, "
+           "copying its pace, pauses and the shape of its melody.")
+nonce = st.session_state.setdefault("model_take_nonce", 0)
+recorded = st.audio_input("Record your take", key=f"model_take_{nonce}")
+uploaded = st.file_uploader("…or upload a recording", type=services.UPLOAD_TYPES,
+                            key=f"model_take_upload_{nonce}")
+source = recorded or uploaded
+
+a, b = st.columns(2)
+a.markdown("**A: the model**")
+a.audio(model_bytes)
+if source is None:
+    b.markdown("**B: your take**")
+    b.caption("Record or upload your take to compare.")
+    st.stop()
+
+data = source.getvalue()
+b.markdown("**B: your take**")
+b.audio(data)
+baseline = cv.baseline_analysis(person)
+with st.spinner("Comparing with the model…"):
+    take, error = cv.analyse(data, phrase, baseline)
+if error:
+    st.error(f"We could not use this recording: {error}", icon="⚠️")
+    st.stop()
+try:
+    sim = similarity(model, take)
+except ProsodyError as exc:
+    st.error(f"This take could not be compared with the model: {exc}", icon="⚠️")
+    st.stop()
+except Exception:  # a bug must not show a traceback to someone practising
+    _log.exception("model comparison failed")
+    st.error(services.UNEXPECTED, icon="⚠️")
+    st.stop()
+
+left, right = st.columns([1, 2])
+left.metric("Similarity to the model", f"{sim.score} / 100")
+right.markdown(f"**{sim.summary}**")
+right.markdown("\n".join(f"- {w}" for w in sim.words))
+cols = st.columns(3)
+cols[0].metric("Melody", f"{sim.shape_score:.0f} / 100",
+               help="How closely your melody follows the model's once lined up in time")
+cols[1].metric("Pace", f"{sim.rate_score:.0f} / 100",
+               help="Your speech rate against the model's")
+cols[2].metric("Pauses", f"{sim.pause_score:.0f} / 100",
+               help="Whether you paused where the model pauses, and nowhere else")
+st.altair_chart(cv.overlay_chart(sim.time_s, sim.model_st, sim.take_st,
+                                 names=("Model", "Your take")),
+                width="stretch",
+                alt="The model's melody and yours, lined up in time, overlaid")
+st.caption("Both melodies in semitones from each take's own middle, your take lined up in time "
+           "with the model (dynamic time warping): where the lines part, listen to the model "
+           "again.")
+
+feedback = cv.coach_dict(take, baseline, next((p.scenario for p in phrases
+                                                if p.text == phrase), None)) or {}
+feedback["model_similarity"] = {**sim.to_dict(), "model": label}
+_, problem = cv.save_once(data, take, feedback, person=person, phrase=phrase,
+                          scenario=feedback.get("scenario"), kind="practice")
+if problem:
+    st.error(f"This take could not be kept in your history: {problem}", icon="💾")
+st.button("Try again", type="primary", key="model_try_again",
+          on_click=lambda: st.session_state.update(model_take_nonce=nonce + 1))

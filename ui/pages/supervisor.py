@@ -1,0 +1,155 @@
+"""Supervisor: assign a phrase set or an exercise to someone who practises on this computer, and
+follow their attempts and progress."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+import streamlit as st
+
+from prosody.content import exercise_progress
+from prosody.errors import ProsodyError
+from ui import content_views as cv
+from ui import services, state
+
+state.init()
+phrases, exercises, sets = cv.library()
+ex_by_id = {e.id: e for e in exercises}
+set_by_id = {s.id: s for s in sets}
+
+
+def day(iso_utc: str) -> str:
+    return f"{datetime.fromisoformat(iso_utc).astimezone():%d %b %Y}"
+
+
+st.title("Supervisor")
+st.markdown("Give a trainee (or a partner, or yourself) a phrase set or an exercise, and see "
+            "their attempts and progress. Everything stays on this computer.")
+
+try:
+    store = services.store()
+    people = [p.name for p in store.people()]
+except ProsodyError as exc:
+    st.error(f"The practice history could not be opened: {exc}", icon="⚠️")
+    st.stop()
+
+# --- assigning ------------------------------------------------------------------------------
+with st.form("assign", clear_on_submit=True):
+    st.markdown("#### Assign practice")
+    c1, c2 = st.columns(2)
+    NEW = "Someone new…"
+    who = c1.selectbox("To", [*people, NEW] if people else [NEW], key="assign_person")
+    new_name = c1.text_input("Name (for someone new)", key="assign_new_name")
+    kind = c2.radio("What", ["Exercise", "Phrase set"], horizontal=True, key="assign_kind")
+    exercise = c2.selectbox("Exercise", list(ex_by_id), format_func=lambda i: ex_by_id[i].title,
+                            key="assign_exercise")
+    phrase_set = c2.selectbox("Phrase set", list(set_by_id),
+                              format_func=lambda i: f"{set_by_id[i].title} "
+                                                    f"({len(set_by_id[i].phrases)} phrases)",
+                              key="assign_set")
+    note = st.text_input("Note for them (optional)", key="assign_note",
+                         placeholder="e.g. three passes before our session on Friday")
+    submitted = st.form_submit_button("Assign", type="primary")
+if submitted:
+    person = new_name.strip() if who == NEW else who
+    if not person:
+        st.error("Type the name of the person to assign it to.", icon="✏️")
+    else:
+        target = exercise if kind == "Exercise" else phrase_set
+        try:
+            a = store.assign(person, kind="exercise" if kind == "Exercise" else "phrase_set",
+                             target=target, note=note.strip() or None,
+                             assigned_by=st.session_state["person"])
+        except ProsodyError as exc:
+            st.error(f"The assignment could not be saved: {exc}", icon="💾")
+        else:
+            title = ex_by_id[target].title if a.kind == "exercise" else set_by_id[target].title
+            st.success(f"Assigned “{title}” to {a.person}.", icon="✅")
+            people = [p.name for p in store.people()]
+
+# --- following one person -------------------------------------------------------------------
+st.markdown("#### Progress")
+if not people:
+    st.info("Nobody has practised or been assigned anything on this computer yet.", icon="ℹ️")
+    st.stop()
+current = st.session_state["person"]
+default = people.index(current) if current in people else 0
+person = st.selectbox("Person", people, index=default, key="supervise_person")
+try:
+    open_assignments = store.assignments(person)
+    closed = [a for a in store.assignments(person, include_closed=True) if not a.open]
+    takes = store.takes(person=person, limit=2000)
+except ProsodyError as exc:
+    st.error(f"Their history could not be read: {exc}", icon="⚠️")
+    st.stop()
+
+if not open_assignments:
+    st.caption(f"{person} has no open assignments.")
+for a in open_assignments:
+    with st.container(border=True):
+        by = f" · assigned by {a.assigned_by}" if a.assigned_by else ""
+        when = day(a.created_utc)
+        if a.kind == "exercise" and a.target in ex_by_id:
+            ex = ex_by_id[a.target]
+            prog = exercise_progress(ex, [t for t in takes if t.kind == "exercise"])
+            st.markdown(f"**Exercise: {ex.title}** · since {when}{by}")
+            st.progress(min(1.0, prog.passes / ex.passes_to_complete), text=prog.words)
+            if prog.last_summary:
+                st.caption(f"Last attempt: {prog.last_summary}")
+        elif a.kind == "phrase_set" and a.target in set_by_id:
+            s = set_by_id[a.target]
+            texts = [p.text for p in s.phrases]
+            rows = []
+            for text in texts:
+                mine = [t for t in takes if t.phrase == text and t.kind in ("practice",
+                                                                              "exercise")]
+                scores = [t.score for t in mine if t.score is not None]
+                rows.append({"phrase": text, "takes": len(mine),
+                             "best score": max(scores) if scores else None,
+                             "last score": scores[0] if scores else None})
+            done = sum(r["takes"] > 0 for r in rows)
+            st.markdown(f"**Phrase set: {s.title}** · since {when}{by}")
+            st.progress(done / len(rows), text=f"{done} of {len(rows)} phrases practised")
+            st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+        else:
+            st.markdown(f"**{a.kind}: {a.target}** (no longer in the content files)")
+        if a.note:
+            st.caption(f"Note: {a.note}")
+        if st.button("Mark done", key=f"close_{a.id}"):
+            try:
+                store.close_assignment(a.id)
+            except ProsodyError as exc:
+                st.error(f"Could not mark it done: {exc}", icon="💾")
+            else:
+                st.rerun()
+
+st.markdown(f"#### {person}'s recent takes")
+if not takes:
+    st.caption("No takes yet.")
+else:
+    def result(t) -> str:
+        ex = (t.feedback or {}).get("exercise")
+        if ex:
+            return "passed" if ex.get("passed") else "not yet"
+        sim = (t.feedback or {}).get("model_similarity")
+        return f"{sim['score']} / 100 like the model" if sim else ""
+
+    st.dataframe(pd.DataFrame([{
+        "when": t.created.astimezone().strftime("%Y-%m-%d %H:%M"),
+        "kind": t.kind,
+        "exercise": ex_by_id[t.exercise_id].title if t.exercise_id in ex_by_id else "",
+        "phrase": t.phrase,
+        "calm score": t.score,
+        "result": result(t),
+    } for t in takes[:30]]), hide_index=True, width="stretch")
+    done = [e for e in exercises
+            if exercise_progress(e, [t for t in takes if t.kind == "exercise"]).completed]
+    if done:
+        st.caption("Exercises completed: " + ", ".join(e.title for e in done) + ".")
+if closed:
+    with st.expander(f"Done or withdrawn ({len(closed)})"):
+        for a in closed:
+            title = (ex_by_id[a.target].title if a.target in ex_by_id
+                     else set_by_id[a.target].title if a.target in set_by_id else a.target)
+            st.markdown(f"- {title} (closed {day(a.closed_utc)})")
