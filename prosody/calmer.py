@@ -215,6 +215,10 @@ class CalmerReport:
         return out
 
 
+#: A frame Harvest voices but the analysis does not is re-synthesised as noise when it lies this
+#: far below the loud voiced frames, in dB (a breathy phrase end, not a vowel).
+FAINT_BELOW_DB = 20.0
+
 #: The profile features the re-synthesis manipulates, with the margin setting of each.
 MANIPULATED = ("pitch_level", "pitch_range", "pitch_movement", "tempo", "loudness", "brightness")
 _MARGINS = {
@@ -294,6 +298,15 @@ def calmer(y: np.ndarray, *, sr: float, profile: Profile | str | Path = "soothin
 
     out, time_map, f0_new = world.synthesise(plan, st_)
     after = _analyse(out, work_sr, text, analysis_settings)
+    for _ in range(2):
+        # the result is measured like the take; where that differs from the plan (faint frames
+        # the re-synthesis voices more clearly), correct the pitch level and range on it
+        fixed = _correction(plan, after, st_)
+        if fixed is None:
+            break
+        plan = fixed
+        out, time_map, f0_new = world.synthesise(plan, st_)
+        after = _analyse(out, work_sr, text, analysis_settings)
     # re-synthesis itself shifts the spectral balance a little (the excitation is not the
     # original's): when a warmer voice was asked for, correct the roll-off once on what the
     # result measures
@@ -421,6 +434,9 @@ class _Plan:
     aims: dict
     #: jumps become glides (off at strength 0, which must change nothing)
     slew: bool = True
+    #: what the result should measure, for the correction after the first synthesis
+    want_median_hz: float | None = None
+    want_range_st: float | None = None
 
 
 @dataclass(frozen=True)
@@ -432,6 +448,10 @@ class _World:
     ap: np.ndarray
     frame_s: float
     steadiness: np.ndarray  # per frame, 0 = transient, 1 = steady (or silent)
+    #: per frame: the analysis' own tracker finds voicing here too. Harvest also voices faint
+    #: and breathy frames that the analysis leaves out; the result is measured like the take,
+    #: so levels and ranges are planned on these frames
+    tracked: np.ndarray
 
     @classmethod
     def analyse(cls, x: np.ndarray, sr: int, before: Analysis, st_: CalmerSettings) -> _World:
@@ -450,7 +470,17 @@ class _World:
         fft_size = pyworld.get_cheaptrick_fft_size(sr, floor_hz)
         sp = pyworld.cheaptrick(x, f0, t, sr, f0_floor=floor_hz, fft_size=fft_size)
         ap = pyworld.d4c(x, f0, t, sr, fft_size=fft_size)
-        return cls(x, sr, f0, sp, ap, period / 1000.0, _steadiness(sp))
+        tracks = before.tracks
+        tracked = np.interp(t, tracks.time_s, tracks.voiced.astype(float)) > 0.5
+        # Harvest voices the faint, breathy tails of phrases that the analysis hears as
+        # unvoiced; re-synthesised with a periodic source they would buzz. There the source
+        # becomes noise, as the original sounds.
+        level_db = 10 * np.log10(sp.sum(axis=1) + 1e-20)
+        voiced = f0 > 0
+        if voiced.sum() >= 10:
+            faint = level_db < np.percentile(level_db[voiced], 90) - FAINT_BELOW_DB
+            f0 = np.where(voiced & ~tracked & faint, 0.0, f0)
+        return cls(x, sr, f0, sp, ap, period / 1000.0, _steadiness(sp), tracked & (f0 > 0))
 
     # -- the contour --------------------------------------------------------------------------
 
@@ -702,12 +732,16 @@ def _from_rel(rel: float, ref: float, comparison: str) -> float:
     return ref + rel
 
 
-def _desired(x: float, low: float | None, high: float | None, margin: float) -> float:
-    """Where ``x`` should go: to ``margin`` inside the calm (upper) edge when above it, just
-    inside the lower edge when below the range, else nowhere.
+def _desired(x: float, low: float | None, high: float | None, margin: float, *,
+             raise_low: bool) -> float:
+    """Where ``x`` should go: to ``margin`` inside the calm (upper) edge when above it, else
+    nowhere; a value below the range is raised into it only when ``raise_low``.
 
     For every manipulated feature "more" is the aroused direction (higher, wider, faster,
-    louder, brighter), so the aim sits below the upper edge.
+    louder, brighter), so the aim sits below the upper edge. A take that is already lower,
+    slower or softer than the range is left so: making someone higher, faster or louder is not
+    "calmer" (the coach says when a voice is pressed too low or too soft). Only the melody is
+    widened when it is flatter than its range, because calm is not flat.
     """
     aim = None
     if high is not None:
@@ -716,7 +750,7 @@ def _desired(x: float, low: float | None, high: float | None, margin: float) -> 
             aim = max(aim, 0.5 * (low + high))  # a narrow range: its middle
     if aim is not None and x > aim:
         return aim
-    if low is not None and x < low:
+    if raise_low and low is not None and x < low:
         inside = low + 0.5 * margin
         return min(inside, aim) if aim is not None else inside
     return x
@@ -725,15 +759,18 @@ def _desired(x: float, low: float | None, high: float | None, margin: float) -> 
 def _aim_value(spec, current: float, base: float | None, margin: float) -> float:
     """The desired measure value (the measure's own unit) for one feature."""
     rel, ab = spec.relative, spec.absolute
+    raise_low = spec.measure == "f0_range_st"
     if base is not None and rel is not None:
         now = _to_rel(current, base, rel.comparison)
-        return _from_rel(_desired(now, rel.low, rel.high, margin), base, rel.comparison)
+        return _from_rel(_desired(now, rel.low, rel.high, margin, raise_low=raise_low), base,
+                         rel.comparison)
     desired = current
     if rel is not None:  # the take stands in for the everyday voice
-        desired = _from_rel(_desired(0.0, rel.low, rel.high, margin), current, rel.comparison)
+        desired = _from_rel(_desired(0.0, rel.low, rel.high, margin, raise_low=raise_low),
+                            current, rel.comparison)
     if ab is not None:
         inner = 0.25 * min(ab.tolerance_low, ab.tolerance_high)
-        desired = _desired(desired, ab.low, ab.high, inner)
+        desired = _desired(desired, ab.low, ab.high, inner, raise_low=raise_low)
     return desired
 
 
@@ -777,11 +814,10 @@ def _plan(prof: Profile, before: Analysis, baseline: Analysis | None, world: _Wo
         tilt = float(np.clip(got["brightness"][1] - got["brightness"][0], st_.max_tilt_db, 0.0))
 
     plan = _Plan(0.0, 1.0, 1, stretch, gain, tilt, aims, slew=strength > 0)
-    voiced = world.f0_hz > 0
-    if strength <= 0 or voiced.sum() < 10:
+    tracked = world.tracked if world.tracked.sum() >= 10 else world.f0_hz > 0
+    if strength <= 0 or tracked.sum() < 10:
         return plan
 
-    world_median = float(np.median(world.f0_hz[voiced]))
     want_median = got["pitch_level"][1] if got["pitch_level"] else None
     range_now = got["pitch_range"][0] if got["pitch_range"] else None
     want_range = got["pitch_range"][1] if got["pitch_range"] else range_now
@@ -790,38 +826,66 @@ def _plan(prof: Profile, before: Analysis, baseline: Analysis | None, world: _Wo
         want_range = max(want_range, min(st_.min_range_st, range_now))
     want_vel = got["pitch_movement"][1] if got["pitch_movement"] else None
     pos = world.time_map(stretch, st_)
+    tracked_out = tracked[np.clip(np.round(pos).astype(int), 0, tracked.size - 1)]
     max_shift = st_.max_pitch_shift_st
+
+    def measured(trial: _Plan) -> tuple[float, float | None]:
+        """Median (Hz) and range (st) of the planned contour on the frames the analysis
+        tracks."""
+        f0_new = world.contour(trial, st_)
+        return float(np.median(f0_new[tracked])), _range_st(np.where(tracked, f0_new, 0.0))
 
     def fit(trial: _Plan) -> _Plan:
         # a few fixed-point steps: smoothing and the slew limit change range and median a little
         for _ in range(4):
-            f0_new = world.contour(trial, st_)
-            v = f0_new[f0_new > 0]
+            median_hz, range_st = measured(trial)
             shift, r = trial.shift_st, trial.range_factor
             if want_median is not None:
-                shift += 12.0 * math.log2(want_median / float(np.median(v)))
-                total = shift  # measured from Harvest's median, which the shift moves
-                shift = float(np.clip(total, -max_shift, max_shift))
-            got_range = _range_st(f0_new)
-            if want_range is not None and got_range:
-                r = float(np.clip(r * want_range / got_range, st_.min_range_factor,
+                shift = float(np.clip(shift + 12.0 * math.log2(want_median / median_hz),
+                                      -max_shift, max_shift))
+            if want_range is not None and range_st:
+                r = float(np.clip(r * want_range / range_st, st_.min_range_factor,
                                   st_.max_range_factor))
             trial = dataclasses.replace(trial, shift_st=shift, range_factor=r)
         return trial
 
-    if want_median is not None:
-        plan = dataclasses.replace(plan, shift_st=float(np.clip(
-            12.0 * math.log2(want_median / world_median), -max_shift, max_shift)))
-    chosen = plan
-    for smooth in (1, 3, 5, 9, 13, 17):
-        chosen = fit(dataclasses.replace(plan, smooth_frames=smooth))
+    plan = dataclasses.replace(plan, want_median_hz=want_median, want_range_st=want_range)
+    chosen = fit(plan)
+    for smooth in (3, 5, 9, 13, 17):
         if want_vel is None:
             break
         f0_out, _, _ = _resample_frames(world.contour(chosen, st_), world.sp, world.ap, pos)
-        vel = _velocity(f0_out, world.frame_s)
+        vel = _velocity(np.where(tracked_out, f0_out, 0.0), world.frame_s)
         if vel is None or vel <= want_vel * 1.02:
             break
+        # smooth more, unless that would narrow the melody below its aim
+        trial = fit(dataclasses.replace(chosen, smooth_frames=smooth))
+        range_st = measured(trial)[1]
+        if want_range is not None and range_st is not None and range_st < 0.93 * want_range:
+            break
+        chosen = trial
     return chosen
+
+
+def _correction(plan: _Plan, after: Analysis, st_: CalmerSettings) -> _Plan | None:
+    """The plan corrected by what the result measures, or None when it is close enough (0.3 st
+    in level, 5 % in range) or the limits allow no further change."""
+    if not plan.slew:  # strength 0: nothing was asked for
+        return None
+    shift, r = plan.shift_st, plan.range_factor
+    median_hz, range_st = after.summary.f0_median_hz, after.summary.f0_range_st
+    if plan.want_median_hz and median_hz:
+        step = 12.0 * math.log2(plan.want_median_hz / median_hz)
+        if abs(step) >= 0.3:
+            shift = float(np.clip(shift + step, -st_.max_pitch_shift_st,
+                                  st_.max_pitch_shift_st))
+    if plan.want_range_st and range_st:
+        ratio = plan.want_range_st / range_st
+        if abs(ratio - 1.0) >= 0.05:
+            r = float(np.clip(r * ratio, st_.min_range_factor, st_.max_range_factor))
+    if abs(shift - plan.shift_st) < 0.05 and abs(r - plan.range_factor) < 0.01:
+        return None
+    return dataclasses.replace(plan, shift_st=shift, range_factor=r)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -216,3 +216,17 @@ def test_the_command_line(voices, tmp_path, capsys):
     assert "Same voice: spectral envelope" in text
     assert main(["calmer", str(tmp_path / "missing.wav"), str(tmp_path / "c.wav")]) == 1
     assert "calmtone calmer:" in capsys.readouterr().err
+
+
+def test_never_moves_toward_arousal(voices, tmp_path):
+    """A take already slower, lower and softer than the calm range is left so: "calmer" never
+    means faster, higher or louder (the coach says when a voice is pressed too low)."""
+    slow = load16(espeak(PHRASE, tmp_path / "slow.wav", voice="en-us", pitch=40, speed_wpm=90))
+    tense = analyse(voices["tense"])  # as the everyday voice, the slow take is far below it
+    report = calmer(0.25 * slow, sr=SR, baseline=tense, text=PHRASE)[2]
+    tempo = report.move("tempo")
+    assert tempo.before < tempo.target_low  # slower than the range
+    assert report.stretch >= 1.0
+    assert tempo.after <= tempo.before + 3.0
+    assert report.pitch_shift_st <= 0.0
+    assert report.gain_db <= 0.0
