@@ -161,7 +161,7 @@ def page_runner(home: Path, page: str, person: str) -> Callable[[], object]:
 
 
 #: Folder of the app's pages, relative to ui/app.py.
-PAGES_DIR = "pages"
+PAGES_DIR = "app_pages"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -142,7 +142,7 @@ def test_bad_recordings_get_a_friendly_message(app, data, message):
 
 
 def test_baseline_then_practice_is_judged_against_it(app, seed_wav, baseline_wav):
-    app.switch_page("pages/baseline.py")
+    app.switch_page("app_pages/baseline.py")
     app.run()
     assert app.title[0].value == "Your everyday voice"
     app.audio_input[0].set_value(("baseline.wav", baseline_wav, "audio/wav"))
@@ -152,7 +152,7 @@ def test_baseline_then_practice_is_judged_against_it(app, seed_wav, baseline_wav
     labels = [m.label for m in app.metric]
     assert labels == ["Typical pitch", "Pitch range", "Pace", "Loudness"]
 
-    app.switch_page("pages/practice.py")
+    app.switch_page("app_pages/practice.py")
     app.run()
     assert not any("No everyday-voice baseline" in i.value for i in app.info)
     app.audio_input[0].set_value(("take.wav", seed_wav, "audio/wav"))
@@ -165,11 +165,11 @@ def test_baseline_then_practice_is_judged_against_it(app, seed_wav, baseline_wav
 
 
 def test_settings_page_privacy_and_delete(app, seed_wav, baseline_wav):
-    app.switch_page("pages/baseline.py")
+    app.switch_page("app_pages/baseline.py")
     app.run()
     app.audio_input[0].set_value(("baseline.wav", baseline_wav, "audio/wav"))
     app.run()
-    app.switch_page("pages/settings.py")
+    app.switch_page("app_pages/settings.py")
     app.run()
     assert not app.exception
     text = "\n".join(m.value for m in app.markdown)
@@ -186,3 +186,14 @@ def test_settings_page_privacy_and_delete(app, seed_wav, baseline_wav):
     assert not app.exception
     assert any("Deleted 1 take" in s.value for s in app.success)
     assert Store.open().count(person="Me") == 0
+
+
+def test_who_is_practising(app):
+    box = app.sidebar.text_input(key="person_input")
+    assert box.value == "Me"
+    box.input("Sam").run()
+    assert app.session_state["person"] == "Sam"
+    # emptying the box does not file takes under no name: it snaps back to the last name
+    app.sidebar.text_input(key="person_input").input("  ").run()
+    assert app.session_state["person"] == "Sam"
+    assert app.sidebar.text_input(key="person_input").value == "Sam"

@@ -78,7 +78,7 @@ def texts(at) -> str:
 
 
 def test_an_exercise_end_to_end(app, takes):
-    app.switch_page("pages/exercises.py")
+    app.switch_page("app_pages/exercises.py")
     app.run()
     assert not app.exception
     assert app.title[0].value == "Exercises"
@@ -120,7 +120,7 @@ def test_an_exercise_end_to_end(app, takes):
 
 
 def test_an_exercise_needing_a_baseline_asks_for_one(app):
-    app.switch_page("pages/exercises.py")
+    app.switch_page("app_pages/exercises.py")
     app.run()
     app.selectbox(key="exercise_choice").set_value("lower-and-warmer")
     app.run()
@@ -130,7 +130,7 @@ def test_an_exercise_needing_a_baseline_asks_for_one(app):
 
 
 def test_match_the_model_with_the_demo_model(app):
-    app.switch_page("pages/exercises.py")
+    app.switch_page("app_pages/exercises.py")
     app.run()
     app.selectbox(key="exercise_choice").set_value("match-the-model")
     app.run()
@@ -144,7 +144,7 @@ def test_match_the_model_with_the_demo_model(app):
 
 
 def test_a_bad_recording_gets_a_friendly_message(app):
-    app.switch_page("pages/exercises.py")
+    app.switch_page("app_pages/exercises.py")
     app.run()
     app.audio_input[0].set_value(("take.wav", wav_bytes(np.zeros(2 * SR)), "audio/wav"))
     app.run()
@@ -159,7 +159,7 @@ def test_a_bad_recording_gets_a_friendly_message(app):
 
 
 def test_model_page_compares_a_take_with_the_demo_model(app):
-    app.switch_page("pages/model.py")
+    app.switch_page("app_pages/model.py")
     app.run()
     assert not app.exception
     assert app.title[0].value == "Model takes"
@@ -183,7 +183,7 @@ def test_model_page_compares_a_take_with_the_demo_model(app):
 
 
 def test_a_supervisor_records_a_new_model(app, takes):
-    app.switch_page("pages/model.py")
+    app.switch_page("app_pages/model.py")
     app.run()
     app.audio_input(key="model_record_0").set_value(("model.wav", takes[120], "audio/wav"))
     app.run()
@@ -199,7 +199,7 @@ def test_a_supervisor_records_a_new_model(app, takes):
 
 
 def test_calmer_page_plays_the_calmer_version_and_keeps_it_as_a_model(app):
-    app.switch_page("pages/calmer.py")
+    app.switch_page("app_pages/calmer.py")
     app.run()
     assert not app.exception
     assert app.title[0].value == "Hear yourself calmer"
@@ -222,7 +222,7 @@ def test_calmer_page_plays_the_calmer_version_and_keeps_it_as_a_model(app):
 
 
 def test_calmer_page_demo_take(app):
-    app.switch_page("pages/calmer.py")
+    app.switch_page("app_pages/calmer.py")
     app.run()
     app.checkbox(key="calmer_demo").check()
     app.run()
@@ -235,7 +235,7 @@ def test_calmer_page_demo_take(app):
 
 
 def test_supervisor_assigns_an_exercise_and_follows_progress(app, takes):
-    app.switch_page("pages/supervisor.py")
+    app.switch_page("app_pages/supervisor.py")
     app.run()
     assert not app.exception
     assert app.title[0].value == "Supervisor"
@@ -256,7 +256,7 @@ def test_supervisor_assigns_an_exercise_and_follows_progress(app, takes):
     # who is practising, as the sidebar's box sets it (AppTest does not list sidebar widgets
     # after a page switch)
     app.session_state["person"] = "Sam"
-    app.switch_page("pages/exercises.py")
+    app.switch_page("app_pages/exercises.py")
     app.run()
     assert "Assigned to you" in texts(app)
     assert app.selectbox(key="exercise_choice").value == "pause-and-breathe"
@@ -266,7 +266,7 @@ def test_supervisor_assigns_an_exercise_and_follows_progress(app, takes):
     [attempt] = store().takes(person="Sam", kind="exercise")
     assert attempt.assignment_id == str(a.id)
 
-    app.switch_page("pages/supervisor.py")
+    app.switch_page("app_pages/supervisor.py")
     app.run()
     assert not app.exception
     assert app.selectbox(key="supervise_person").value == "Sam"

@@ -46,7 +46,7 @@ def seeded(tmp_path, monkeypatch, phrase_female):
 def page(name: str) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=120)
     at.run()
-    at.switch_page(f"pages/{name}.py")
+    at.switch_page(f"app_pages/{name}.py")
     at.run()
     assert not at.exception
     return at

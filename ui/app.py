@@ -7,25 +7,33 @@ from ui import state
 st.set_page_config(page_title="Calm Tone Coach", page_icon="🌙", layout="wide")
 state.init()
 
-with st.sidebar:
-    # the widget has its own key: only a name actually typed changes who is practising, so an
-    # emptied box never files someone's takes under no name
-    name = st.text_input("Who is practising?", value=st.session_state["person"],
-                         key="person_input",
-                         help="Several people can practise on one computer; each has their own "
-                              "baseline and tries.").strip()
+
+def _take_name() -> None:
+    # only a name actually typed changes who is practising: an emptied box keeps the last one
+    name = st.session_state["person_input"].strip()
     if name:
         st.session_state["person"] = name
 
+
+# the box always shows who is practising, however that was chosen (typed, or another page)
+if st.session_state.get("person_input") != st.session_state["person"]:
+    st.session_state["person_input"] = st.session_state["person"]
+with st.sidebar:
+    st.text_input("Who is practising?", key="person_input", on_change=_take_name,
+                  help="Several people can practise on one computer; each has their own "
+                       "baseline, tries and history.")
+
+# The pages live in app_pages/, not pages/: Streamlit turns a folder named pages/ into a
+# navigation of its own, which a link straight to a page would reach without this file.
 pages = [
-    st.Page("pages/practice.py", title="Practice", icon="🎙️", default=True),
-    st.Page("pages/baseline.py", title="Baseline", icon="📏"),
-    st.Page("pages/review.py", title="Review", icon="🗂️"),
-    st.Page("pages/progress.py", title="Progress", icon="📈"),
-    st.Page("pages/exercises.py", title="Exercises", icon="🏋️"),
-    st.Page("pages/model.py", title="Model takes", icon="🎧"),
-    st.Page("pages/calmer.py", title="Hear yourself calmer", icon="🌙"),
-    st.Page("pages/supervisor.py", title="Supervisor", icon="🧑‍🏫"),
-    st.Page("pages/settings.py", title="Settings and privacy", icon="🔒"),
+    st.Page("app_pages/practice.py", title="Practice", icon="🎙️", default=True),
+    st.Page("app_pages/baseline.py", title="Baseline", icon="📏"),
+    st.Page("app_pages/review.py", title="Review", icon="🗂️"),
+    st.Page("app_pages/progress.py", title="Progress", icon="📈"),
+    st.Page("app_pages/exercises.py", title="Exercises", icon="🏋️"),
+    st.Page("app_pages/model.py", title="Model takes", icon="🎧"),
+    st.Page("app_pages/calmer.py", title="Hear yourself calmer", icon="🌙"),
+    st.Page("app_pages/supervisor.py", title="Supervisor", icon="🧑‍🏫"),
+    st.Page("app_pages/settings.py", title="Settings and privacy", icon="🔒"),
 ]
 st.navigation(pages).run()

@@ -82,7 +82,7 @@ baseline = cv.baseline_analysis(person)
 if ex.needs_baseline and baseline is None:
     st.info("This exercise compares you with your everyday voice. Record your baseline first "
             "on the **Baseline** page, then come back.", icon="📏")
-    st.page_link("pages/baseline.py", label="Record my baseline", icon="📏")
+    st.page_link("app_pages/baseline.py", label="Record my baseline", icon="📏")
     st.stop()
 if baseline is None:
     st.caption("No baseline yet: the criteria use their general (absolute) aims.")
@@ -93,7 +93,7 @@ if ex.needs_model:
     if not options:
         st.info("This exercise needs a model take of the phrase: ask a supervisor or partner "
                 "to record one on the **Model takes** page.", icon="🎧")
-        st.page_link("pages/model.py", label="Model takes", icon="🎧")
+        st.page_link("app_pages/model.py", label="Model takes", icon="🎧")
         st.stop()
     label = st.selectbox("Model take to match", list(options), key=f"exercise_model_{ex.id}")
     model_bytes = cv.model_audio(options[label])
