@@ -304,6 +304,8 @@ def _cmd_ui(args) -> int:
         "--server.port", str(args.port),
         "--server.headless", "true",
         "--browser.gatherUsageStats", "false",
+        # no "Deploy" or developer menu: this is a private app on the user's own computer
+        "--client.toolbarMode", "minimal",
     ]
     print(f"Calm Tone Coach: http://{args.host}:{args.port}  (Ctrl+C to stop)")
     return subprocess.call(cmd)

@@ -4,7 +4,8 @@ import streamlit as st
 
 from ui import state
 
-st.set_page_config(page_title="Calm Tone Coach", page_icon="🌙", layout="wide")
+# icons are Material Symbols, which Streamlit ships: they show without an emoji font
+st.set_page_config(page_title="Calm Tone Coach", page_icon=":material/bedtime:", layout="wide")
 state.init()
 
 
@@ -26,14 +27,14 @@ with st.sidebar:
 # The pages live in app_pages/, not pages/: Streamlit turns a folder named pages/ into a
 # navigation of its own, which a link straight to a page would reach without this file.
 pages = [
-    st.Page("app_pages/practice.py", title="Practice", icon="🎙️", default=True),
-    st.Page("app_pages/baseline.py", title="Baseline", icon="📏"),
-    st.Page("app_pages/review.py", title="Review", icon="🗂️"),
-    st.Page("app_pages/progress.py", title="Progress", icon="📈"),
-    st.Page("app_pages/exercises.py", title="Exercises", icon="🏋️"),
-    st.Page("app_pages/model.py", title="Model takes", icon="🎧"),
-    st.Page("app_pages/calmer.py", title="Hear yourself calmer", icon="🌙"),
-    st.Page("app_pages/supervisor.py", title="Supervisor", icon="🧑‍🏫"),
-    st.Page("app_pages/settings.py", title="Settings and privacy", icon="🔒"),
+    st.Page("app_pages/practice.py", title="Practice", icon=":material/mic:", default=True),
+    st.Page("app_pages/baseline.py", title="Baseline", icon=":material/straighten:"),
+    st.Page("app_pages/review.py", title="Review", icon=":material/folder_open:"),
+    st.Page("app_pages/progress.py", title="Progress", icon=":material/trending_up:"),
+    st.Page("app_pages/exercises.py", title="Exercises", icon=":material/fitness_center:"),
+    st.Page("app_pages/model.py", title="Model takes", icon=":material/headphones:"),
+    st.Page("app_pages/calmer.py", title="Hear yourself calmer", icon=":material/bedtime:"),
+    st.Page("app_pages/supervisor.py", title="Supervisor", icon=":material/supervisor_account:"),
+    st.Page("app_pages/settings.py", title="Settings and privacy", icon=":material/lock:"),
 ]
 st.navigation(pages).run()
