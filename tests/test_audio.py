@@ -140,7 +140,7 @@ def test_browser_upload_bytes_and_bytesio(sr):
 
 def test_streamlit_uploaded_file():
     # The real object Streamlit's file_uploader and audio_input return.
-    ufm = pytest.importorskip("streamlit.runtime.uploaded_file_manager")
+    import streamlit.runtime.uploaded_file_manager as ufm  # a declared dependency
     data = encode(tone(TONE_HZ, 1.0, sr=48000), 48000, "WAV", "PCM_16")
     rec = ufm.UploadedFileRec(file_id="1", name="take.wav", type="audio/wav", data=data)
     upload = ufm.UploadedFile(rec, None)
