@@ -42,9 +42,3 @@ def level_db(y: np.ndarray, *, sr: float, n_frames: int) -> np.ndarray:
         power[b0 : b0 + fr.shape[0]] = fr.var(axis=1)
     return power_to_db(power, floor_db=FLOOR_DB)
 
-
-def gain_db(y_a: np.ndarray, y_b: np.ndarray) -> float:
-    """Level difference b - a in dB between two signals (RMS over their whole length)."""
-    return float(
-        10.0 * np.log10(np.mean(np.square(y_b)) / np.mean(np.square(y_a)))
-    )

@@ -80,17 +80,8 @@ def hz_to_st(f_hz, ref_hz: float = 100.0):
     return 12.0 * np.log2(np.asarray(f_hz, dtype=np.float64) / ref_hz)
 
 
-def st_to_hz(st, ref_hz: float = 100.0):
-    """Semitones relative to ``ref_hz`` to frequency in Hz."""
-    return ref_hz * 2.0 ** (np.asarray(st, dtype=np.float64) / 12.0)
-
-
 def power_to_db(p, floor_db: float = -120.0):
     """Power (mean square, full scale = 1) to dBFS, floored so silence stays finite."""
     p = np.asarray(p, dtype=np.float64)
     return np.maximum(10.0 * np.log10(np.maximum(p, 1e-30)), floor_db)
 
-
-def frames_to_time(n_frames: int, *, frame_s: float = FRAME_S) -> np.ndarray:
-    """Centre time in seconds of each of ``n_frames`` analysis frames (frame k at k·frame_s)."""
-    return np.arange(n_frames) * frame_s
