@@ -29,10 +29,13 @@ class AnalysisSettings:
     min_pause_s: float = 0.25
     final_window_s: float = 0.3
     final_fall_st: float = 1.0
-    syllable_slow_prominence_db: float = 2.0
-    syllable_fast_prominence_db: float = 1.0
-    syllable_slow_rate_syl_per_s: float = 3.5
-    syllable_fast_rate_syl_per_s: float = 5.0
+    syllable_prominence_slow_db: float = 1.5
+    syllable_prominence_fast_db: float = 0.1
+    syllable_tempo_slow_rate_syl_per_s: float = 3.0
+    syllable_tempo_fast_rate_syl_per_s: float = 4.0
+    syllable_tempo_slow_voiced_run_s: float = 0.28
+    syllable_tempo_fast_voiced_run_s: float = 0.17
+    syllable_min_spacing_s: float = 0.08
     syllable_local_drop_db: float = 20.0
     velocity_smooth_frames: int = 5
     onset_search_s: float = 0.2
@@ -224,12 +227,16 @@ def _analyze(y: np.ndarray, *, text, settings: AnalysisSettings, bandwidth_hz: f
         nuclei = timing.place_syllables(n_syl, spec.vowel_band_db, voiced, speech)
         source: SyllableSource = "text"
     else:
+        periodic = p.periodic if p.periodic is not None else pitch.periodic_frames(y, sr=sr)
         nuclei = timing.syllable_nuclei(
-            spec.vowel_band_db, voiced, speech,
-            slow_prominence_db=settings.syllable_slow_prominence_db,
-            fast_prominence_db=settings.syllable_fast_prominence_db,
-            slow_rate_syl_per_s=settings.syllable_slow_rate_syl_per_s,
-            fast_rate_syl_per_s=settings.syllable_fast_rate_syl_per_s,
+            spec.vowel_band_db, voiced | periodic, speech,
+            slow_prominence_db=settings.syllable_prominence_slow_db,
+            fast_prominence_db=settings.syllable_prominence_fast_db,
+            slow_rate_syl_per_s=settings.syllable_tempo_slow_rate_syl_per_s,
+            fast_rate_syl_per_s=settings.syllable_tempo_fast_rate_syl_per_s,
+            slow_voiced_run_s=settings.syllable_tempo_slow_voiced_run_s,
+            fast_voiced_run_s=settings.syllable_tempo_fast_voiced_run_s,
+            min_spacing_s=settings.syllable_min_spacing_s,
             local_drop_db=settings.syllable_local_drop_db,
         )
         n_syl = int(nuclei.size)

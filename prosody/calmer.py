@@ -762,8 +762,9 @@ def _aim_value(spec, current: float, base: float | None, margin: float) -> float
     raise_low = spec.measure == "f0_range_st"
     if base is not None and rel is not None:
         now = _to_rel(current, base, rel.comparison)
-        return _from_rel(_desired(now, rel.low, rel.high, margin, raise_low=raise_low), base,
-                         rel.comparison)
+        want = _desired(now, rel.low, rel.high, margin, raise_low=raise_low)
+        # in range already: the take's own value, not its round trip through the baseline
+        return current if want == now else _from_rel(want, base, rel.comparison)
     desired = current
     if rel is not None:  # the take stands in for the everyday voice
         desired = _from_rel(_desired(0.0, rel.low, rel.high, margin, raise_low=raise_low),
@@ -793,6 +794,8 @@ def _plan(prof: Profile, before: Analysis, baseline: Analysis | None, world: _Wo
             return None
         base = _measure(baseline, spec.measure) if baseline is not None else None
         full = _aim_value(spec, current, base, getattr(st_, _MARGINS[name]))
+        if full == current:
+            return current, current  # already there: no rounding in the blend below
         if spec.measure in ("f0_median_hz", "speech_rate_syl_per_s", "f0_range_st",
                             "f0_velocity_st_per_s") and current > 0 and full > 0:
             return current, float(current * (full / current) ** strength)  # ratios blend in log

@@ -84,6 +84,11 @@ class Pitch:
         the search range actually used (after adaptation)
     frame_s : float
         time step in seconds
+    periodic : np.ndarray [shape=(n,), dtype=bool] or None
+        frames periodic anywhere in the wide first-pass range (60-700 Hz), before any run is
+        dropped: it also holds creaky or breathy voicing below the speaker's adapted floor,
+        which the syllable count needs and the F0 contour must not carry. None when the range
+        was given and no wide pass ran (see :func:`periodic_frames`).
     """
 
     time_s: np.ndarray
@@ -93,6 +98,7 @@ class Pitch:
     fmin_hz: float
     fmax_hz: float
     frame_s: float = FRAME_S
+    periodic: np.ndarray | None = None
 
 
 def track_pitch(
@@ -128,18 +134,40 @@ def track_pitch(
         _check_range(fmin_hz, fmax_hz, sr)
         return _track(y, sr, float(fmin_hz), float(fmax_hz), settings)
 
-    # The first pass only needs the speaker's quantiles: run it at half the rate (the band up to
-    # 4 kHz still holds every harmonic that matters for F0), at a quarter of the cost.
-    first = _drop_stray_runs(_track(_half_rate(y), sr / 2, WIDE_FMIN_HZ, WIDE_FMAX_HZ,
-                                    settings))
+    wide = _wide_pass(y, sr, settings)
+    periodic = _fit_length(wide.voiced, n_frames(y.size, sr))
+    first = _drop_stray_runs(wide)
     f0 = first.f0_hz[first.voiced]
     if f0.size < 10:
         if f0.size == 0:
             warnings.warn("no voiced speech found: pitch is undefined.", ProsodyWarning,
                           stacklevel=2)
-        return first
+        return dataclasses.replace(first, periodic=periodic)
     lo, hi = adapted_range_hz(f0)
-    return _drop_stray_runs(_track(y, sr, lo, hi, settings))
+    return dataclasses.replace(_drop_stray_runs(_track(y, sr, lo, hi, settings)),
+                               periodic=periodic)
+
+
+def _wide_pass(y: np.ndarray, sr: float, settings: PitchSettings) -> Pitch:
+    # The wide pass only needs the speaker's quantiles and where the voice is periodic: run it at
+    # half the rate (the band up to 4 kHz still holds every harmonic that matters for F0), at a
+    # quarter of the cost.
+    return _track(_half_rate(y), sr / 2, WIDE_FMIN_HZ, WIDE_FMAX_HZ, settings)
+
+
+def _fit_length(mask: np.ndarray, n: int) -> np.ndarray:
+    out = np.zeros(n, dtype=bool)
+    out[: min(n, mask.size)] = mask[:n]
+    return out
+
+
+def periodic_frames(y: np.ndarray, *, sr: float, settings: PitchSettings | None = None
+                    ) -> np.ndarray:
+    """Frames periodic anywhere in 60-700 Hz (:attr:`Pitch.periodic`), for a track made with a
+    fixed range."""
+    y = check_audio(y, sr)
+    return _fit_length(_wide_pass(y, sr, settings or PitchSettings()).voiced,
+                       n_frames(y.size, sr))
 
 
 def _drop_stray_runs(p: Pitch, *, max_frames: int = 8, weak: float = 0.6) -> Pitch:
