@@ -5,7 +5,7 @@ import pytest
 from conftest import SR, add_noise, harmonic_complex, tone
 
 from prosody import ProsodyError, ProsodyWarning
-from prosody.pitch import adapted_range_hz, track_pitch
+from prosody.pitch import adapted_range_hz, periodic_frames, track_pitch
 
 
 def cents(a, b):
@@ -111,3 +111,18 @@ def test_no_voicing_warns_and_returns_nan(rng):
 def test_bad_range_is_refused(kwargs, match):
     with pytest.raises(ProsodyError, match=match):
         track_pitch(tone(200.0, 1.0), sr=SR, **kwargs)
+
+
+def test_periodic_keeps_voicing_the_contour_leaves_out():
+    # a voice at 150 Hz whose last 200 ms drop to 65 Hz creak: too far below the speaker's range
+    # for the contour, but periodic all the same (the syllable count relies on it)
+    f0 = np.concatenate([np.full(int(2.0 * SR), 150.0), np.full(int(0.2 * SR), 65.0)])
+    y = np.concatenate([np.zeros(SR // 4), harmonic_complex(f0), np.zeros(SR // 4)])
+    p = track_pitch(y, sr=SR)
+    creak = slice(int(2.28 / 0.01), int(2.42 / 0.01))
+    assert not p.voiced[creak].any()
+    assert p.periodic[creak].all()
+    assert p.periodic.shape == p.voiced.shape
+    assert np.array_equal(p.periodic, periodic_frames(y, sr=SR))
+    fixed = track_pitch(y, sr=SR, fmin_hz=100.0, fmax_hz=300.0)
+    assert fixed.periodic is None

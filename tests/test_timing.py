@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from conftest import SR, add_noise, syllable_train
+from conftest import SR, add_noise, harmonic_complex, syllable_train
 
 from prosody import ProsodyWarning, analyze
 from prosody.pitch import track_pitch
@@ -83,3 +83,78 @@ def test_pauses_survive_moderate_noise(rng):
     y = add_noise(np.concatenate([silence, part, silence, part, silence]), 25.0, rng)
     a = analyze(y, sr=SR)
     assert a.summary.pause_count == 1
+
+
+def _voiced_stretch(durations_s, joins_db=(), *, f0_hz=150.0, edge_db=20.0):
+    """One voiced stretch of syllables with the given lengths: each swells to full level and
+    meets the next in a dip ``joins_db[i]`` deep; the stretch starts and ends ``edge_db`` down."""
+    levels = [edge_db, *joins_db, edge_db]
+    parts = []
+    for i, dur in enumerate(durations_s):
+        half = int(dur * SR / 2)
+        rise = 0.5 - 0.5 * np.cos(np.linspace(0, np.pi, half))  # 0 -> 1
+        a, b = 10 ** (-levels[i] / 20), 10 ** (-levels[i + 1] / 20)
+        parts += [a + (1 - a) * rise, b + (1 - b) * rise[::-1]]
+    env = np.concatenate(parts)
+    return harmonic_complex(np.full(env.size, f0_hz)) * env
+
+
+def _words(stretches, *, gap_s=0.06, lead_s=0.3):
+    """Voiced stretches separated by short unvoiced gaps (a consonant's closure)."""
+    gap, lead = np.zeros(int(gap_s * SR)), np.zeros(int(lead_s * SR))
+    out = [lead]
+    for s in stretches:
+        out += [s, gap]
+    return np.concatenate(out[:-1] + [lead])
+
+
+def test_fluent_speech_counts_syllables_with_shallow_dips():
+    # about five syllables a second, mostly one per voiced stretch as in fluent read speech; every
+    # third word has two syllables joined by a dip of only 1 dB, which coarticulation leaves
+    one, two = _voiced_stretch([0.15]), _voiced_stretch([0.15, 0.15], [1.0])
+    words = [one, one, two] * 4
+    with pytest.warns(ProsodyWarning, match="no pause"):
+        a = analyze(_words(words), sr=SR)
+    assert a.summary.syllables == 16
+
+
+def test_slow_speech_does_not_split_a_wobbling_vowel():
+    # about two syllables a second: each long vowel swells twice with a 1 dB dip between, as
+    # slow speech and a creaky voice do; one syllable each all the same
+    vowel = _voiced_stretch([0.2, 0.2], [1.0])
+    with pytest.warns(ProsodyWarning, match="no pause"):
+        a = analyze(_words([vowel] * 6, gap_s=0.08), sr=SR)
+    assert a.summary.syllables == 6
+
+
+def test_nuclei_are_at_least_80_ms_apart():
+    # two swells 60 ms apart with a deep dip: too close for two syllables
+    y = _words([_voiced_stretch([0.06, 0.06], [6.0])] * 5, gap_s=0.1)
+    with pytest.warns(ProsodyWarning, match="no pause"):
+        a = analyze(y, sr=SR)
+    assert np.min(np.diff(a.tracks.syllable_times_s)) >= 0.08 - 1e-9
+    assert a.summary.syllables == 5
+
+
+def test_creaky_syllable_below_the_pitch_floor_still_counts():
+    # twelve syllables at 150 Hz, the last one creaky at 65 Hz: far below the speaker's adapted
+    # floor, so the F0 contour leaves it out, but it is still a syllable
+    f0 = [150.0] * 12 + [65.0]
+    y = _words([_voiced_stretch([0.2], f0_hz=f) for f in f0], gap_s=0.1)
+    with pytest.warns(ProsodyWarning, match="no pause"):
+        a = analyze(y, sr=SR)
+    assert a.summary.syllables == 13
+    assert np.nanmin(a.tracks.f0_hz) > 100.0
+
+
+def test_breathy_decay_after_the_last_word_is_not_speaking_time(rng):
+    # unvoiced noise fading from 35 to 55 dB below the syllables over 150 ms after the last one
+    y = syllable_train(4.0, 8, lead_s=0.5)
+    end = int(0.5 * SR) + int(round(SR / 4.0)) * 8 - int(0.3 * round(SR / 4.0))
+    n = int(0.15 * SR)
+    peak = np.max(np.abs(y))
+    tail = peak * 10 ** (np.linspace(-35, -55, n) / 20) * rng.standard_normal(n)
+    y[end : end + n] += tail
+    with pytest.warns(ProsodyWarning, match="no pause"):
+        a = analyze(y, sr=SR)
+    assert a.tracks.phrases[-1][1] == pytest.approx(end / SR, abs=0.03)
