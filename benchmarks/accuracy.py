@@ -10,7 +10,9 @@ Sections (see benchmarks/README.md for what each figure means):
 1. F0 on re-synthesised espeak-ng speech whose F0 is known exactly: clean, pink noise 20 and
    10 dB SNR, reverberation. GPE, VDE, FPE for ours, Praat, pYIN, Harvest and DIO.
 2. F0 on real speech with a laryngograph reference (CSTR FDA).
-3. Articulation rate on espeak-ng speech at 100-250 words/min, and on TIMIT, against de Jong.
+3. Articulation rate on espeak-ng speech at 100-250 words/min, and on TIMIT, against de Jong;
+   held out (for information): syllable counts on FDA and RAVDESS, whose words are known, and
+   rate in pink noise at 20 dB SNR.
 4. Level step (+6.02 dB) and inserted silences (0.25-1.5 s).
 
 Every target prints PASS or FAIL; a summary closes the run. The exit status is 0 unless
@@ -603,6 +605,44 @@ def section_rate_timit(report: Report, engine, data: Path | None, quick: bool) -
     )
 
 
+def section_heldout(report: Report, engine, data: Path | None, quick: bool) -> None:
+    """Figures for information, no targets: speech the detector's settings never saw."""
+    heading("3c. Held out: syllable counts on real speech with known words; rate in noise")
+    if data is None:
+        print("  skipped: no --data")
+        return
+    items = corpus.heldout_count_items(data)
+    if quick:
+        items = items[::4]
+    print("  syllable count error, % (words known, no timing labels): MAPE (mean signed)")
+    groups: dict[str, dict[str, RateErrors]] = {}
+    for item in items:
+        g = groups.setdefault(item.group, {"ours": RateErrors(), "dejong": RateErrors()})
+        view = quietly(engine.analyze, item.y, item.sr)
+        g["ours"].add(view.summary.get("syllables"), item.syllables)
+        g["dejong"].add(refs.de_jong(item.y, sr=item.sr).syllables, item.syllables)
+    rows = [[name, str(sum(i.group == name for i in items)), g["ours"].cell(), g["dejong"].cell()]
+            for name, g in groups.items()]
+    table(["set", "files", "ours", "de Jong"], rows)
+
+    print("  articulation rate in pink noise at 20 dB SNR (same files as 3a/3b, MAPE (bias) %)")
+    rng = np.random.default_rng(20)
+    noisy = corpus.rate_corpus(voices=corpus.RATE_VOICES[:2], sentences=range(2 if quick else 3))
+    if (data / "timit").is_dir():
+        noisy += corpus.timit_items(data)[:: 4 if quick else 1]
+    noisy = [dataclasses.replace(i, y=corpus.add_noise(i.y, 20.0, rng)) for i in noisy]
+    ngroups = rate_errors(noisy, engine)
+    rows = []
+    for label, keys in (("espeak-ng 100-160 wpm", ["100", "130", "160"]),
+                        ("espeak-ng 190-250 wpm", ["190", "220", "250"]),
+                        ("TIMIT", sorted(k for k in ngroups if not k.isdigit()))):
+        sub = {k: ngroups[k] for k in keys if k in ngroups}
+        if sub:
+            rows.append([label] + [_pooled(sub, k).cell() for k in
+                                   ("ours", "dejong", "ours syl", "ours time")])
+    table(["speech", "ours", "de Jong", "ours: syllables", "ours: speaking time"], rows)
+
+
 # --------------------------------------------------------------------------- section 4
 
 
@@ -725,8 +765,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="a small subset, for a smoke run")
     parser.add_argument(
         "--sections",
-        default="f0,fda,rate,timit,level",
-        help="comma-separated subset of f0,fda,rate,timit,level",
+        default="f0,fda,rate,timit,heldout,level",
+        help="comma-separated subset of f0,fda,rate,timit,heldout,level",
     )
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target fails")
     args = parser.parse_args(argv)
@@ -744,6 +784,7 @@ def main(argv: list[str] | None = None) -> int:
         ("fda", lambda: section_f0_fda(report, engine, data)),
         ("rate", lambda: section_rate_synthetic(report, engine, args.quick)),
         ("timit", lambda: section_rate_timit(report, engine, data, args.quick)),
+        ("heldout", lambda: section_heldout(report, engine, data, args.quick)),
         ("level", lambda: section_level_pauses(report, engine, data)),
     ]
     for name, run in runs:

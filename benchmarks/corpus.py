@@ -548,3 +548,49 @@ def timit_items(data_dir: Path) -> list[RateItem]:
                 )
             )
     return items
+
+
+# --------------------------------------------------------------------------- held-out counts
+
+
+@dataclass(frozen=True)
+class CountItem:
+    """Real speech whose words, and so syllable count, are known; no timing labels."""
+
+    name: str
+    group: str
+    y: np.ndarray
+    sr: int
+    syllables: int
+
+
+def heldout_count_items(data_dir: Path) -> list[CountItem]:
+    """FDA (10 British English sentences x 2 speakers) and RAVDESS (one American English sentence
+    x 6 actors x 11 emotions/intensities), syllables counted from their texts.
+
+    Neither set was used to choose the syllable detector's settings. The counts come from the
+    CMU pronouncing dictionary (``prosody.syllables``) and were checked by hand: FDA 5-11 per
+    sentence, "Kids are talking by the door" 7.
+    """
+    from prosody.syllables import count_syllables
+
+    items = []
+    folder = Path(data_dir) / "fda"
+    if (folder / "labels.csv").is_file():
+        with open(folder / "labels.csv", newline="") as fh:
+            for row in csv.DictReader(fh):
+                y, sr = sf.read(folder / row["file"], dtype="float64")
+                items.append(CountItem(row["file"], "FDA", to_sr(y, sr), SR,
+                                       count_syllables(row["text"])))
+    folder = Path(data_dir) / "ravdess"
+    if (folder / "labels.csv").is_file():
+        with open(folder / "labels.csv", newline="") as fh:
+            for row in csv.DictReader(fh):
+                y, sr = sf.read(folder / row["file"], dtype="float64")
+                if y.ndim > 1:
+                    y = y.mean(axis=1)
+                group = "RAVDESS " + ("calm" if row["emotion"] == "calm" else
+                                      "neutral" if row["emotion"] == "neutral" else "emotional")
+                items.append(CountItem(row["file"], group, to_sr(y, sr), SR,
+                                       count_syllables(row["statement"])))
+    return items
