@@ -198,7 +198,7 @@ def nucleus_candidates(vowel_db: np.ndarray, voiced: np.ndarray, speech: np.ndar
     return peaks[ok], prominence[ok]
 
 
-def mean_voiced_run_s(voiced: np.ndarray, speech: np.ndarray) -> float | None:
+def _mean_voiced_run_s(voiced: np.ndarray, speech: np.ndarray) -> float | None:
     """Mean length in seconds of the voiced stretches inside speech, or None without any."""
     lengths = [b - a for a, b in runs(voiced & speech)]
     return float(np.mean(lengths)) * FRAME_S if lengths else None
@@ -216,16 +216,6 @@ def syllable_nuclei(vowel_db: np.ndarray, voiced: np.ndarray, speech: np.ndarray
                     min_spacing_s: float = 0.08, local_drop_db: float = 20.0) -> np.ndarray:
     """Frame indices of syllable nuclei found in the audio alone.
 
-    Parameters
-    ----------
-    vowel_db : np.ndarray [shape=(n,)]
-        vowel-band (300-2500 Hz) energy per frame, dB
-    voiced : np.ndarray [shape=(n,), dtype=bool]
-        frames with voicing. Give the union of the pitch track's voicing and a wide-range
-        periodicity test (:attr:`prosody.pitch.Pitch.periodic`): a creaky or breathy vowel
-        below the speaker's adapted pitch floor is still a syllable.
-    speech : np.ndarray [shape=(n,), dtype=bool]
-
     How deep the dip between two syllables is depends on tempo. In fast, fluent speech
     coarticulation leaves unstressed syllables with a barely visible dip, or none, so every
     peak has to count; in slow speech a long vowel wobbles by a dB or more without becoming
@@ -237,6 +227,16 @@ def syllable_nuclei(vowel_db: np.ndarray, voiced: np.ndarray, speech: np.ndarray
     ``min_spacing_s`` apart: even very fast speech stays below about 10 syllables a second.
     Peaks more than ``local_drop_db`` below the strongest vowel within 300 ms are voiced
     consonants (nasals, glides) beside a vowel, not syllables.
+
+    Parameters
+    ----------
+    vowel_db : np.ndarray [shape=(n,)]
+        vowel-band (300-2500 Hz) energy per frame, dB
+    voiced : np.ndarray [shape=(n,), dtype=bool]
+        frames with voicing. Give the union of the pitch track's voicing and a wide-range
+        periodicity test (:attr:`prosody.pitch.Pitch.periodic`): a creaky or breathy vowel
+        below the speaker's adapted pitch floor is still a syllable.
+    speech : np.ndarray [shape=(n,), dtype=bool]
     """
     spacing = max(1, int(round(min_spacing_s / FRAME_S)))
 
@@ -247,7 +247,7 @@ def syllable_nuclei(vowel_db: np.ndarray, voiced: np.ndarray, speech: np.ndarray
 
     strict = peaks_at(slow_prominence_db)
     speaking_s = np.count_nonzero(speech) * FRAME_S
-    run_s = mean_voiced_run_s(voiced, speech)
+    run_s = _mean_voiced_run_s(voiced, speech)
     if strict.size < 2 or speaking_s <= 0 or run_s is None:
         return _cover_voiced_runs(strict, vowel_db, voiced)
     tempo = 0.5 * (_fraction(strict.size / speaking_s, slow_rate_syl_per_s, fast_rate_syl_per_s)
@@ -260,10 +260,13 @@ def _cover_voiced_runs(peaks: np.ndarray, vowel_db: np.ndarray, voiced: np.ndarr
     """Give every voiced run of 60 ms or more at least one nucleus (at its strongest frame),
     unless a nucleus lies within 100 ms of it: a voicing dropout inside one vowel (creak at a
     diphthong's end, say) splits a run without making a new syllable."""
-    extra = []
+    extra: list[int] = []
     for a, b in runs(voiced):
-        if b - a >= 6 and not np.any((peaks >= a - 10) & (peaks < b + 10)):
-            extra.append(a + int(np.argmax(vowel_db[a:b])))
+        if b - a < 6 or np.any((peaks >= a - 10) & (peaks < b + 10)):
+            continue
+        if extra and extra[-1] >= a - 10:  # the run before got one: the same rule applies
+            continue
+        extra.append(a + int(np.argmax(vowel_db[a:b])))
     return np.sort(np.concatenate([peaks, np.asarray(extra, dtype=peaks.dtype)]))
 
 
