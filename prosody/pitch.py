@@ -134,15 +134,16 @@ def track_pitch(
         _check_range(fmin_hz, fmax_hz, sr)
         return _track(y, sr, float(fmin_hz), float(fmax_hz), settings)
 
+    n = n_frames(y.size, sr)
     wide = _wide_pass(y, sr, settings)
-    periodic = _fit_length(wide.voiced, n_frames(y.size, sr))
+    periodic = _fit_length(wide.voiced, n)
     first = _drop_stray_runs(wide)
     f0 = first.f0_hz[first.voiced]
     if f0.size < 10:
         if f0.size == 0:
             warnings.warn("no voiced speech found: pitch is undefined.", ProsodyWarning,
                           stacklevel=2)
-        return dataclasses.replace(first, periodic=periodic)
+        return dataclasses.replace(_fit_frames(first, n), periodic=periodic)
     lo, hi = adapted_range_hz(f0)
     return dataclasses.replace(_drop_stray_runs(_track(y, sr, lo, hi, settings)),
                                periodic=periodic)
@@ -159,6 +160,18 @@ def _fit_length(mask: np.ndarray, n: int) -> np.ndarray:
     out = np.zeros(n, dtype=bool)
     out[: min(n, mask.size)] = mask[:n]
     return out
+
+
+def _fit_frames(p: Pitch, n: int) -> Pitch:
+    """A half-rate track on the full-rate grid of ``n`` frames: an odd number of samples can give
+    the half-rate pass one frame more."""
+    voiced = _fit_length(p.voiced, n)
+    f0_hz, strength = np.full(n, np.nan), np.zeros(n)
+    m = min(n, p.voiced.size)
+    f0_hz[:m], strength[:m] = p.f0_hz[:m], p.strength[:m]
+    return dataclasses.replace(p, time_s=np.arange(n) * FRAME_S, voiced=voiced,
+                               f0_hz=np.where(voiced, f0_hz, np.nan),
+                               strength=np.where(voiced, strength, 0.0))
 
 
 def periodic_frames(y: np.ndarray, *, sr: float, settings: PitchSettings | None = None

@@ -392,3 +392,16 @@ def test_bad_input(tmp_path, speech, request, make: Maker, expect):
         assert s.duration_s == pytest.approx(expect.duration_s, abs=0.01)
     if expect.check is not None:
         expect.check(s, request.getfixturevalue("clean"))
+
+
+@pytest.mark.parametrize("extra", [0, 1, 79, 80, 159])
+def test_any_sample_count_of_unvoiced_sound(extra):
+    # the pitch tracker's first pass runs at half the rate; with no voice in it, its frames are
+    # the answer, and an odd sample count once gave them one frame more than the level track
+    rng = np.random.default_rng(extra)
+    y = 0.05 * rng.standard_normal(2 * 16000 + extra)
+    with pytest.warns(ProsodyWarning):
+        a = prosody.analyze(y, sr=16000)
+    n = 201
+    assert a.tracks.f0_hz.size == a.tracks.voiced.size == a.tracks.loudness_db.size == n
+    assert a.summary.f0_median_hz is None
