@@ -94,7 +94,8 @@ def _parser() -> argparse.ArgumentParser:
 
     u = sub.add_parser("ui", help="open the practice app in the browser (local only)")
     u.add_argument("--host", default="127.0.0.1",
-                   help="address to listen on (default 127.0.0.1: this computer only)")
+                   help="address to listen on: this computer's own (loopback) address only, "
+                        "127.0.0.1 by default; the app has no accounts, so any other is refused")
     u.add_argument("--port", type=int, default=8501)
     u.set_defaults(func=_cmd_ui)
 
@@ -293,22 +294,11 @@ def summary_lines(summary: dict, *, indent: str = "  ") -> list[str]:
 
 
 def _cmd_ui(args) -> int:
-    import subprocess
+    # Streamlit runs in this process, started by ui.server with its security settings fixed
+    # and a Host/Origin guard in front of every route (why: see ui/server.py)
+    from ui.server import serve
 
-    import ui
-
-    app = Path(ui.__file__).with_name("app.py")
-    cmd = [
-        sys.executable, "-m", "streamlit", "run", str(app),
-        "--server.address", args.host,
-        "--server.port", str(args.port),
-        "--server.headless", "true",
-        "--browser.gatherUsageStats", "false",
-        # no "Deploy" or developer menu: this is a private app on the user's own computer
-        "--client.toolbarMode", "minimal",
-    ]
-    print(f"Calm Tone Coach: http://{args.host}:{args.port}  (Ctrl+C to stop)")
-    return subprocess.call(cmd)
+    return serve(args.host, args.port)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -22,8 +22,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 SCRIPT = """
 import json, sys
+from streamlit import config
 from streamlit.testing.v1 import AppTest
 from prosody.history import Store
+# what `calmtone ui` sets: the option is offered only when the server listens on this computer
+config.set_option("server.address", "127.0.0.1")
 at = AppTest.from_file(sys.argv[1], default_timeout=120)
 at.run()
 at.slider(key="here_seconds").set_value(5)

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ui import state
+from ui.errors import page_boundary
 
 # icons are Material Symbols, which Streamlit ships: they show without an emoji font
 st.set_page_config(page_title="Calm Tone Coach", page_icon=":material/bedtime:", layout="wide")
@@ -37,4 +38,5 @@ pages = [
     st.Page("app_pages/supervisor.py", title="Supervisor", icon=":material/supervisor_account:"),
     st.Page("app_pages/settings.py", title="Settings and privacy", icon=":material/lock:"),
 ]
-st.navigation(pages).run()
+# the page boundary: an error a page did not catch is explained, never shown as a traceback
+page_boundary(st.navigation(pages).run)

@@ -175,14 +175,132 @@ def _reanalysis(home: str, take_id: int, created_utc: str):
 
 
 def baseline(person: str):
-    """The saved baseline take of ``person`` and its analysis, or (None, None)."""
+    """The saved baseline take of ``person`` and its analysis, or (None, None).
+
+    A baseline whose recording is missing gives (take, None): the page says so and the coach
+    falls back on general targets.
+    """
     try:
         take = store().baseline(person)
     except ProsodyError:
         return None, None
     if take is None:
         return None, None
-    return take, _reanalysis(data_dir(), take.id, take.created_utc)
+    if recording_missing(take):
+        return take, None
+    try:
+        return take, _reanalysis(data_dir(), take.id, take.created_utc)
+    except (ProsodyError, OSError):
+        _log.warning("the baseline of %r could not be analysed again", person, exc_info=True)
+        return take, None
+
+
+def recording_missing(take) -> bool:
+    """True when the recording of a stored take is gone from the history folder.
+
+    Reads the store's own mark (``Take.audio_missing``) where it has one, and checks the file
+    as well, so a FLAC removed while the app runs is noticed at once.
+    """
+    if getattr(take, "audio_missing", False):
+        return True
+    try:
+        return not store().audio_path(take.id).exists()
+    except (ProsodyError, OSError):  # RecordingMissingError is a ProsodyError
+        return True
+
+
+def recording_bytes(take_id: int) -> bytes | None:
+    """The stored recording of a take (its FLAC file), or None when it is missing.
+
+    Pages play these bytes rather than give ``st.audio`` the path: a path that vanishes makes
+    Streamlit raise ``MediaFileStorageError`` in the middle of the page.
+    """
+    try:
+        path = store().audio_path(take_id)
+        return path.read_bytes()
+    except (ProsodyError, OSError):
+        return None
+
+
+#: Tells a person what to do about a missing recording (the rest of the take is still shown).
+MISSING_WHAT_TO_DO = ("Its scores and contour are still kept. To hear it again, put the FLAC "
+                      "file back from a backup of your history folder ({home}/audio); or "
+                      "delete this take if you no longer need it.")
+
+
+@st.cache_resource(show_spinner=False)
+def _served() -> dict[int, set[str]]:
+    """Server-wide: for each take id, the digests of the recordings pages played of it."""
+    return {}
+
+
+def play(data: bytes, *, take_id: int | None = None, where=None, **kwargs) -> None:
+    """Play a recording with ``st.audio`` (in ``where``, a column or container, if given),
+    remembering which take it belongs to so a delete can stop serving it."""
+    if take_id is not None:
+        _served().setdefault(int(take_id), set()).add(hashlib.sha256(data).hexdigest())
+    (where or st).audio(data, **kwargs)
+
+
+def forget_takes(take_ids) -> int:
+    """After a delete: stop serving these takes' recordings and drop cached results.
+
+    Streamlit keeps every played recording in its media store and answers its ``/media/...``
+    URL for as long as any session (another tab, a closed tab within its 2-minute grace
+    period) still references it. 1.67's ``MediaFileManager`` has no public call to drop one
+    file, so the references to the deleted recordings are removed from it here, under its
+    lock, and its own ``remove_orphaned_files`` then deletes them. Returns how many media
+    files were dropped.
+    """
+    digests: set[str] = set()
+    served = _served()
+    for take_id in take_ids:
+        digests |= served.pop(int(take_id), set())
+    # cached analyses hold the deleted takes' contours; cached re-syntheses their voice
+    _reanalysis.clear()
+    analyze_bytes.clear()
+    from ui import content_views
+
+    content_views.calmer_take.clear()
+    if not digests:
+        return 0
+    from streamlit import runtime
+
+    if not runtime.exists():
+        return 0
+    mgr = runtime.get_instance().media_file_mgr
+    dropped: set[str] = set()
+    try:
+        with mgr._lock:
+            for file_id in list(mgr._file_metadata):
+                found = mgr.read_file(file_id)
+                if found is not None and hashlib.sha256(found.content).hexdigest() in digests:
+                    dropped.add(file_id)
+            for refs in mgr._files_by_session_and_coord.values():
+                for coordinates in [c for c, f in refs.items() if f in dropped]:
+                    del refs[coordinates]
+    except AttributeError:  # a Streamlit that keeps them otherwise: say so, do not fail
+        _log.warning("could not drop deleted recordings from Streamlit's media store")
+        return 0
+    mgr.remove_orphaned_files()
+    return len(dropped)
+
+
+def delete_take(take_id: int) -> None:
+    """Delete a take (recording and results) and stop serving its recording."""
+    try:
+        store().delete_take(take_id)
+    finally:
+        forget_takes([take_id])
+
+
+def delete_person(person: str) -> int:
+    """Delete everything kept for a person; returns how many takes were deleted."""
+    ids = [t.id for t in store().takes(person=person, kind=None, limit=None)]
+    try:
+        return store().delete_person(person)
+    finally:
+        forget_takes(ids)
 
 
 def save_take(data: bytes, analysis, feedback: dict | None, *, person: str, phrase: str,
@@ -288,13 +406,37 @@ def export_bytes(person: str, fmt: str, home: str | None = None) -> bytes:
 
 
 def runs_on_this_computer() -> bool:
-    """True when the browser reached the app on this computer's own address, where the
-    computer's microphone is the speaker's (a remote browser's would be someone else's)."""
+    """True when the server listens on this computer's own (loopback) address only, so the
+    browser using it is on this computer and the computer's microphone is the speaker's.
+
+    Decided by the server's own bind address (``server.address``, which ``calmtone ui`` sets),
+    never by a request header: a remote client can send ``Host: localhost``. An unset address
+    means Streamlit listens on every interface: not this computer only.
+    """
+    from ui.server import is_loopback
+
     try:
-        host = (st.context.headers.get("Host") or "").rsplit(":", 1)[0].strip("[]")
-    except Exception:  # no request context (tests, bare mode): treat as this computer
-        return True
-    return host in ("", "127.0.0.1", "localhost", "::1")
+        address = st.get_option("server.address")
+    except RuntimeError:
+        return False
+    return is_loopback(address)
+
+
+def release_upload(source) -> None:
+    """Drop an analysed upload or recording from Streamlit's upload store at once, rather than
+    when the session ends (the page keeps only the results and the saved FLAC)."""
+    if source is None:
+        return
+    from streamlit import runtime
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    if ctx is None or not runtime.exists():
+        return
+    try:
+        runtime.get_instance().uploaded_file_mgr.remove_file(ctx.session_id, source.file_id)
+    except Exception:  # a store that cannot drop it now drops it with the session
+        _log.debug("the upload could not be released early", exc_info=True)
 
 
 def record_here(seconds: float) -> tuple[bytes | None, str | None]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import altair as alt
 import numpy as np
@@ -14,6 +15,34 @@ VERDICT_WORDS = {
     "low": ("↓", "below the calm zone"),
     "high": ("↑", "above the calm zone"),
 }
+
+
+#: Characters that mean something in Streamlit's Markdown (links, images, emphasis, headings,
+#: lists, tables, code, LaTeX ``$``, ``:material/...:`` icons and ``:red[...]`` colours).
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:&=^])")
+
+
+def plain(text: object) -> str:
+    """User text (a name, a phrase, a note) made safe to put inside Markdown: every character
+    Markdown gives a meaning is escaped and line breaks become spaces, so it shows as typed and
+    never as a link, an image or a heading. Use it wherever such text lands in
+    ``st.markdown``, ``st.caption``, ``st.success``/``st.error``, a widget label, an expander
+    title or a tab."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def safe_filename(text: object, *, fallback: str = "me") -> str:
+    """A name made safe as part of a download's file name (letters, digits, ``-`` and ``_``)."""
+    cleaned = re.sub(r"[^\w-]+", "_", str(text), flags=re.UNICODE).strip("_")
+    return cleaned[:60] or fallback
+
+
+def recording_missing(take_id: int, home: str, where=None) -> None:
+    """Say that a take's recording is missing, and what to do; its results are still shown."""
+    from ui.services import MISSING_WHAT_TO_DO
+
+    (where or st).warning(f"**Recording missing** (take {take_id}). "
+                          + MISSING_WHAT_TO_DO.format(home=plain(home)), icon="🔇")
 
 
 def score_meaning(score: float) -> str:

@@ -76,53 +76,83 @@ if source is not None or here is not None:
             scenario=st.session_state["scenario"],
             baseline=baseline,
         )
-    if outcome.error:
-        st.error(f"We could not use this recording: {outcome.error}", icon="⚠️")
-    else:
-        fb, analysis = outcome.feedback, outcome.analysis
+    result = {"digest": outcome.digest, "error": outcome.error, "phrase": phrase,
+              "feedback": outcome.feedback, "analysis": outcome.analysis, "take_id": None,
+              "problem": None, "baseline": baseline is not None}
+    if not outcome.error:
         attempts = st.session_state["attempts"].setdefault(phrase or "(own phrase)", [])
         if not attempts or attempts[-1]["digest"] != outcome.digest:
-            attempts.append({"digest": outcome.digest, "score": fb.get("score"),
-                             "tracks": analysis.tracks})
+            attempts.append({"digest": outcome.digest, "score": outcome.feedback.get("score"),
+                             "tracks": outcome.analysis.tracks})
             del attempts[: -state.MAX_ATTEMPTS]
-
         saved = st.session_state["saved"]
         if outcome.digest not in saved:
             take, problem = services.save_take(
-                data, analysis, fb, person=person, phrase=phrase or "(own phrase)",
-                scenario=st.session_state["scenario"], profile_name=st.session_state["profile"],
+                data, outcome.analysis, outcome.feedback, person=person,
+                phrase=phrase or "(own phrase)", scenario=st.session_state["scenario"],
+                profile_name=st.session_state["profile"],
             )
             saved[outcome.digest] = take.id if take else None
-            if problem:
-                st.warning(f"This take could not be kept in your history: {problem}", icon="💾")
-        if saved.get(outcome.digest):
-            st.caption(f"Kept in {person}'s practice history (take {saved[outcome.digest]}).")
+            result["problem"] = problem
+        result["take_id"] = saved.get(outcome.digest)
+    # The take is analysed and kept: let go of the upload (a long file is hundreds of MB).
+    # The result stays for this page until "Try again"; the recorder starts empty again.
+    services.release_upload(source)
+    st.session_state.pop(f"here_take_{nonce}", None)
+    st.session_state["take_nonce"] = nonce + 1
+    st.session_state["practice_result"] = result
+    del data, source, recorded, uploaded
 
-        views.feedback_summary(fb)
-        st.audio(data)
-        ref_hz = (baseline.summary.f0_median_hz if baseline
-                  else analysis.summary.f0_median_hz)
-        if ref_hz:
-            chart = views.contour_chart(
-                analysis.tracks, ref_hz=ref_hz, band_st=views.pitch_band_st(fb),
-                flagged=fb.get("phrase_notes"),
-                ref_label="your everyday voice" if baseline else "this take's median",
-            )
-            caption = views.contour_caption(analysis, has_baseline=baseline is not None)
-            st.altair_chart(chart, width="stretch", alt=caption)
-            st.caption(caption)
-        for note in fb.get("phrase_notes") or []:
-            st.markdown(f"- {note['message']}")
-        views.feature_cards(fb)
-        if len(attempts) > 1 and ref_hz:
-            st.markdown("#### Your recent tries of this phrase")
-            scores = [a["score"] for a in attempts]
-            st.markdown(" → ".join("—" if s is None or math.isnan(s) else f"{s:.0f}"
-                                   for s in scores))
-            st.altair_chart(views.attempts_chart(attempts, ref_hz=ref_hz),
-                            width="stretch",
-                            alt="Pitch contours of your recent tries, overlaid")
+result = st.session_state.get("practice_result")
+if result is not None and result["phrase"] != phrase:
+    result = None  # another phrase chosen: its result would not belong to it
+if result is not None and result["error"]:
+    st.error(f"We could not use this recording: {result['error']}", icon="⚠️")
+elif result is not None:
+    fb, analysis = result["feedback"], result["analysis"]
+    attempts = st.session_state["attempts"].get(phrase or "(own phrase)", [])
+    if result["problem"]:
+        st.warning(f"This take could not be kept in your history: {result['problem']}",
+                   icon="💾")
+    if result["take_id"]:
+        st.caption(f"Kept in {views.plain(person)}'s practice history "
+                   f"(take {result['take_id']}).")
 
-st.button("Try again", type="primary", key="try_again",
-          on_click=lambda: st.session_state.update(take_nonce=nonce + 1),
+    views.feedback_summary(fb)
+    if result["take_id"]:
+        recording = services.recording_bytes(result["take_id"])
+        if recording is None:
+            views.recording_missing(result["take_id"], services.data_dir())
+        else:
+            services.play(recording, take_id=result["take_id"], format="audio/flac")
+    ref_hz = (baseline.summary.f0_median_hz if baseline and result["baseline"]
+              else analysis.summary.f0_median_hz)
+    if ref_hz:
+        chart = views.contour_chart(
+            analysis.tracks, ref_hz=ref_hz, band_st=views.pitch_band_st(fb),
+            flagged=fb.get("phrase_notes"),
+            ref_label="your everyday voice" if baseline else "this take's median",
+        )
+        caption = views.contour_caption(analysis, has_baseline=baseline is not None)
+        st.altair_chart(chart, width="stretch", alt=caption)
+        st.caption(caption)
+    for note in fb.get("phrase_notes") or []:
+        st.markdown(f"- {note['message']}")
+    views.feature_cards(fb)
+    if len(attempts) > 1 and ref_hz:
+        st.markdown("#### Your recent tries of this phrase")
+        scores = [a["score"] for a in attempts]
+        st.markdown(" → ".join("—" if s is None or math.isnan(s) else f"{s:.0f}"
+                               for s in scores))
+        st.altair_chart(views.attempts_chart(attempts, ref_hz=ref_hz),
+                        width="stretch",
+                        alt="Pitch contours of your recent tries, overlaid")
+
+
+def _try_again() -> None:
+    st.session_state["take_nonce"] += 1
+    st.session_state.pop("practice_result", None)
+
+
+st.button("Try again", type="primary", key="try_again", on_click=_try_again,
           help="Clears the recorder and keeps your recent tries for comparison")

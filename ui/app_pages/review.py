@@ -8,10 +8,14 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
+from prosody.errors import ProsodyError
 from ui import services, state, views
 
 state.init()
 st.title("Review your takes")
+flash = st.session_state.pop("review_flash", None)
+if flash:
+    st.success(flash, icon="🗑️")
 
 store = services.store()
 cols = st.columns(4)
@@ -45,37 +49,45 @@ st.dataframe(table, hide_index=True, width="stretch",
              column_config={"score": st.column_config.NumberColumn("calm score", format="%d")})
 
 by_id = {t.id: t for t in takes}
-labels = {t.id: f"#{t.id} · {t.created.astimezone():%d %b %H:%M} · {t.phrase[:40]}"
+labels = {t.id: f"#{t.id} · {t.created.astimezone():%d %b %H:%M} · {views.plain(t.phrase[:40])}"
           + (f" · {t.score:.0f}" if t.score is not None else "") for t in takes}
 
-with st.expander(f"Export {person}'s takes"):
+with st.expander(f"Export {views.plain(person)}'s takes"):
     st.caption("For yourself or a supervisor: the summaries as a spreadsheet (CSV) or data (JSON), "
                "or a printable report with each take's contour and tips (HTML: open it in a "
                "browser and print to PDF).")
     e1, e2, e3 = st.columns(3)
     home = services.data_dir()
+    stem = f"calmtone-{views.safe_filename(person)}"
     # the files are made only when a button is clicked: thousands of takes take a moment
     e1.download_button("Summaries (CSV)", partial(services.export_bytes, person, "csv", home),
-                       file_name=f"calmtone-{person}.csv", mime="text/csv")
+                       file_name=f"{stem}.csv", mime="text/csv")
     e2.download_button("Summaries (JSON)", partial(services.export_bytes, person, "json", home),
-                       file_name=f"calmtone-{person}.json", mime="application/json")
+                       file_name=f"{stem}.json", mime="application/json")
     e3.download_button("Printable report (HTML)",
                        partial(services.export_bytes, person, "html", home),
-                       file_name=f"calmtone-{person}.html", mime="text/html")
+                       file_name=f"{stem}.html", mime="text/html")
 
 tab_open, tab_compare = st.tabs(["Open a take", "Compare two takes"])
 with tab_open:
     chosen = st.selectbox("Take", list(labels), format_func=labels.get, key="review_take")
     take = by_id[chosen]
-    st.audio(str(store.audio_path(take.id)))
+    recording = None if services.recording_missing(take) else services.recording_bytes(take.id)
+    if recording is None:
+        views.recording_missing(take.id, services.data_dir())
+    else:
+        services.play(recording, take_id=take.id, format="audio/flac")
     fb = take.feedback
     if fb:
         views.feedback_summary(fb)
-    tracks = store.tracks(take.id)
+    try:
+        tracks = store.tracks(take.id)
+    except ProsodyError:  # an old take without stored tracks, whose recording is missing
+        tracks = None
     _, base = services.baseline(person)
     ref_hz = (base.summary.f0_median_hz if base is not None
               else take.summary.get("f0_median_hz"))
-    if ref_hz:
+    if ref_hz and tracks is not None:
         chart = views.contour_chart(
             tracks, ref_hz=ref_hz, band_st=views.pitch_band_st(fb or {}),
             flagged=(fb or {}).get("phrase_notes"),
@@ -86,8 +98,9 @@ with tab_open:
     with st.expander("Delete this take"):
         sure = st.checkbox("Yes, delete this recording and its results", key="review_sure")
         if st.button("Delete take", disabled=not sure):
-            store.delete_take(take.id)
-            st.success("Deleted.", icon="🗑️")
+            services.delete_take(take.id)
+            st.session_state.pop("review_take", None)
+            st.session_state["review_flash"] = f"Deleted take {take.id}."
             st.rerun()
 
 with tab_compare:
@@ -104,9 +117,11 @@ with tab_compare:
         st.markdown(f"**Take B compared with take A:** {deltas_sentence(a.summary, b.summary)}.")
         if a.score is not None and b.score is not None:
             st.markdown(f"Calm score {a.score:.0f} → {b.score:.0f}.")
-        ta, tb = store.tracks(a_id), store.tracks(b_id)
         try:
+            ta, tb = store.tracks(a_id), store.tracks(b_id)
             alignment = align(ta, tb)
+        except ProsodyError as exc:
+            st.warning(f"These takes cannot be drawn together: {exc}", icon="↔️")
         except ValueError as exc:
             st.warning(f"These takes cannot be aligned: {exc}.", icon="↔️")
         else:
@@ -116,5 +131,9 @@ with tab_compare:
             st.caption("Take B is drawn on take A's time axis after dynamic time warping, so the "
                        "same words line up; pitch is in semitones relative to take A's median.")
         c1, c2 = st.columns(2)
-        c1.audio(str(store.audio_path(a_id)))
-        c2.audio(str(store.audio_path(b_id)))
+        for col, t in ((c1, a), (c2, b)):
+            recording = None if services.recording_missing(t) else services.recording_bytes(t.id)
+            if recording is None:
+                views.recording_missing(t.id, services.data_dir(), where=col)
+            else:
+                services.play(recording, take_id=t.id, where=col, format="audio/flac")

@@ -6,7 +6,9 @@ import os
 
 import streamlit as st
 
-from ui import services, state
+from prosody.errors import ProsodyError
+
+from ui import services, state, views
 
 state.init()
 st.title("Settings and privacy")
@@ -25,8 +27,8 @@ st.markdown(
 )
 home = services.data_dir()
 overridden = " (set by CALMTONE_HOME)" if os.environ.get("CALMTONE_HOME") else ""
-st.markdown(f"Your practice history (recordings as FLAC files and a small database) is kept "
-            f"in `{home}`{overridden}. Copy that folder to back it up.")
+st.markdown("Your practice history (recordings as FLAC files and a small database) is kept "
+            f"in {views.plain(home)}{overridden}. Copy that folder to back it up.")
 
 st.subheader("Delete my data")
 person = st.session_state["person"]
@@ -34,16 +36,16 @@ try:
     count = services.store().count(person=person)
 except Exception:  # an unreadable store must not hide the rest of the page
     count = None
-st.markdown(f"**{person}** has {count if count is not None else 'an unknown number of'} "
+st.markdown(f"**{views.plain(person)}** has {count if count is not None else 'an unknown number of'} "
             "saved take(s), including any baseline.")
-confirm = st.checkbox(f"Yes, delete every recording and result kept for **{person}**. "
+confirm = st.checkbox(f"Yes, delete every recording and result kept for **{views.plain(person)}**. "
                       "This cannot be undone.")
 if st.button("Delete my data", disabled=not confirm):
     try:
-        removed = services.store().delete_person(person)
-    except Exception as exc:  # say what happened; never a traceback
+        removed = services.delete_person(person)
+    except ProsodyError as exc:  # say what happened; never a traceback
         st.error(f"Nothing was deleted: {exc}", icon="⚠️")
     else:
         st.session_state["attempts"].clear()
         st.session_state["saved"].clear()
-        st.success(f"Deleted {removed} take(s) for {person}.", icon="🗑️")
+        st.success(f"Deleted {removed} take(s) for {views.plain(person)}.", icon="🗑️")

@@ -1,0 +1,212 @@
+"""Starting the app for ``calmtone ui``: Streamlit with its security settings fixed, behind a
+guard that answers only requests addressed to this computer.
+
+Why a guard of our own: Streamlit 1.67's ``server.allowedHosts`` is checked on the WebSocket
+(and the agent API) only. The page itself, ``/media/...`` (every recording played on a page),
+``/_stcore/upload_file`` and the other HTTP routes answer whatever ``Host`` a request names, so
+a web page on a rebound domain (DNS rebinding: ``attacker.example`` made to resolve to
+127.0.0.1) could read them. ``st.App`` is Streamlit's public way to add ASGI middleware, so the
+app is started through it, in this process, with :class:`LocalOnly` in front of every route.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+_log = logging.getLogger("calmtone.ui")
+APP = Path(__file__).resolve().with_name("app.py")
+
+#: The names a browser on this computer uses for it.
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
+
+#: ``server.maxUploadSize`` in MB as Streamlit counts them (2**20 bytes). The longest recording
+#: the analysis takes is 15 minutes; as 16-bit stereo WAV at 48 kHz that is
+#: 900 s x 48 000 /s x 2 bytes x 2 channels = 172.8 MB (164.8 MiB). 170 MiB holds it with room
+#: for the header, and refuses at the upload what could never be analysed (Streamlit's default
+#: is 200). A mono 48 kHz or any compressed file of 15 minutes is far smaller.
+MAX_UPLOAD_MB = 170
+
+
+def host_refusal(host: str) -> str | None:
+    """Why ``calmtone ui`` must not listen on ``host``, or None when it may.
+
+    The app has no accounts yet: anyone who can reach it can read, download and delete every
+    person's recordings, so it listens on this computer's own (loopback) address only. The
+    clinic mode with accounts will extend this check.
+
+    Parameters
+    ----------
+    host : str
+        The address given with ``--host``.
+
+    Returns
+    -------
+    str or None
+        A sentence saying what is wrong and what to do, or None.
+    """
+    if is_loopback(host):
+        return None
+    return (f"--host {host} would let anyone on the network open the app, and the app has no "
+            "accounts yet: they could listen to, download and delete every recording kept on "
+            "this computer. Use --host 127.0.0.1 (the default: this computer only), or wait for "
+            "the clinic mode with accounts.")
+
+
+def is_loopback(host: str | None) -> bool:
+    """True when ``host`` (a name or an address, with or without brackets) is this computer's
+    own loopback address: only programs on this computer can reach it."""
+    name = (host or "").strip().strip("[]").lower().rstrip(".")
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def allowed_hosts(host: str) -> tuple[str, ...]:
+    """The host names a request may address: the loopback names and the bound address."""
+    name = host.strip().strip("[]").lower()
+    return LOOPBACK_NAMES + (() if name in LOOPBACK_NAMES else (name,))
+
+
+def security_options(host: str, port: int) -> dict[str, object]:
+    """Streamlit settings ``calmtone ui`` fixes whatever a ``.streamlit/config.toml`` says.
+
+    They are given as command-line options, which Streamlit puts above every config file and
+    environment variable (and keeps above them when a config file changes while it runs).
+    """
+    return {
+        "server.address": host,
+        "server.port": port,
+        "server.headless": True,
+        "server.allowedHosts": list(allowed_hosts(host)),
+        "server.enableCORS": True,
+        "server.enableXsrfProtection": True,
+        "server.maxUploadSize": MAX_UPLOAD_MB,
+        # "none": an uncaught error shows a generic message, no type, text or traceback (the
+        # pages catch errors and explain them; details go to the terminal)
+        "client.showErrorDetails": "none",
+        "client.showErrorLinks": False,
+        # no "Deploy" or developer menu: a private app on the person's own computer
+        "client.toolbarMode": "minimal",
+        "browser.gatherUsageStats": False,
+        # the address printed and used by the page: set, so Streamlit never looks up a public IP
+        "browser.serverAddress": host,
+        # nothing else may drive the app or serve files: no agent API, no static folder
+        "server.enableAgentApi": False,
+        "server.enableStaticServing": False,
+        "global.developmentMode": False,
+        "server.runOnSave": False,
+    }
+
+
+class LocalOnly:
+    """ASGI middleware: refuse any request or WebSocket whose ``Host`` is not one of this
+    computer's names, or whose ``Origin`` (sent by browsers) is not this app itself.
+
+    Parameters
+    ----------
+    app
+        The ASGI app behind it.
+    hosts : tuple of str
+        Allowed host names (lower case, IPv6 without brackets).
+    port : int
+        The port the app listens on, part of its own origin.
+    """
+
+    def __init__(self, app, *, hosts: tuple[str, ...], port: int) -> None:
+        self.app = app
+        self.hosts = frozenset(hosts)
+        self.port = port
+
+    def problem(self, host: str | None, origin: str | None) -> str | None:
+        """Why a request with these headers is refused, or None."""
+        name = _host_name(host)
+        if name is None or name not in self.hosts:
+            return "this app answers only requests addressed to this computer (127.0.0.1)"
+        if origin is not None:
+            try:
+                parts = urlsplit(origin)
+                origin_port = parts.port or (443 if parts.scheme == "https" else 80)
+            except ValueError:
+                return "the request comes from a page that is not this app"
+            if (parts.scheme not in ("http", "https") or
+                    (parts.hostname or "").lower() not in self.hosts or origin_port != self.port):
+                return "the request comes from a page that is not this app"
+        return None
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        headers = {}
+        for key, value in scope.get("headers", []):
+            headers.setdefault(key.lower(), value.decode("latin-1"))
+        problem = self.problem(headers.get(b"host"), headers.get(b"origin"))
+        if problem is None:
+            await self.app(scope, receive, send)
+            return
+        _log.warning("refused %s %s (Host %r, Origin %r): %s", scope["type"],
+                     scope.get("path"), headers.get(b"host"), headers.get(b"origin"), problem)
+        if scope["type"] == "websocket":
+            # closing before accepting makes the server answer the handshake with 403
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        body = f"Refused: {problem}.\n".encode()
+        await send({"type": "http.response.start", "status": 403,
+                    "headers": [(b"content-type", b"text/plain; charset=utf-8"),
+                                (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+
+def _host_name(host: str | None) -> str | None:
+    """The name in a ``Host`` header, lower case, without port or brackets; None if malformed."""
+    if not host:
+        return None
+    try:
+        parts = urlsplit(f"//{host}")
+        _ = parts.port  # a port that is not a number makes the header malformed
+    except ValueError:
+        return None
+    if parts.hostname is None or parts.username is not None or parts.path:
+        return None
+    return parts.hostname.lower().rstrip(".")
+
+
+def _on_script_error(exc: Exception) -> bool:
+    """Uncaught errors the pages did not catch (in a widget callback, say): a short message for
+    the person, the details in the terminal. Returns True: Streamlit shows nothing more."""
+    import streamlit as st
+
+    from ui.errors import show_unexpected
+
+    _log.error("unexpected error on a page", exc_info=exc)
+    try:
+        show_unexpected(st)
+    except Exception:  # no page to draw on: the log line is all there is
+        return False
+    return True
+
+
+def serve(host: str, port: int) -> int:
+    """Run the app on ``host``:``port`` until Ctrl+C; returns the exit status."""
+    problem = host_refusal(host)
+    if problem:
+        print(f"calmtone ui: {problem}", file=sys.stderr)
+        return 2
+    import streamlit as st
+    from starlette.middleware import Middleware
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s",
+                        stream=sys.stderr)
+    app = st.App(APP, middleware=[Middleware(LocalOnly, hosts=allowed_hosts(host), port=port)],
+                 on_script_error=_on_script_error)
+    shown = f"[{host}]" if ":" in host else host
+    print(f"Calm Tone Coach: http://{shown}:{port}  (Ctrl+C to stop)", flush=True)
+    app.run(config=security_options(host, port))
+    return 0
