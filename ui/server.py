@@ -11,7 +11,9 @@ app is started through it, in this process, with :class:`LocalOnly` in front of 
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
+import json
 import logging
 import sys
 from pathlib import Path
@@ -99,6 +101,9 @@ def security_options(host: str, port: int) -> dict[str, object]:
         "browser.serverAddress": host,
         # nothing else may drive the app or serve files: no agent API, no static folder
         "server.enableAgentApi": False,
+        # pages that may steer the app by postMessage when it is framed: only the app itself
+        # (Streamlit's default trusts its cloud domains, where anyone can host a page)
+        "client.allowedOrigins": [f"http://{_url_host(host)}:{port}"],
         "server.enableStaticServing": False,
         "global.developmentMode": False,
         "server.runOnSave": False,
@@ -148,8 +153,18 @@ class LocalOnly:
         for key, value in scope.get("headers", []):
             headers.setdefault(key.lower(), value.decode("latin-1"))
         problem = self.problem(headers.get(b"host"), headers.get(b"origin"))
-        if problem is None:
+        if problem is None and scope["type"] == "websocket":
             await self.app(scope, receive, send)
+            return
+        if problem is None:
+            async def send_framed_here_only(message) -> None:
+                # no other site may show the app in a frame and trick a click on "Delete"
+                if message["type"] == "http.response.start":
+                    message = {**message, "headers": [*message.get("headers", []),
+                                                      *_FRAME_HEADERS]}
+                await send(message)
+
+            await self.app(scope, receive, send_framed_here_only)
             return
         _log.warning("refused %s %s (Host %r, Origin %r): %s", scope["type"],
                      scope.get("path"), headers.get(b"host"), headers.get(b"origin"), problem)
@@ -164,6 +179,10 @@ class LocalOnly:
         await send({"type": "http.response.body", "body": body})
 
 
+_FRAME_HEADERS = ((b"x-frame-options", b"SAMEORIGIN"),
+                  (b"content-security-policy", b"frame-ancestors 'self'"))
+
+
 def _host_name(host: str | None) -> str | None:
     """The name in a ``Host`` header, lower case, without port or brackets; None if malformed."""
     if not host:
@@ -176,6 +195,11 @@ def _host_name(host: str | None) -> str | None:
     if parts.hostname is None or parts.username is not None or parts.path:
         return None
     return parts.hostname.lower().rstrip(".")
+
+
+def _url_host(host: str) -> str:
+    """``host`` as written in a URL (an IPv6 address in brackets)."""
+    return f"[{host}]" if ":" in host else host
 
 
 def _on_script_error(exc: Exception) -> bool:
@@ -193,6 +217,24 @@ def _on_script_error(exc: Exception) -> bool:
     return True
 
 
+#: The settings the startup line reports, as Streamlit holds them once it has loaded its config.
+REPORTED = ("server.address", "server.allowedHosts", "server.enableCORS",
+            "server.enableXsrfProtection", "server.maxUploadSize", "client.showErrorDetails",
+            "browser.gatherUsageStats", "browser.serverAddress", "server.enableAgentApi",
+            "server.headless")
+
+
+@contextlib.asynccontextmanager
+async def _report_settings(_app):
+    """At startup, log the security settings in effect (after every config file and
+    environment variable was read), so a person or a test can see what the server uses."""
+    from streamlit import config
+
+    effective = {key: config.get_option(key) for key in REPORTED}
+    _log.info("security settings in effect: %s", json.dumps(effective, sort_keys=True))
+    yield None
+
+
 def serve(host: str, port: int) -> int:
     """Run the app on ``host``:``port`` until Ctrl+C; returns the exit status."""
     problem = host_refusal(host)
@@ -205,8 +247,7 @@ def serve(host: str, port: int) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s",
                         stream=sys.stderr)
     app = st.App(APP, middleware=[Middleware(LocalOnly, hosts=allowed_hosts(host), port=port)],
-                 on_script_error=_on_script_error)
-    shown = f"[{host}]" if ":" in host else host
-    print(f"Calm Tone Coach: http://{shown}:{port}  (Ctrl+C to stop)", flush=True)
+                 on_script_error=_on_script_error, lifespan=_report_settings)
+    print(f"Calm Tone Coach: http://{_url_host(host)}:{port}  (Ctrl+C to stop)", flush=True)
     app.run(config=security_options(host, port))
     return 0

@@ -7,7 +7,6 @@ import os
 import streamlit as st
 
 from prosody.errors import ProsodyError
-
 from ui import services, state, views
 
 state.init()
@@ -36,9 +35,10 @@ try:
     count = services.store().count(person=person)
 except Exception:  # an unreadable store must not hide the rest of the page
     count = None
-st.markdown(f"**{views.plain(person)}** has {count if count is not None else 'an unknown number of'} "
-            "saved take(s), including any baseline.")
-confirm = st.checkbox(f"Yes, delete every recording and result kept for **{views.plain(person)}**. "
+known = count if count is not None else "an unknown number of"
+st.markdown(f"**{views.plain(person)}** has {known} saved take(s), including any baseline.")
+confirm = st.checkbox("Yes, delete every recording and result kept for "
+                      f"**{views.plain(person)}**. "
                       "This cannot be undone.")
 if st.button("Delete my data", disabled=not confirm):
     try:
