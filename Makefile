@@ -3,7 +3,6 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-HOST ?= 127.0.0.1
 PORT ?= 8501
 DATA ?= ../shared/data
 
@@ -18,7 +17,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/calmtone ui --host $(HOST) --port $(PORT)
+	$(BIN)/calmtone ui --port $(PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check prosody ui tests benchmarks
