@@ -1,12 +1,17 @@
 """Calm Tone Coach: the app's entry point only builds the navigation and the shared sidebar."""
 
+from pathlib import Path
+
 import streamlit as st
 
 from ui import state
 from ui.errors import page_boundary
 
-# icons are Material Symbols, which Streamlit ships: they show without an emoji font
-st.set_page_config(page_title="Calm Tone Coach", page_icon=":material/bedtime:", layout="wide")
+# The page icon is a file of our own: a Material icon or an emoji as page_icon makes the
+# browser fetch the picture from a public server on every page load. The icons in the
+# navigation are Material Symbols drawn from the font Streamlit ships (nothing is fetched).
+st.set_page_config(page_title="Calm Tone Coach", page_icon=str(Path(__file__).with_name("moon.png")),
+                   layout="wide")
 state.init()
 
 
