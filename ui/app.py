@@ -10,8 +10,8 @@ from ui.errors import page_boundary
 # The page icon is a file of our own: a Material icon or an emoji as page_icon makes the
 # browser fetch the picture from a public server on every page load. The icons in the
 # navigation are Material Symbols drawn from the font Streamlit ships (nothing is fetched).
-st.set_page_config(page_title="Calm Tone Coach", page_icon=str(Path(__file__).with_name("moon.png")),
-                   layout="wide")
+st.set_page_config(page_title="Calm Tone Coach",
+                   page_icon=str(Path(__file__).with_name("moon.png")), layout="wide")
 state.init()
 
 
