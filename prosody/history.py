@@ -1,17 +1,31 @@
 """Practice history: every saved take kept safely, listed, charted, exported and deleted.
 
 One folder holds everything (``CALMTONE_HOME``, else the user data directory, see
-:func:`data_dir`)::
+:func:`data_dir`); the folder and its subfolders are private (0700), every file in them 0600::
 
     history.sqlite3          takes, people, baselines, frame tracks (SQLite, WAL)
     audio/take-....flac      the recording of each take, one FLAC file per take
+    quarantine/<UTC time>/   recordings no take referred to, moved aside by a repair
 
 A take is saved atomically. Inside one SQLite write transaction the audio goes to a temporary
-file in ``audio/``, is flushed to disk, renamed to its final name, and only then is the row
-committed. After a crash there is the whole take or none of it: :meth:`Store.repair` (run on
-every open) removes temporary files, audio without a row and rows without audio. Because saving
-and repair both hold the database's write lock, a repair never mistakes another window's take
-in progress for debris.
+file ``audio/.tmp-take-....flac`` and is flushed to disk, the rows are committed, and only then
+is the file renamed to its final name. After a crash there is the whole take or none of it:
+:meth:`Store.repair` (run on every open) removes a temporary file whose take was never
+committed and finishes the rename of one whose take was.
+
+Nothing deletes a recording automatically. A final-named recording that no take refers to
+(the database was replaced by an older copy, its ``-wal`` file was lost) is moved to the
+quarantine folder, never deleted, and the person is told how to restore it; when the database
+holds no takes at all the repair refuses to move anything (the database was probably moved or
+replaced). A take whose recording is missing stays, with ``Take.audio_missing`` set (computed
+when it is read, so it clears when the file comes back); reading its audio raises
+:class:`RecordingMissingError`. Because saving and repair both hold the database's write lock,
+a repair never mistakes another window's take in progress for debris.
+
+A delete removes the rows, records the file as a pending delete in the same transaction,
+removes the file, and checkpoints the WAL; ``secure_delete`` overwrites the freed space, so a
+deleted phrase does not stay readable in any file of the history. A delete cut short is
+finished by the next repair.
 
 The schema is versioned by numbered migrations recorded in ``schema_migrations``; opening an
 older history upgrades it in one transaction.
@@ -33,7 +47,9 @@ import secrets
 import sqlite3
 import sys
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import unicodedata
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from functools import cached_property
@@ -42,7 +58,7 @@ from typing import IO, TYPE_CHECKING, Literal, Union, get_args
 
 import numpy as np
 
-from .errors import ProsodyError
+from .errors import ProsodyError, ProsodyWarning
 from .util import FRAME_S, check_audio
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -53,9 +69,11 @@ Kind = Literal["practice", "baseline", "model", "exercise"]
 KINDS: tuple[str, ...] = get_args(Kind)
 
 #: The schema version this code writes; opening an older history upgrades it to this.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 DB_NAME = "history.sqlite3"
 AUDIO_DIR = "audio"
+#: Where a repair moves recordings that no take refers to (never deleted).
+QUARANTINE_DIR = "quarantine"
 #: How long a write waits for another window or process to finish its own, in milliseconds.
 BUSY_TIMEOUT_MS = 15_000
 #: Longest person name, in characters (it is shown in lists and reports).
@@ -65,12 +83,17 @@ _AUDIO_PREFIX = "take-"
 _AUDIO_SUFFIX = ".flac"
 _TEMP_PREFIX = ".tmp-"
 _AUDIO_NAME = re.compile(r"^take-\d{8}T\d{6}Z-[0-9a-f]{12}\.flac$")
+_QUARANTINE_README = "README.txt"
+#: Owner-only permissions of the history's folders and files (POSIX).
+_DIR_MODE, _FILE_MODE = 0o700, 0o600
 
 PathOrFile = Union[str, "os.PathLike[str]", IO[str]]
 When = datetime | date | str
 
-# One tuple of statements per version. Never edit a released migration: add a new one.
-MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
+# One tuple of steps per version: SQL text, or a function of the connection for what SQL cannot
+# do (Unicode case folding). Never edit a released migration: add a new one.
+Step = str | Callable[[sqlite3.Connection], None]
+MIGRATIONS: tuple[tuple[int, str, tuple[Step, ...]], ...] = (
     (1, "people, takes and baselines", (
         """CREATE TABLE people (
             id INTEGER PRIMARY KEY,
@@ -137,6 +160,26 @@ MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
         )""",
         "CREATE INDEX assignments_person_time ON assignments(person_id, created_utc)",
     )),
+    (5, "data safety: Unicode name keys, the repair log, deletes finished after a crash", (
+        # NFKC + casefold of the name: 'Émile' and 'émile' are one person (NOCASE is ASCII only)
+        "ALTER TABLE people ADD COLUMN name_key TEXT",
+        lambda con: _fill_name_keys(con),
+        "CREATE UNIQUE INDEX people_name_key ON people(name_key)",
+        # what each repair did with which file, so it can be explained and undone
+        """CREATE TABLE repair_log (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at_utc TEXT NOT NULL,
+            action TEXT NOT NULL CHECK (action IN ('quarantined', 'restored', 'adopted',
+                'removed_temp', 'completed_save', 'completed_delete')),
+            audio_file TEXT NOT NULL,
+            folder TEXT
+        )""",
+        # a recording whose take was deleted, until the file is gone too
+        """CREATE TABLE pending_deletes (
+            audio_file TEXT PRIMARY KEY,
+            requested_utc TEXT NOT NULL
+        )""",
+    )),
 )
 assert MIGRATIONS[-1][0] == SCHEMA_VERSION
 
@@ -152,6 +195,14 @@ _TAKE_FROM = "FROM takes t JOIN people p ON p.id = t.person_id"
 # Results
 
 
+class RecordingMissingError(ProsodyError):
+    """The take is kept, but its recording (FLAC file) is not in the audio folder."""
+
+
+class ConfusableNameWarning(ProsodyWarning):
+    """A new person's name mixes scripts or looks like someone already in the history."""
+
+
 @dataclass(frozen=True)
 class Take:
     """One saved take, as stored.
@@ -161,7 +212,8 @@ class Take:
     feedback dict (None when the take was saved without coaching). They are parsed from the
     stored JSON (``*_json``) on first use, so listing 10,000 takes does not parse 30,000 JSON
     documents. ``created_utc`` is ISO 8601 in UTC, e.g. ``2026-11-27T20:31:05.123+00:00``. The
-    recording is ``Store.audio(take.id)``.
+    recording is ``Store.audio(take.id)``. ``audio_missing`` is True when the recording was not
+    in the audio folder when the take was read (the take is kept; see :meth:`Store.repair`).
     """
 
     id: int
@@ -180,6 +232,7 @@ class Take:
     feedback_json: str | None = field(repr=False)
     exercise_id: str | None = None
     assignment_id: str | None = None
+    audio_missing: bool = False
 
     def __hash__(self) -> int:
         return hash((Take, self.id, self.created_utc))
@@ -270,15 +323,78 @@ class Assignment:
 
 @dataclass(frozen=True)
 class RepairReport:
-    """What :meth:`Store.repair` removed: debris of interrupted saves and deletes."""
+    """What :meth:`Store.repair` found and did. It never deletes a recording of a take.
+
+    Attributes
+    ----------
+    temp_files : tuple of str
+        temporary files of saves interrupted before their take was committed: removed
+    saves_completed : tuple of str
+        recordings of takes committed just before a crash, put under their final name
+    deletes_completed : tuple of str
+        recordings of takes deleted just before a crash: removed, as the person asked
+    audio_without_take : tuple of str
+        recordings no take refers to: moved to ``quarantine_dir``, or left where they are
+        when ``refused``
+    quarantine_dir : str or None
+        the folder they were moved to (``<home>/quarantine/<UTC time>``)
+    refused : bool
+        the database holds no takes but the audio folder holds recordings: nothing was moved,
+        because the database was probably moved, replaced or reset
+    takes_without_audio : tuple of int
+        takes whose recording is missing: kept, shown as "recording missing"
+    """
 
     temp_files: tuple[str, ...] = ()
     audio_without_take: tuple[str, ...] = ()
     takes_without_audio: tuple[int, ...] = ()
+    saves_completed: tuple[str, ...] = ()
+    deletes_completed: tuple[str, ...] = ()
+    quarantine_dir: str | None = None
+    refused: bool = False
+    home: str | None = None
 
     @property
     def clean(self) -> bool:
-        return not (self.temp_files or self.audio_without_take or self.takes_without_audio)
+        return not (self.temp_files or self.audio_without_take or self.takes_without_audio
+                    or self.saves_completed or self.deletes_completed)
+
+    @property
+    def notice(self) -> str | None:
+        """One paragraph for the person when they must know or do something, else None.
+
+        Said for recordings moved to quarantine (where, and how to restore them), for a refused
+        repair (what probably happened and how to put things back), and for takes whose
+        recording is missing. Removing temporary files and finishing interrupted saves and
+        deletes need no word.
+        """
+        parts = []
+        n = len(self.audio_without_take)
+        if self.refused:
+            parts.append(_refused_message(self.home or "the history folder", n))
+        elif self.quarantine_dir:
+            parts.append(
+                f"{n} recording{'s' * (n != 1)} that no take in the database refers to "
+                f"{'were' if n != 1 else 'was'} moved (not deleted) to {self.quarantine_dir}. "
+                "If you put an older or newer copy of history.sqlite3 in place, put back the "
+                "copy that lists them and run `calmtone history restore`; "
+                "`calmtone history restore --adopt NAME` keeps them as new takes of NAME.")
+        m = len(self.takes_without_audio)
+        if m:
+            parts.append(
+                f"{m} take{'s have their' if m != 1 else ' has its'} recording missing "
+                "from the audio folder (kept, shown as \"recording missing\"); put the FLAC "
+                "file back, or run `calmtone history restore` if it is in the quarantine folder.")
+        return " ".join(parts) or None
+
+
+@dataclass(frozen=True)
+class RestoreReport:
+    """What :meth:`Store.restore` put back (file names) and what is still in quarantine."""
+
+    restored: tuple[str, ...] = ()
+    adopted: tuple[int, ...] = ()
+    still_quarantined: tuple[str, ...] = ()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -323,6 +439,7 @@ class Store:
         self.home = home
         self.db_path = home / DB_NAME
         self.audio_dir = home / AUDIO_DIR
+        self.quarantine_dir = home / QUARANTINE_DIR
         self.writable = writable
         self._con = con
         self._lock = threading.RLock()
@@ -350,10 +467,14 @@ class Store:
         home = Path(path).expanduser() if path is not None else data_dir()
         db_path = home / DB_NAME
         try:
-            (home / AUDIO_DIR).mkdir(parents=True, exist_ok=True)
+            home.mkdir(parents=True, exist_ok=True, mode=_DIR_MODE)
+            (home / AUDIO_DIR).mkdir(exist_ok=True, mode=_DIR_MODE)
+            # SQLite gives -wal and -shm the permissions of the database file: create it private
+            _create_private(db_path)
         except OSError as exc:
             if not db_path.exists():
                 raise _storage_error(exc, "create the practice history folder", home) from exc
+        _make_private(home)
         writable = True
         try:
             con = _connect(db_path)
@@ -416,8 +537,11 @@ class Store:
                 for version, _, statements in MIGRATIONS:
                     if version <= current:
                         continue
-                    for sql in statements:
-                        con.execute(sql)
+                    for step in statements:
+                        if isinstance(step, str):
+                            con.execute(step)
+                        else:
+                            step(con)
                     con.execute("INSERT INTO schema_migrations (version, applied_utc) "
                                 "VALUES (?, ?)", (version, _utc_iso(_now())))
 
@@ -455,32 +579,271 @@ class Store:
     # -- repair -------------------------------------------------------------------------------
 
     def repair(self) -> RepairReport:
-        """Remove what interrupted saves and deletes left behind; runs on every open.
+        """Finish or tidy what interrupted saves and deletes left behind; runs on every open.
 
-        Removes temporary audio files, audio files that no take refers to, and takes whose
-        audio file is missing (a take is kept whole or not at all). Nothing is removed when the
-        audio folder itself is missing or unreadable: that is a moved or broken folder, not
-        debris, and the takes stay until it is back.
+        It never deletes a recording of a take:
+
+        - a temporary file of a save whose take was never committed is removed; one whose take
+          was committed (the app stopped between the commit and the rename) is put in place;
+        - a recording of a take deleted just before a crash is removed, as the person asked;
+        - a recording no take refers to is moved to ``quarantine/<UTC time>/`` with a
+          README.txt saying how to restore it, and logged in ``repair_log``; when no take's
+          recording is in the audio folder (an empty, new or different database) nothing is
+          moved at all (``refused``): the database was probably moved or replaced;
+        - a take whose recording is missing stays (``Take.audio_missing``).
+
+        Nothing is touched when the audio folder itself is missing or unreadable: that is a
+        moved or broken folder, not debris. Saving holds the same write lock, so a take being
+        saved by another window is never mistaken for debris.
         """
         if not self.writable:
-            return RepairReport()
+            return RepairReport(home=str(self.home))
         with self._write("check the practice history", read_only_ok=True) as con:
             try:
                 names = os.listdir(self.audio_dir)
             except OSError:
-                return RepairReport()
+                return RepairReport(home=str(self.home))
             stored = {row[1]: row[0] for row in con.execute("SELECT id, audio_file FROM takes")}
-            temp = [n for n in names if n.startswith(_TEMP_PREFIX + _AUDIO_PREFIX)]
             present = {n for n in names if _AUDIO_NAME.match(n)}
+            log: list[tuple[str, str, str | None]] = []  # (action, file, folder)
+
+            removed, completed = [], []
+            for temp in sorted(n for n in names if n.startswith(_TEMP_PREFIX + _AUDIO_PREFIX)):
+                final = temp[len(_TEMP_PREFIX):]
+                try:
+                    if final in stored and final not in present:
+                        # committed, then stopped before the rename: finish the save
+                        _publish_audio(self.audio_dir / temp, self.audio_dir / final)
+                        present.add(final)
+                        completed.append(final)
+                        log.append(("completed_save", final, None))
+                    else:  # never committed: an unfinished copy, not a recording of a take
+                        (self.audio_dir / temp).unlink()
+                        removed.append(temp)
+                        log.append(("removed_temp", temp, None))
+                except OSError:
+                    pass  # a read-only folder: tried again next time
+
+            deleted = []
+            pending = [r[0] for r in con.execute("SELECT audio_file FROM pending_deletes")]
+            for name in sorted(pending):
+                if name not in stored:  # the take is gone: its recording goes too
+                    existed, ok = self._unlink_everywhere(name)
+                    if not ok:
+                        continue
+                    present.discard(name)
+                    if existed:
+                        deleted.append(name)
+                        log.append(("completed_delete", name, None))
+                con.execute("DELETE FROM pending_deletes WHERE audio_file = ?", (name,))
+
             orphans = sorted(present - stored.keys())
-            missing = sorted(stored[n] for n in stored.keys() - present)
-            if missing:
-                con.executemany("DELETE FROM takes WHERE id = ?", [(i,) for i in missing])
-            for name in [*temp, *orphans]:
-                # a file that cannot be removed now (read-only folder) is tried again next time
-                with contextlib.suppress(OSError):
-                    (self.audio_dir / name).unlink()
-        return RepairReport(tuple(sorted(temp)), tuple(orphans), tuple(missing))
+            missing = tuple(sorted(stored[n] for n in stored.keys() - present))
+            # no take's recording is here: the database is new, empty or another one, so these
+            # recordings are not debris of this history; leave them exactly where they are
+            refused = bool(orphans) and not (present & stored.keys())
+            folder, moved = None, ()
+            if orphans and not refused:
+                folder, moved = self._quarantine(orphans)
+                log += [("quarantined", n, str(folder)) for n in moved]
+            if log:
+                now = _utc_iso(_now())
+                con.executemany("INSERT INTO repair_log (at_utc, action, audio_file, folder) "
+                                "VALUES (?, ?, ?, ?)", [(now, *entry) for entry in log])
+        return RepairReport(
+            temp_files=tuple(removed), audio_without_take=tuple(orphans if refused else moved),
+            takes_without_audio=missing, saves_completed=tuple(completed),
+            deletes_completed=tuple(deleted),
+            quarantine_dir=None if folder is None or not moved else str(folder),
+            refused=refused, home=str(self.home))
+
+    def _quarantine(self, names: Sequence[str]) -> tuple[Path | None, tuple[str, ...]]:
+        """Move recordings out of ``audio/`` into a new ``quarantine/<UTC time>/`` folder."""
+        stamp = _now().strftime("%Y%m%dT%H%M%SZ")
+        try:
+            self.quarantine_dir.mkdir(exist_ok=True, mode=_DIR_MODE)
+            folder = self.quarantine_dir / stamp
+            k = 1
+            while True:
+                try:
+                    folder.mkdir(mode=_DIR_MODE)
+                    break
+                except FileExistsError:
+                    k += 1
+                    folder = self.quarantine_dir / f"{stamp}-{k}"
+        except OSError:
+            return None, ()
+        moved = []
+        for name in names:
+            with contextlib.suppress(OSError):  # left for the next repair
+                os.replace(self.audio_dir / name, folder / name)
+                moved.append(name)
+        with contextlib.suppress(OSError):
+            _fsync_dir(folder)
+            _fsync_dir(self.audio_dir)
+            _write_private(folder / _QUARANTINE_README, _quarantine_readme(
+                self.home, folder, moved).encode("utf-8"))
+        if not moved:
+            with contextlib.suppress(OSError):
+                (folder / _QUARANTINE_README).unlink()
+                folder.rmdir()
+            return None, ()
+        return folder, tuple(moved)
+
+    def quarantined(self) -> dict[str, Path]:
+        """The recordings in the quarantine folder: file name -> where it is now."""
+        found: dict[str, Path] = {}
+        try:
+            folders = sorted(p for p in self.quarantine_dir.iterdir() if p.is_dir())
+        except OSError:
+            return found
+        for folder in folders:
+            with contextlib.suppress(OSError):
+                for path in sorted(folder.iterdir()):
+                    if _AUDIO_NAME.match(path.name):
+                        found.setdefault(path.name, path)
+        return found
+
+    def quarantine_notice(self) -> str | None:
+        """What the Settings page should tell the person about their recordings, or None.
+
+        Says so when the last repair refused to tidy (the database has no takes but the audio
+        folder has recordings), when recordings are in the quarantine folder (where, and how to
+        restore them), and when takes have their recording missing.
+        """
+        parts = []
+        report = self.last_repair
+        if report.refused:
+            parts.append(_refused_message(str(self.home), len(report.audio_without_take)))
+        held = self.quarantined()
+        if held:
+            n = len(held)
+            wanted = self._missing_files(held.keys())
+            parts.append(
+                f"{n} recording{'s' * (n != 1)} that no take referred to "
+                f"{'are' if n != 1 else 'is'} kept in {self.quarantine_dir} (moved there by a "
+                "repair, not deleted). " + (
+                    f"{len(wanted)} of them belong to takes in this history: run `calmtone "
+                    "history restore` to put them back. " if wanted else "") +
+                "To get the others back, put back the copy of history.sqlite3 that lists them "
+                "(with the app closed) and run `calmtone history restore`, or keep them as new "
+                "takes with `calmtone history restore --adopt NAME`. Delete that folder if you "
+                "do not need them.")
+        missing = self.count_missing()
+        if missing:
+            parts.append(
+                f"{missing} take{'s have their' if missing != 1 else ' has its'} recording "
+                f"missing from {self.audio_dir}; they are kept and shown as \"recording "
+                "missing\". Put the FLAC files back there, or delete those takes.")
+        return " ".join(parts) or None
+
+    def count_missing(self) -> int:
+        """How many takes have their recording missing from the audio folder."""
+        files = [r[0] for r in self._read("SELECT audio_file FROM takes")]
+        return len(files) - len(self._present(files))
+
+    def _missing_files(self, names: Iterable[str]) -> set[str]:
+        """Of these file names, those a take refers to whose recording is not in audio/."""
+        names = list(names)
+        if not names:
+            return set()
+        rows = self._read("SELECT audio_file FROM takes WHERE audio_file IN "
+                          f"({', '.join('?' * len(names))})", names)
+        referred = [r[0] for r in rows]
+        return set(referred) - self._present(referred)
+
+    def restore(self, *, adopt: str | None = None) -> RestoreReport:
+        """Put quarantined recordings back: those a take refers to, and with ``adopt`` the rest.
+
+        Parameters
+        ----------
+        adopt : str or None
+            a person's name: each recording that no take refers to (in quarantine, or left in
+            the audio folder by a refused repair) becomes a new take of this person, analysed
+            again, with an unknown phrase ("") and the time in its file name. None leaves them
+            in quarantine.
+
+        Returns
+        -------
+        RestoreReport
+            the files put back, the ids of adopted takes, and what is still in quarantine
+        """
+        if not self.writable:
+            raise ProsodyError(_read_only_message(self.home, "restore the recordings"))
+        name = None if adopt is None else _person_name(adopt)
+        note = None if name is None else self.name_warning(name)
+        restored, adopted = [], []
+        with self._write("restore the recordings") as con:
+            stored = {r[0] for r in con.execute("SELECT audio_file FROM takes")}
+            for file, path in self.quarantined().items():
+                dest = self.audio_dir / file
+                if (file in stored or name is not None) and not dest.exists():
+                    os.replace(path, dest)
+                    restored.append(file)
+                    con.execute("INSERT INTO repair_log (at_utc, action, audio_file, folder) "
+                                "VALUES (?, ?, ?, ?)", (_utc_iso(_now()), "restored", file,
+                                                        str(path.parent)))
+            with contextlib.suppress(OSError):
+                _fsync_dir(self.audio_dir)
+        if name is not None:
+            with self._lock:
+                present = {n for n in os.listdir(self.audio_dir) if _AUDIO_NAME.match(n)}
+                stored = {r[0] for r in self._read("SELECT audio_file FROM takes")}
+            for file in sorted(present - stored):
+                take_id = self._adopt(name, file)
+                if take_id is not None:
+                    adopted.append(take_id)
+        self._tidy_quarantine()
+        if adopted and note:
+            warnings.warn(note, ConfusableNameWarning, stacklevel=2)
+        return RestoreReport(tuple(restored), tuple(adopted), tuple(self.quarantined()))
+
+    def _adopt(self, name: str, file: str) -> int | None:
+        """Make a take of ``name`` from a recording no take refers to, analysing it again.
+
+        None when the file cannot be read as audio (it stays where it is).
+        """
+        import soundfile as sf
+
+        from .analysis import analyze
+        from .audio import load
+
+        path = self.audio_dir / file
+        try:  # outside the write lock: analysing takes a moment
+            signal = load(path)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ProsodyWarning)  # a recovered take, uncoached
+                analysis = analyze(signal.y, sr=signal.sr)
+            duration_s = float(sf.info(str(path)).duration)
+        except (ProsodyError, RuntimeError, OSError):
+            return None
+        stamp = file[len(_AUDIO_PREFIX):len(_AUDIO_PREFIX) + 16]
+        created = datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+        with self._write("keep the recording as a take") as con:
+            if con.execute("SELECT 1 FROM takes WHERE audio_file = ?", (file,)).fetchone():
+                return None  # another window adopted it meanwhile
+            person_id = _person_id(con, name, create=True)
+            take_id = con.execute(
+                "INSERT INTO takes (person_id, created_utc, phrase, settings_json, "
+                "summary_json, duration_s, audio_file, kind) "
+                "VALUES (?, ?, '', ?, ?, ?, ?, 'practice')",
+                (person_id, _utc_iso(created), _dumps(dataclasses.asdict(analysis.settings)),
+                 _dumps(analysis.summary.to_dict()), duration_s, file)).lastrowid
+            con.execute("INSERT INTO take_tracks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (take_id, *_pack_tracks(analysis.tracks)))
+            con.execute("INSERT INTO repair_log (at_utc, action, audio_file, folder) "
+                        "VALUES (?, ?, ?, NULL)", (_utc_iso(_now()), "adopted", file))
+        return int(take_id)
+
+    def _tidy_quarantine(self) -> None:
+        """Remove quarantine folders that hold no recording any more (only their README)."""
+        with contextlib.suppress(OSError):
+            for folder in self.quarantine_dir.iterdir():
+                if folder.is_dir() and not any(_AUDIO_NAME.match(p.name)
+                                               for p in folder.iterdir()):
+                    with contextlib.suppress(OSError):
+                        (folder / _QUARANTINE_README).unlink(missing_ok=True)
+                        folder.rmdir()
 
     # -- saving -------------------------------------------------------------------------------
 
@@ -563,29 +926,45 @@ class Store:
         audio_file = (f"{_AUDIO_PREFIX}{when[:19].replace('-', '').replace(':', '')}Z-"
                       f"{secrets.token_hex(6)}{_AUDIO_SUFFIX}")
         final = self.audio_dir / audio_file
-        written = False
-        try:
-            with self._write("save the take") as con:
-                _write_atomically(final, flac)
-                written = True
-                person_id = _person_id(con, name, create=True)
-                take_id = con.execute(
-                    "INSERT INTO takes (person_id, created_utc, phrase, scenario, profile_name, "
-                    "profile_version, settings_json, summary_json, feedback_json, score, "
-                    "duration_s, audio_file, kind, exercise_id, assignment_id) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (person_id, when, phrase, scenario, profile_name, profile_version,
-                     settings_json, summary_json, feedback_json,
-                     None if score is None else float(score), y.size / float(sr), audio_file,
-                     kind, exercise_id, assignment_id),
-                ).lastrowid
-                con.execute("INSERT INTO take_tracks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                            (take_id, *tracks_row))
-        except BaseException:
-            if written:  # the row was not committed: the audio must not outlive it
-                with contextlib.suppress(OSError):
-                    final.unlink()
-            raise
+        temp = final.with_name(_TEMP_PREFIX + final.name)
+        note = self.name_warning(name)
+        committed = False
+        # the Python lock spans the rename too, so this store never shows the take half-saved
+        with self._lock:
+            try:
+                with self._write("save the take") as con:
+                    # the audio is on disk before the row is committed; the rename comes after,
+                    # so a final-named file without a row is never debris of a save (repair)
+                    _write_private(temp, flac)
+                    person_id = _person_id(con, name, create=True)
+                    take_id = con.execute(
+                        "INSERT INTO takes (person_id, created_utc, phrase, scenario, "
+                        "profile_name, profile_version, settings_json, summary_json, "
+                        "feedback_json, score, duration_s, audio_file, kind, exercise_id, "
+                        "assignment_id) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (person_id, when, phrase, scenario, profile_name, profile_version,
+                         settings_json, summary_json, feedback_json,
+                         None if score is None else float(score), y.size / float(sr), audio_file,
+                         kind, exercise_id, assignment_id),
+                    ).lastrowid
+                    con.execute("INSERT INTO take_tracks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                (take_id, *tracks_row))
+                committed = True
+                _publish_audio(temp, final)
+            except BaseException as exc:
+                if not committed:  # nothing of the take is kept: neither may its audio be
+                    with contextlib.suppress(OSError):
+                        temp.unlink()
+                    raise
+                if isinstance(exc, OSError):
+                    raise ProsodyError(
+                        f"take {take_id} was saved, but its recording is still named {temp.name} "
+                        f"in {self.audio_dir} ({exc.strerror or exc}); it is put in place the "
+                        "next time the history opens.") from exc
+                raise
+        if note:
+            warnings.warn(note, ConfusableNameWarning, stacklevel=2)
         return self.get(take_id)
 
     # -- reading ------------------------------------------------------------------------------
@@ -628,7 +1007,18 @@ class Store:
                 raise ProsodyError(f"limit={limit} must be 0 or more.")
             sql += " LIMIT ?"
             params.append(int(limit))
-        return [_take(row) for row in self._read(sql, params)]
+        rows = self._read(sql, params)
+        present = self._present([row[10] for row in rows])
+        return [_take(row, audio_missing=row[10] not in present) for row in rows]
+
+    def _present(self, files: Sequence[str]) -> set[str]:
+        """Which of these recordings are in the audio folder now."""
+        if len(files) <= 64:  # a page of takes: a few stats beat listing a big folder
+            return {f for f in files if (self.audio_dir / f).is_file()}
+        try:
+            return set(files) & set(os.listdir(self.audio_dir))
+        except OSError:
+            return set()
 
     def count(self, **filters) -> int:
         """How many takes match; the filters are those of :meth:`takes`."""
@@ -639,8 +1029,8 @@ class Store:
                  kind=None, exercise_id=None, assignment_id=None) -> tuple[str, list]:
         clauses, params = [], []
         if person is not None:
-            clauses.append("p.name = ?")
-            params.append(_person_name(person))
+            clauses.append("t.person_id = ?")
+            params.append(self._person_id_of(person))
         for column, value in (("phrase", phrase), ("scenario", scenario),
                               ("exercise_id", exercise_id), ("assignment_id", assignment_id)):
             if value is not None:
@@ -667,11 +1057,28 @@ class Store:
         if not rows:
             raise ProsodyError(f"there is no take {take_id} in the practice history "
                                f"({self.home}); `calmtone history list` shows the takes kept.")
-        return _take(rows[0])
+        return _take(rows[0], audio_missing=not (self.audio_dir / rows[0][10]).is_file())
 
     def audio_path(self, take_id: int) -> Path:
-        """Where the recording of a take is kept (a FLAC file)."""
-        return self.audio_dir / self.get(take_id).audio_file
+        """Where the recording of a take is kept (a FLAC file).
+
+        Raises
+        ------
+        RecordingMissingError
+            when the take is kept but its recording is not in the audio folder
+        """
+        take = self.get(take_id)
+        path = self.audio_dir / take.audio_file
+        if take.audio_missing:
+            where = (f"; a repair moved it to {self.quarantined()[take.audio_file].parent}, "
+                     "`calmtone history restore` puts it back"
+                     if take.audio_file in self.quarantined() else "")
+            raise RecordingMissingError(
+                f"the recording of take {take_id} ({take.audio_file}) is missing from "
+                f"{self.audio_dir}{where}. The take and its measurements are kept. If you moved "
+                "the file, put it back in that folder; if it is lost, you can still read the "
+                f"take's results, or delete it (`calmtone history delete --take {take_id}`).")
+        return path
 
     def audio(self, take_id: int) -> Signal:
         """The recording of a take as a :class:`~prosody.audio.Signal` (``.y``, ``.sr``), at the
@@ -681,10 +1088,14 @@ class Store:
         from .audio import load
 
         path = self.audio_path(take_id)
-        if not path.exists():
-            raise ProsodyError(f"the recording of take {take_id} ({path.name}) is missing from "
-                               f"{self.audio_dir}; it was removed outside the app.")
-        return load(path, sr=sf.info(str(path)).samplerate)  # as recorded, for playback
+        try:
+            sr = sf.info(str(path)).samplerate
+        except (RuntimeError, OSError):  # gone since the check: the same answer
+            if not path.is_file():
+                return self.audio(take_id)
+            raise ProsodyError(f"the recording of take {take_id} ({path}) cannot be read as "
+                               "audio; it was changed outside the app.") from None
+        return load(path, sr=sr)  # as recorded, for playback
 
     def tracks(self, take_id: int) -> Tracks:
         """The frame tracks of a take: as stored, or from analysing its audio again.
@@ -732,6 +1143,7 @@ class Store:
             raise ProsodyError(f"kind={kind!r} must be 'phrase_set' or 'exercise'.")
         if not isinstance(target, str) or not target.strip():
             raise ProsodyError(f"target={target!r} must name a phrase set or an exercise.")
+        warning = self.name_warning(name)
         with self._write("save the assignment") as con:
             person_id = _person_id(con, name, create=True)
             new_id = con.execute(
@@ -739,6 +1151,8 @@ class Store:
                 "created_utc) VALUES (?, ?, ?, ?, ?, ?)",
                 (person_id, kind, target.strip(), note or None, assigned_by or None,
                  _utc_iso(_now()))).lastrowid
+        if warning:
+            warnings.warn(warning, ConfusableNameWarning, stacklevel=2)
         return self.assignments(name, include_closed=True, assignment_id=new_id)[0]
 
     def assignments(self, person: str | None = None, *, include_closed: bool = False,
@@ -746,8 +1160,8 @@ class Store:
         """Assignments, newest first: of one person or everyone, open ones unless asked."""
         clauses, params = [], []
         if person is not None:
-            clauses.append("p.name = ?")
-            params.append(_person_name(person))
+            clauses.append("a.person_id = ?")
+            params.append(self._person_id_of(person))
         if not include_closed:
             clauses.append("a.closed_utc IS NULL")
         if assignment_id is not None:
@@ -772,17 +1186,60 @@ class Store:
     # -- people and baselines -----------------------------------------------------------------
 
     def add_person(self, name: str) -> Person:
-        """Add someone who practises (nothing happens when the name is already there)."""
+        """Add someone who practises (nothing happens when the name is already there).
+
+        Names are compared after NFKC normalisation and Unicode case folding ('Émile' and
+        'ÉMILE' are one person); the first spelling is the one shown. A new name that mixes
+        scripts or looks like someone already here gives a :class:`ConfusableNameWarning`
+        (the same sentence as :meth:`name_warning`).
+        """
         name = _person_name(name)
+        warning = self.name_warning(name)
         with self._write("add a person") as con:
             _person_id(con, name, create=True)
+        if warning:
+            warnings.warn(warning, ConfusableNameWarning, stacklevel=2)
         return self.person(name)
+
+    def name_warning(self, name: str) -> str | None:
+        """A sentence to show before ``name`` becomes a new person, or None.
+
+        Said when the name mixes writing systems (a Cyrillic 'А' among Latin letters) or looks
+        like the name of someone already in the history ('Emile' beside 'Émile', 'Anna' beside
+        'Аnna'). None for a name that is already a person here, and for a plain new name.
+        Raises ProsodyError for a name that cannot be used at all (empty, too long, control
+        characters).
+        """
+        name = _person_name(name)
+        if self._person_id_of(name) != -1:
+            return None
+        scripts = _scripts(name)
+        if len(scripts) > 1:
+            return (f"the name {name!r} mixes {' and '.join(sorted(scripts))} letters, which "
+                    "can look alike; check that it is typed as intended (a new person is made "
+                    "for every different name).")
+        skeleton = _skeleton(name)
+        for (other,) in self._read("SELECT name FROM people ORDER BY id"):
+            if _skeleton(other) == skeleton:
+                return (f"the name {name!r} looks like {other!r}, who already practises here, "
+                        f"but is written differently; if it is the same person, use {other!r} "
+                        "so their takes stay together.")
+        return None
+
+    def _person_id_of(self, name: str) -> int:
+        """The id of the person called ``name`` (NFKC, case-folded), or -1 when none."""
+        with self._lock:
+            try:
+                found = _find_person(self._con, _person_name(name))
+            except sqlite3.Error as exc:
+                raise _storage_error(exc, "read the practice history", self.home) from exc
+        return -1 if found is None else found
 
     def person(self, name: str) -> Person:
         rows = self._read(
             "SELECT p.name, p.created_utc, count(t.id), max(t.created_utc), p.baseline_take_id "
-            "FROM people p LEFT JOIN takes t ON t.person_id = p.id WHERE p.name = ? "
-            "GROUP BY p.id", (_person_name(name),))
+            "FROM people p LEFT JOIN takes t ON t.person_id = p.id WHERE p.id = ? "
+            "GROUP BY p.id", (self._person_id_of(name),))
         if not rows:
             raise ProsodyError(_no_person(name))
         return Person(*rows[0])
@@ -814,9 +1271,11 @@ class Store:
         """Make a take of ``person`` their baseline (their everyday voice); None clears it."""
         name = _person_name(person)
         with self._write("set the baseline") as con:
-            row = con.execute("SELECT id FROM people WHERE name = ?", (name,)).fetchone()
-            if row is None:
+            found = _find_person(con, name)
+            if found is None:
                 raise ProsodyError(_no_person(name))
+            row = (found,)
+            name = con.execute("SELECT name FROM people WHERE id = ?", row).fetchone()[0]
             if take_id is not None:
                 owner = con.execute("SELECT person_id FROM takes WHERE id = ?",
                                     (int(take_id),)).fetchone()
@@ -828,8 +1287,8 @@ class Store:
 
     def baseline(self, person: str) -> Take | None:
         """The baseline take of ``person``, or None when they have none (or are unknown)."""
-        rows = self._read("SELECT baseline_take_id FROM people WHERE name = ?",
-                          (_person_name(person),))
+        rows = self._read("SELECT baseline_take_id FROM people WHERE id = ?",
+                          (self._person_id_of(person),))
         if not rows or rows[0][0] is None:
             return None
         return self.get(rows[0][0])
@@ -837,15 +1296,25 @@ class Store:
     # -- deleting -----------------------------------------------------------------------------
 
     def delete_take(self, take_id: int) -> None:
-        """Delete a take and its recording. It cannot be undone."""
+        """Delete a take and its recording. It cannot be undone.
+
+        The row goes first, with the file recorded as a pending delete in the same transaction;
+        then the file (and any copy in the quarantine folder); then the WAL is checkpointed, so
+        with ``secure_delete`` no copy of the deleted row is left in any file of the history. A
+        crash in between never leaves a take without its recording: the next repair finishes
+        the delete.
+        """
         take = self.get(take_id)
         with self._write("delete the take") as con:
+            con.execute("INSERT OR REPLACE INTO pending_deletes VALUES (?, ?)",
+                        (take.audio_file, _utc_iso(_now())))
             con.execute("DELETE FROM takes WHERE id = ?", (take.id,))
-        # after the commit: a crash here leaves only an unreferenced file, which repair removes
-        self._unlink_audio([take.audio_file])
+        self._finish_deletes([take.audio_file])
 
     def delete_person(self, name: str) -> int:
         """Delete everything about a person: their takes, recordings and baseline.
+
+        Done as :meth:`delete_take` is: rows, then files, then a WAL checkpoint.
 
         Returns
         -------
@@ -854,34 +1323,60 @@ class Store:
         """
         name = _person_name(name)
         with self._write("delete the person's data") as con:
-            row = con.execute("SELECT id FROM people WHERE name = ?", (name,)).fetchone()
-            if row is None:
+            person_id = _find_person(con, name)
+            if person_id is None:
                 raise ProsodyError(_no_person(name))
             files = [r[0] for r in con.execute("SELECT audio_file FROM takes WHERE person_id = ?",
-                                               (row[0],))]
-            con.execute("DELETE FROM people WHERE id = ?", (row[0],))  # takes cascade
-        self._unlink_audio(files)
-        # secure_delete zeroes the freed pages; the checkpoint moves them out of the WAL so no
-        # copy of the deleted rows stays behind on disk
-        with self._lock, contextlib.suppress(sqlite3.Error):
-            self._con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                                               (person_id,))]
+            now = _utc_iso(_now())
+            con.executemany("INSERT OR REPLACE INTO pending_deletes VALUES (?, ?)",
+                            [(f, now) for f in files])
+            con.execute("DELETE FROM people WHERE id = ?", (person_id,))  # takes cascade
+        self._finish_deletes(files)
         return len(files)
 
-    def _unlink_audio(self, names: Iterable[str]) -> None:
-        failed = []
-        for name in names:
+    def _unlink_everywhere(self, name: str) -> tuple[bool, bool]:
+        """Remove a deleted take's recording from audio/ and quarantine: (existed, all gone)."""
+        existed, ok = False, True
+        for path in (self.audio_dir / name, *self.quarantine_dir.glob(f"*/{name}")):
             try:
-                (self.audio_dir / name).unlink()
+                path.unlink()
+                existed = True
             except FileNotFoundError:
                 pass
             except OSError:
-                failed.append(name)
+                ok = False
+        return existed, ok
+
+    def _finish_deletes(self, names: Sequence[str]) -> None:
+        failed = [n for n in names if not self._unlink_everywhere(n)[1]]
+        done = [n for n in names if n not in failed]
+        with contextlib.suppress(ProsodyError):  # left pending: the next repair finishes it
+            if done:
+                with self._write("finish the delete") as con:
+                    con.executemany("DELETE FROM pending_deletes WHERE audio_file = ?",
+                                    [(n,) for n in done])
+        self.checkpoint()
         if failed:
             raise ProsodyError(
                 f"the takes were deleted but {len(failed)} recording(s) could not be removed "
                 f"from {self.audio_dir} (e.g. {failed[0]}); they will be removed the next time "
                 "the app opens, or delete them by hand."
             )
+
+    def checkpoint(self) -> bool:
+        """Copy the WAL into the database and empty it (``wal_checkpoint(TRUNCATE)``).
+
+        With ``secure_delete`` on, what a delete freed is then overwritten in the database file
+        and no older copy of it stays in the ``-wal`` file. False when another connection's
+        read kept the checkpoint from finishing (the next delete or the last close does it).
+        """
+        with self._lock:
+            try:
+                busy, _, _ = self._con.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            except sqlite3.Error:
+                return False
+        return busy == 0
 
     # -- progress -----------------------------------------------------------------------------
 
@@ -957,17 +1452,19 @@ class Store:
         # the summary's duration_s is the take's own: one column
         keys = tuple(k for k in _summary_keys() if k != "duration_s")
         head = ["id", "person", "created_utc", "kind", "phrase", "scenario", "profile_name",
-                "profile_version", "score", "duration_s", "audio_file", "exercise_id",
+                "profile_version", "score", "duration_s", "audio_file", "recording", "exercise_id",
                 "assignment_id", *keys, "tips"]
         with _text_out(dest, self.home) as f:
             w = csv.writer(f)
             w.writerow(head)
             for t in takes:
-                w.writerow([t.id, t.person, t.created_utc, t.kind, t.phrase, t.scenario,
-                            t.profile_name, t.profile_version, _csv_value(t.score),
-                            _csv_value(t.duration_s), t.audio_file, t.exercise_id,
-                            t.assignment_id, *(_csv_value(t.summary.get(k)) for k in keys),
-                            " | ".join(t.tips)])
+                w.writerow([t.id, *map(_csv_value, (t.person, t.created_utc, t.kind, t.phrase,
+                                                      t.scenario, t.profile_name,
+                                                      t.profile_version, t.score, t.duration_s)),
+                            t.audio_file, "missing" if t.audio_missing else "kept",
+                            *map(_csv_value, (t.exercise_id, t.assignment_id)),
+                            *(_csv_value(t.summary.get(k)) for k in keys),
+                            _csv_value(" | ".join(t.tips))])
         return len(takes)
 
     def export_json(self, dest: PathOrFile, *, person: str | None = None, **filters) -> int:
@@ -1070,25 +1567,82 @@ def _schema_version(con: sqlite3.Connection) -> int:
 
 
 def _person_name(name: str) -> str:
+    """A person's name as kept: NFKC-normalised, whitespace collapsed, checked."""
     if not isinstance(name, str):
         raise ProsodyError(f"a person's name must be text, not {type(name).__name__}.")
-    clean = " ".join(name.split())
+    clean = " ".join(unicodedata.normalize("NFKC", name).split())
     if not clean:
         raise ProsodyError("a person's name is empty; give the name of who is practising.")
     if len(clean) > MAX_NAME_CHARS:
         raise ProsodyError(f"the name {clean[:20]!r}... is {len(clean)} characters long; "
                            f"use at most {MAX_NAME_CHARS}.")
+    bad = [ch for ch in clean if unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cs", "Cn")]
+    if bad:
+        raise ProsodyError(f"the name {clean!r} contains an invisible or control character "
+                           f"(U+{ord(bad[0]):04X}); type the name with letters, digits and "
+                           "spaces only.")
     return clean
 
 
+def _name_key(name: str) -> str:
+    """The key two spellings of one name share: NFKC and Unicode case folding, so 'Émile',
+    'ÉMILE' and 'e\u0301mile' are one person ('NOCASE' folds ASCII letters only)."""
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold())
+
+
+def _fill_name_keys(con: sqlite3.Connection) -> None:
+    """Migration 5: a key for each existing person. Two people whose names fold to one key
+    (possible before: 'Émile' and 'émile') both stay; the later one's key gets its id, so it
+    is still listed and can be renamed or deleted, and new takes go to the first."""
+    seen: set[str] = set()
+    for person_id, name in con.execute("SELECT id, name FROM people ORDER BY id").fetchall():
+        key = _name_key(name)
+        if key in seen:
+            key = f"{key}#{person_id}"
+        seen.add(key)
+        con.execute("UPDATE people SET name_key = ? WHERE id = ?", (key, person_id))
+
+
+def _find_person(con: sqlite3.Connection, name: str) -> int | None:
+    row = con.execute("SELECT id FROM people WHERE name_key = ?", (_name_key(name),)).fetchone()
+    return None if row is None else int(row[0])
+
+
 def _person_id(con: sqlite3.Connection, name: str, *, create: bool) -> int:
-    row = con.execute("SELECT id FROM people WHERE name = ?", (name,)).fetchone()
-    if row is not None:
-        return row[0]
+    found = _find_person(con, name)
+    if found is not None:
+        return found
     if not create:
         raise ProsodyError(_no_person(name))
-    return con.execute("INSERT INTO people (name, created_utc) VALUES (?, ?)",
-                       (name, _utc_iso(_now()))).lastrowid
+    return con.execute("INSERT INTO people (name, name_key, created_utc) VALUES (?, ?, ?)",
+                       (name, _name_key(name), _utc_iso(_now()))).lastrowid
+
+
+#: Letters that look like Latin ones in other scripts, mapped to the Latin letter they mimic
+#: (the commonest confusables of Unicode TR 39; enough to catch a Cyrillic 'А' in 'Аnna').
+_HOMOGLYPHS = str.maketrans({
+    "а": "a", "в": "b", "е": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p", "с": "c",
+    "т": "t", "у": "y", "х": "x", "і": "i", "ј": "j", "ѕ": "s", "ԁ": "d", "ԛ": "q", "ԝ": "w",
+    "α": "a", "β": "b", "ε": "e", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p", "τ": "t",
+    "υ": "u", "χ": "x", "ı": "i", "0": "o", "1": "l", "|": "l",
+})
+
+
+def _skeleton(name: str) -> str:
+    """What a name looks like: case folded, accents dropped, look-alike letters mapped to
+    Latin, spaces and punctuation ignored. 'Émile', 'Emile' and 'Еmile' (Cyrillic Е) match."""
+    folded = unicodedata.normalize("NFKD", _name_key(name))
+    bare = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    return "".join(ch for ch in bare.translate(_HOMOGLYPHS) if ch.isalnum())
+
+
+def _scripts(name: str) -> set[str]:
+    """The writing systems of a name's letters ('LATIN', 'CYRILLIC', ...)."""
+    found = set()
+    for ch in name:
+        if ch.isalpha():
+            found.add(unicodedata.name(ch, "UNKNOWN").split()[0])
+    return found
 
 
 def _no_person(name: str) -> str:
@@ -1096,14 +1650,15 @@ def _no_person(name: str) -> str:
             "`calmtone history list` shows who has practised.")
 
 
-def _take(row: tuple) -> Take:
+def _take(row: tuple, *, audio_missing: bool = False) -> Take:
     (take_id, person, created_utc, kind, phrase, scenario, profile_name, profile_version, score,
      duration_s, audio_file, exercise_id, assignment_id, settings, summary, feedback) = row
     return Take(id=take_id, person=person, created_utc=created_utc, kind=kind, phrase=phrase,
                 scenario=scenario, profile_name=profile_name, profile_version=profile_version,
                 score=score, duration_s=duration_s, audio_file=audio_file,
                 settings_json=settings, summary_json=summary, feedback_json=feedback,
-                exercise_id=exercise_id, assignment_id=assignment_id)
+                exercise_id=exercise_id, assignment_id=assignment_id,
+                audio_missing=audio_missing)
 
 
 def _pack_tracks(tracks: Tracks) -> tuple:
@@ -1150,21 +1705,87 @@ def _encode_flac(y: np.ndarray, sr: int) -> bytes:
     return buf.getvalue()
 
 
-def _write_atomically(final: Path, data: bytes) -> None:
-    """Write ``data`` to ``final`` so that the file is either whole or absent, even after a
-    crash or power cut: temporary file in the same folder, fsync, rename, fsync the folder."""
-    temp = final.with_name(_TEMP_PREFIX + final.name)
+def _write_private(path: Path, data: bytes) -> None:
+    """Write ``data`` to a new file only its owner may read (0600 from the start), flushed to
+    disk. The file must not exist yet."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
+                 _FILE_MODE)
     try:
-        with open(temp, "xb") as f:
+        with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(temp, final)
     except BaseException:
         with contextlib.suppress(OSError):
-            temp.unlink()
+            path.unlink()
         raise
+
+
+def _publish_audio(temp: Path, final: Path) -> None:
+    """Give a saved recording its final name, durably (rename, then fsync the folder)."""
+    os.replace(temp, final)
     _fsync_dir(final.parent)
+
+
+def _create_private(path: Path) -> None:
+    """Create ``path`` empty and private (0600) unless it exists: SQLite gives the -wal and
+    -shm files the permissions of the database file, so they are private too."""
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _FILE_MODE))
+
+
+def _make_private(home: Path) -> None:
+    """Tighten the history's folders to 0700 and its files to 0600 where they are looser and
+    this account owns them (a history made by an older version, or copied in)."""
+    if os.name != "posix":
+        return
+    uid = os.getuid()
+
+    def tighten(path: Path, mode: int) -> None:
+        with contextlib.suppress(OSError):
+            st = path.lstat()
+            if st.st_uid == uid and not path.is_symlink() and st.st_mode & 0o777 & ~mode:
+                os.chmod(path, mode)
+
+    tighten(home, _DIR_MODE)
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(home):
+            if entry.is_dir(follow_symlinks=False):
+                tighten(Path(entry.path), _DIR_MODE)
+                with contextlib.suppress(OSError):
+                    for inner in os.scandir(entry.path):
+                        if inner.is_dir(follow_symlinks=False):
+                            tighten(Path(inner.path), _DIR_MODE)
+                            with contextlib.suppress(OSError):
+                                for leaf in os.scandir(inner.path):
+                                    if leaf.is_file(follow_symlinks=False):
+                                        tighten(Path(leaf.path), _FILE_MODE)
+                        elif inner.is_file(follow_symlinks=False):
+                            tighten(Path(inner.path), _FILE_MODE)
+            elif entry.is_file(follow_symlinks=False):
+                tighten(Path(entry.path), _FILE_MODE)
+
+
+def _refused_message(home: str, n: int) -> str:
+    return (f"the practice history database in {home} lists no take, but its audio folder holds "
+            f"{n} recording{'s' * (n != 1)}: the database was probably moved, replaced by an "
+            "older copy or reset. Nothing was moved or deleted. Close the app, put the earlier "
+            "history.sqlite3 (with its -wal file, if any) back in that folder and open it "
+            "again; or keep the recordings as new takes with "
+            "`calmtone history restore --adopt NAME`.")
+
+
+def _quarantine_readme(home: Path, folder: Path, moved: Sequence[str]) -> str:
+    listed = "\n".join(f"  {name}" for name in moved)
+    return (
+        "Calm Tone Coach moved these recordings here; nothing was deleted.\n\n"
+        f"When the practice history in {home} was opened, no take in its database referred to "
+        "them. That happens when history.sqlite3 is replaced by an older copy or its -wal file "
+        "is lost.\n\n"
+        "To put them back: close the app, put back the copy of history.sqlite3 that lists them, "
+        "then run `calmtone history restore`. To keep them as new takes of a person instead: "
+        "`calmtone history restore --adopt NAME`. If you do not need them, delete this folder.\n\n"
+        f"Recordings ({len(moved)}):\n{listed}\n")
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -1240,7 +1861,9 @@ def _text_out(dest: PathOrFile, home: Path) -> Iterator[IO[str]]:
     out = Path(dest)
     temp = out.with_name(f".{out.name}.{secrets.token_hex(4)}.tmp")
     try:
-        with open(temp, "w", encoding="utf-8", newline="") as f:
+        # private from the start, like everything the history writes
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _FILE_MODE)
+        with open(fd, "w", encoding="utf-8", newline="") as f:
             yield f
         os.replace(temp, out)
     except OSError as exc:
@@ -1354,7 +1977,20 @@ def _csv_value(v):
         return ""
     if isinstance(v, float) and v.is_integer():
         return int(v)  # a score of 72, not 72.0
+    if isinstance(v, str):
+        return csv_text(v)
     return v  # the stored value, in full: a spreadsheet rounds for display, not the file
+
+
+#: First characters that make a spreadsheet read a cell as a formula (OWASP, "CSV Injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def csv_text(text: str) -> str:
+    """A text cell a spreadsheet shows as text: one that would start a formula (``=``, ``+``,
+    ``-``, ``@``, tab, carriage return, or their full-width forms) gets a leading apostrophe,
+    as OWASP advises. Numbers are written as numbers and never pass through here."""
+    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def streak_days(days: Iterable[date], *, today: date | None = None) -> int:

@@ -1,4 +1,4 @@
-"""``calmtone history list|show|people|export|delete``: the practice history from a terminal.
+"""``calmtone history list|show|people|export|delete|restore``: the history from a terminal.
 
 Kept apart from ``cli.py`` so that file only registers the command; ``main(argv)`` in
 ``cli.py`` runs it like every other command.
@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import unicodedata
 from contextlib import nullcontext
 
 from .errors import ProsodyError
@@ -62,6 +63,16 @@ def add_parser(sub) -> None:
     rm.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     rm.set_defaults(func=_cmd_delete)
 
+    rs = hs.add_parser("restore", parents=[common],
+                       help="put back recordings a repair moved to the quarantine folder",
+                       description="A repair never deletes a recording: one that no take refers "
+                                   "to is moved to the history's quarantine folder. This puts "
+                                   "back those whose take is in the database again; --adopt "
+                                   "keeps the others as new takes of a person.")
+    rs.add_argument("--adopt", metavar="NAME",
+                    help="keep every recording no take refers to as a new take of NAME")
+    rs.set_defaults(func=_cmd_restore)
+
 
 def _usage(parser: argparse.ArgumentParser) -> int:
     parser.print_help()
@@ -71,7 +82,33 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 def _store(args):
     from .history import Store
 
-    return Store.open(args.home)
+    store = Store.open(args.home)
+    notice = store.last_repair.notice  # recordings moved aside, a refused repair, missing ones
+    if notice:
+        print(f"calmtone history: {terminal_text(notice)}", file=sys.stderr)
+    return store
+
+
+#: Characters shown as escapes on a terminal: controls (escape sequences, carriage return,
+#: newline), format characters (bidi overrides that reorder what follows) and line separators.
+_HIDDEN = frozenset({"Cc", "Cf", "Zl", "Zp", "Co", "Cs", "Cn"})
+
+
+def terminal_text(text: str | None) -> str:
+    """User text made safe to print: every control, format or separator character becomes a
+    visible escape (``\\x1b``, ``\\n``, ``\\u202e``), so a name or phrase can neither send
+    escape sequences to the terminal nor break one take's line in two."""
+    if not text:
+        return text or ""
+    out = []
+    for ch in text:
+        if unicodedata.category(ch) in _HIDDEN:
+            code = ord(ch)
+            out.append(f"\\x{code:02x}" if code < 0x100 else
+                       f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+        else:
+            out.append(ch)
+    return "".join(out)
 
 
 def _failed(exc: ProsodyError) -> int:
@@ -108,17 +145,24 @@ def _cmd_list(args) -> int:
           f"{'Phrase':<36} Scenario")
     for t in takes:
         score = "" if t.score is None else f"{t.score:.0f}"
-        print(f"{t.id:>5}  {_local(t.created_utc):<16}  {_clip(t.person, 14):<14} "
-              f"{t.kind:<9} {score:>5}  {_clip(t.phrase or '(free speech)', 36):<36} "
-              f"{t.scenario or ''}".rstrip())
+        missing = "  (recording missing)" if t.audio_missing else ""
+        print(f"{t.id:>5}  {_local(t.created_utc):<16}  {_clip(terminal_text(t.person), 14):<14} "
+              f"{t.kind:<9} {score:>5}  "
+              f"{_clip(terminal_text(t.phrase) or '(free speech)', 36):<36} "
+              f"{terminal_text(t.scenario)}{missing}".rstrip())
     return 0
 
 
 def _cmd_show(args) -> int:
+    from .history import RecordingMissingError
+
     try:
         with _store(args) as store:
             take = store.get(args.take)
-            audio_path = store.audio_path(take.id)
+            try:
+                recording = str(store.audio_path(take.id))
+            except RecordingMissingError:
+                recording = f"missing from {store.audio_dir}"
     except ProsodyError as exc:
         return _failed(exc)
     if args.json:
@@ -126,20 +170,22 @@ def _cmd_show(args) -> int:
         return 0
     from .cli import summary_lines
 
-    lines = [f"Take {take.id}: {take.person}, {_local(take.created_utc)} ({take.kind})",
-             f"  Phrase      {take.phrase or '(free speech)'}"]
+    t = terminal_text
+    lines = [f"Take {take.id}: {t(take.person)}, {_local(take.created_utc)} ({take.kind})",
+             f"  Phrase      {t(take.phrase) or '(free speech)'}"]
     if take.scenario:
-        lines.append(f"  Scenario    {take.scenario}")
+        lines.append(f"  Scenario    {t(take.scenario)}")
     if take.profile_name:
-        lines.append(f"  Profile     {take.profile_name} {take.profile_version or ''}".rstrip())
+        lines.append(f"  Profile     {t(take.profile_name)} "
+                     f"{t(take.profile_version)}".rstrip())
     if take.score is not None:
         lines.append(f"  Calm score  {take.score:.0f} / 100")
-    lines.append(f"  Recording   {audio_path} ({take.duration_s:.1f} s)")
+    lines.append(f"  Recording   {t(recording)} ({take.duration_s:.1f} s)")
     lines.append("  Summary")
     lines += summary_lines(take.summary, indent="    ")
     if take.tips:
         lines.append("  Tips")
-        lines += [f"    {i}. {tip}" for i, tip in enumerate(take.tips, 1)]
+        lines += [f"    {i}. {t(tip)}" for i, tip in enumerate(take.tips, 1)]
     print("\n".join(lines))
     return 0
 
@@ -161,7 +207,8 @@ def _cmd_people(args) -> int:
     for p in people:
         last = "" if p.last_take_utc is None else f", last {_local(p.last_take_utc)}"
         base = "" if p.baseline_take_id is None else f", baseline take {p.baseline_take_id}"
-        print(f"{p.name}: {p.take_count} take{'s' * (p.take_count != 1)}{last}{base}")
+        print(f"{terminal_text(p.name)}: {p.take_count} take{'s' * (p.take_count != 1)}"
+              f"{last}{base}")
     return 0
 
 
@@ -186,7 +233,7 @@ def _cmd_export(args) -> int:
             if args.report:
                 name = store.person(args.person).name
                 out = store.report_html(name, args.report)
-                print(f"Wrote the report for {name} to {out}")
+                print(f"Wrote the report for {terminal_text(name)} to {out}")
     except ProsodyError as exc:
         return _failed(exc)
     return 0
@@ -205,8 +252,9 @@ def _cmd_delete(args) -> int:
         with _store(args) as store:
             if args.take is not None:
                 take = store.get(args.take)
-                what = (f"Delete take {take.id} ({take.person}, {_local(take.created_utc)}, "
-                        f"\"{_clip(take.phrase, 40)}\") and its recording?")
+                what = (f"Delete take {take.id} ({terminal_text(take.person)}, "
+                        f"{_local(take.created_utc)}, "
+                        f"\"{_clip(terminal_text(take.phrase), 40)}\") and its recording?")
                 if not (args.yes or _confirm(what)):
                     print("Nothing deleted.")
                     return 1
@@ -214,15 +262,33 @@ def _cmd_delete(args) -> int:
                 print(f"Deleted take {take.id}.")
             else:
                 person = store.person(args.person)
-                what = (f"Delete everything about {person.name}: {person.take_count} "
+                what = (f"Delete everything about {terminal_text(person.name)}: "
+                        f"{person.take_count} "
                         f"take{'s' * (person.take_count != 1)}, their recordings and baseline?")
                 if not (args.yes or _confirm(what)):
                     print("Nothing deleted.")
                     return 1
                 n = store.delete_person(person.name)
-                print(f"Deleted {person.name} and {n} take{'s' * (n != 1)}.")
+                print(f"Deleted {terminal_text(person.name)} and {n} take{'s' * (n != 1)}.")
     except ProsodyError as exc:
         return _failed(exc)
+    return 0
+
+
+def _cmd_restore(args) -> int:
+    try:
+        with _store(args) as store:
+            report = store.restore(adopt=args.adopt)
+    except ProsodyError as exc:
+        return _failed(exc)
+    n, m, left = len(report.restored), len(report.adopted), len(report.still_quarantined)
+    print(f"Put back {n} recording{'s' * (n != 1)}"
+          + (f"; kept {m} as new takes of {terminal_text(args.adopt)}" if args.adopt else "")
+          + ".")
+    if left:
+        print(f"{left} recording{'s' * (left != 1)} no take refers to "
+              f"{'are' if left != 1 else 'is'} still in the quarantine folder; "
+              "`calmtone history restore --adopt NAME` keeps them as takes of NAME.")
     return 0
 
 
@@ -247,6 +313,8 @@ class CoachSaver:
             raise ProsodyError("--save needs --person NAME (who is speaking), so that the takes "
                                "of different people stay apart.")
         store = Store.open(home)
+        if store.last_repair.notice:
+            print(f"calmtone: {terminal_text(store.last_repair.notice)}", file=sys.stderr)
         if not store.writable:
             store.close()
             raise ProsodyError(f"the practice history in {store.home} is read-only, so takes "
@@ -269,7 +337,7 @@ class CoachSaver:
             self.failed += 1
             print(f"{path}: coached, but not saved: {exc}", file=sys.stderr)
             return None
-        print(f"{path}: saved as take {take.id} of {take.person} "
+        print(f"{path}: saved as take {take.id} of {terminal_text(take.person)} "
               f"(calmtone history show {take.id}).", file=sys.stderr)
         return take.id
 

@@ -582,22 +582,26 @@ def test_a_file_that_is_not_a_history(home):
 # Repair on open
 
 
-def test_repair_removes_debris_and_nothing_else(home, clip):
+def test_repair_removes_only_unfinished_copies_and_deletes_no_recording(home, clip):
     with Store.open() as store:
         kept, lost = save(store, clip), save(store, clip)
     audio = home / AUDIO_DIR
-    (audio / lost.audio_file).unlink()  # a row without audio
+    (audio / lost.audio_file).unlink()  # a row without audio: kept, marked missing
     orphan = "take-20261101T101010Z-aaaaaaaaaaaa.flac"
-    (audio / orphan).write_bytes(b"fLaC")  # audio without a row
+    (audio / orphan).write_bytes(b"fLaC")  # audio without a row: moved to quarantine
     temp = ".tmp-take-20261101T101011Z-bbbbbbbbbbbb.flac"
-    (audio / temp).write_bytes(b"fL")  # an interrupted write
+    (audio / temp).write_bytes(b"fL")  # an interrupted write, never committed: removed
     (audio / "notes.txt").write_text("mine")  # not ours: left alone
     with Store.open() as store:
         report = store.last_repair
         assert report.temp_files == (temp,)
         assert report.audio_without_take == (orphan,)
         assert report.takes_without_audio == (lost.id,)
-        assert ids(store.takes()) == [kept.id]
+        assert sorted(ids(store.takes())) == sorted([kept.id, lost.id])
+        assert store.get(lost.id).audio_missing
+        assert not store.get(kept.id).audio_missing
+        assert (Path(report.quarantine_dir) / orphan).read_bytes() == b"fLaC"
+        assert "moved (not deleted)" in report.notice
     assert audio_files(home) == ["notes.txt", kept.audio_file]
 
 
