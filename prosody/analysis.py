@@ -154,13 +154,22 @@ def analyze(
         sample rate in Hz
     text : str or None
         the words spoken, when known: syllables are then counted from the text and only placed
-        in time from the audio
+        in time from the audio; at most ``prosody.syllables.MAX_TEXT_CHARS`` characters
     settings : AnalysisSettings or None
 
     Returns
     -------
     Analysis
+
+    Raises
+    ------
+    ProsodyError
+        for audio that :func:`prosody.util.check_audio` refuses, or a ``text`` that is not a
+        string or is longer than ``MAX_TEXT_CHARS``
     """
+    from .syllables import check_text
+
+    text = check_text(text)
     y = check_audio(y, sr)
     bandwidth_hz = sr / 2.0
     if sr < 8000:
@@ -177,9 +186,14 @@ def analyze(
 
 def analyze_file(path, *, text: str | None = None,
                  settings: AnalysisSettings | None = None) -> Analysis:
-    """:func:`analyze` on a file (any format :func:`prosody.load` reads)."""
-    from .audio import load
+    """:func:`analyze` on a file (any format :func:`prosody.load` reads).
 
+    The text is checked before the file is read, so a text that is too long is refused at once.
+    """
+    from .audio import load
+    from .syllables import check_text
+
+    text = check_text(text)
     sig = load(path)
     return _analyze(sig.y, text=text, settings=settings or AnalysisSettings(),
                     bandwidth_hz=sig.original_sr / 2.0, clipped_fraction=sig.clipped_fraction)
@@ -220,7 +234,7 @@ def _analyze(y: np.ndarray, *, text, settings: AnalysisSettings, bandwidth_hz: f
     phrase_frames = timing.spans_to_frames(phrases_s)
 
     # --- syllables
-    if text is not None and text.strip():
+    if text is not None:  # checked by the caller: stripped, never empty
         from .syllables import count_syllables
 
         n_syl = count_syllables(text)

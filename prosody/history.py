@@ -78,6 +78,8 @@ QUARANTINE_DIR = "quarantine"
 BUSY_TIMEOUT_MS = 15_000
 #: Longest person name, in characters (it is shown in lists and reports).
 MAX_NAME_CHARS = 80
+#: Longest note on an assignment, in characters (a sentence or two for the person).
+MAX_NOTE_CHARS = 500
 
 _AUDIO_PREFIX = "take-"
 _AUDIO_SUFFIX = ".flac"
@@ -1143,6 +1145,9 @@ class Store:
             raise ProsodyError(f"kind={kind!r} must be 'phrase_set' or 'exercise'.")
         if not isinstance(target, str) or not target.strip():
             raise ProsodyError(f"target={target!r} must name a phrase set or an exercise.")
+        if note is not None and len(note) > MAX_NOTE_CHARS:
+            raise ProsodyError(f"the note is {len(note)} characters long; keep it to at most "
+                               f"{MAX_NOTE_CHARS} (a sentence or two).")
         warning = self.name_warning(name)
         with self._write("save the assignment") as con:
             person_id = _person_id(con, name, create=True)

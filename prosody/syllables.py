@@ -18,6 +18,13 @@ Cost
 (0.2-0.25 s and 18 MB of resident memory on one core of the development VM) and keeps one
 syllable count per word for the life of the process.
 
+Length
+------
+The words of one take are at most ``MAX_TEXT_CHARS`` characters (:func:`check_text`, called
+wherever ``text=`` enters the analysis). Counting is linear in the length of the text whatever it
+holds (one very long word, a long run of digits, many apostrophes), so the limit is about what a
+take can be, not about cost.
+
 Accuracy of the fallback: the spelling rules agree with the dictionary on 92 % of its 117 000
 letters-only entries, most of them rare names; the misses are mostly compounds hiding a silent
 ``e`` (side-walks) and vowel pairs read as two syllables (cour-te-ous).
@@ -35,12 +42,60 @@ from pathlib import Path
 from .errors import ProsodyError, ProsodyWarning
 
 __all__ = [
+    "MAX_TEXT_CHARS",
+    "check_text",
     "count_syllables",
     "number_to_words",
     "rule_syllables",
     "word_syllables",
     "words",
 ]
+
+#: Longest text accepted as the words of one take, in characters (surrounding spaces aside).
+#: A practice phrase is one or two sentences (the longest of ``samples/phrases.toml`` is 70
+#: characters); the app's baseline passage is 305 and the standard clinical reading passage "My
+#: Grandfather" about 700. A thousand characters is about a minute read aloud: room for a
+#: passage of a few sentences, while a text pasted by mistake (a document, a log) is refused
+#: with a message instead of being counted into a take's rate. The app's text boxes use it as
+#: their ``max_chars``.
+MAX_TEXT_CHARS = 1000
+
+
+def check_text(text: str | None) -> str | None:
+    """Validate the words of a take: ``None`` (words unknown) or a string of at most
+    ``MAX_TEXT_CHARS`` characters.
+
+    Parameters
+    ----------
+    text : str or None
+
+    Returns
+    -------
+    str or None
+        the text without surrounding white space, or None when there is none (the syllables
+        are then found in the audio)
+
+    Raises
+    ------
+    ProsodyError
+        if ``text`` is not a string, or is longer than ``MAX_TEXT_CHARS``
+    """
+    if text is None:
+        return None
+    if not isinstance(text, str):
+        raise ProsodyError(
+            f"text must be a str (the words spoken) or None, not {type(text).__name__}."
+        )
+    text = text.strip()
+    if len(text) > MAX_TEXT_CHARS:
+        raise ProsodyError(
+            f"the text is {len(text):,} characters long, longer than the {MAX_TEXT_CHARS:,} "
+            "characters the words of one take may have; give only the words said in this "
+            "recording (a phrase or a short passage), or leave the text out to count the "
+            "syllables from the audio."
+        )
+    return text or None
+
 
 # --------------------------------------------------------------------------------------------
 # Tokenizer
@@ -136,7 +191,15 @@ def _cardinal(n: int) -> list[str]:
 
 def _number_token(digits: str, suffix: str | None) -> list[str]:
     whole, _, fraction = digits.replace(",", "").partition(".")
-    out = number_to_words(int(whole), ordinal=suffix in ("st", "nd", "rd", "th"))
+    ordinal = suffix in ("st", "nd", "rd", "th")
+    significant = whole.lstrip("0") or "0"
+    if len(significant) > len(str(MAX_CARDINAL)):
+        # Read digit by digit, as number_to_words does above MAX_CARDINAL, without making an
+        # int of the digits: the conversion is quadratic, and Python refuses beyond 4300 digits.
+        out = [_ONES[int(d)] for d in significant[:-1]]
+        out += number_to_words(int(significant[-1]), ordinal=ordinal)
+    else:
+        out = number_to_words(int(significant), ordinal=ordinal)
     if fraction:
         # "3.25" is read "three point two five", digit by digit after the point.
         out += ["point"] + [_ONES[int(d)] for d in fraction]
@@ -357,9 +420,16 @@ def _contraction_syllables(word: str) -> int | None:
 # --------------------------------------------------------------------------------------------
 
 
+#: A word with more apostrophes than this is not a contraction ("y'all'd've" has three): its
+#: parts are counted as words. Each apostrophe of a contraction is one level of recursion.
+_MAX_CONTRACTION_APOSTROPHES = 3
+
+
 @functools.lru_cache(maxsize=8192)
 def _known_word_syllables(word: str) -> int:
     count = _lexicon().get(word)
+    if count is None and word.count("'") > _MAX_CONTRACTION_APOSTROPHES:
+        count = sum(_known_word_syllables(part) for part in word.split("'") if part)
     if count is None and "'" in word:
         count = _contraction_syllables(word)
     if count is None:

@@ -261,8 +261,15 @@ def _cover_voiced_runs(peaks: np.ndarray, vowel_db: np.ndarray, voiced: np.ndarr
     unless a nucleus lies within 100 ms of it: a voicing dropout inside one vowel (creak at a
     diphthong's end, say) splits a run without making a new syllable."""
     extra: list[int] = []
-    for a, b in runs(voiced):
-        if b - a < 6 or np.any((peaks >= a - 10) & (peaks < b + 10)):
+    spans = runs(voiced)
+    # a peak within 100 ms of each run, by bisection in the sorted peaks: linear in the frames
+    # (a test of every peak against every run is quadratic in a long recording)
+    edges = np.asarray(spans, dtype=np.int64).reshape(-1, 2) + np.array([-10, 10])
+    ordered = np.sort(peaks)
+    near_peak = (np.searchsorted(ordered, edges[:, 0], side="left")
+                 < np.searchsorted(ordered, edges[:, 1], side="left"))
+    for (a, b), covered in zip(spans, near_peak.tolist(), strict=True):
+        if b - a < 6 or covered:
             continue
         if extra and extra[-1] >= a - 10:  # the run before got one: the same rule applies
             continue
@@ -275,7 +282,18 @@ def place_syllables(count: int, vowel_db: np.ndarray, voiced: np.ndarray,
     """Times (frames) for ``count`` syllables whose number is known from the text.
 
     The ``count`` most prominent voiced peaks are taken; when the audio shows fewer, the rest are
-    spread over the voiced frames farthest from any chosen nucleus.
+    spread over the voiced frames farthest from any chosen nucleus, one at a time (ties: the
+    earliest frame). When every voiced frame holds a nucleus, further syllables share the first
+    voiced frame: a text far longer than what was said still gets its count, at no cost.
+
+    Cost: O(frames + count · log frames). Each gap between chosen nuclei offers one best frame
+    (the voiced frame nearest its middle, found by bisection), and a heap of the gaps gives the
+    farthest frame of all; placing a nucleus splits one gap into two.
+
+    Returns
+    -------
+    np.ndarray [shape=(count,), dtype=int64]
+        frame indices, sorted
     """
     if count <= 0 or not speech.any():
         return np.zeros(0, dtype=np.int64)
@@ -283,12 +301,57 @@ def place_syllables(count: int, vowel_db: np.ndarray, voiced: np.ndarray,
     if peaks.size >= count:
         chosen = np.sort(peaks[np.argsort(-prom, kind="stable")[:count]])
         return chosen
-    chosen = list(peaks)
     pool = np.flatnonzero(voiced) if voiced.any() else np.flatnonzero(speech)
-    while len(chosen) < count:
-        if chosen:
-            dist = np.min(np.abs(pool[:, None] - np.asarray(chosen)[None, :]), axis=1)
-            chosen.append(int(pool[np.argmax(dist)]))
+    return np.sort(np.asarray(_farthest_first(peaks.tolist(), pool.tolist(), count),
+                              dtype=np.int64))
+
+
+def _farthest_first(chosen: list[int], pool: list[int], count: int) -> list[int]:
+    """Add frames of ``pool`` (sorted, unique) to ``chosen`` until it holds ``count``, each time
+    the pool frame farthest from every chosen one (the earliest of equals).
+
+    ``chosen`` is returned extended in place. With nothing chosen yet, the middle pool frame
+    comes first.
+    """
+    import bisect
+    import heapq
+
+    if not chosen:
+        chosen.append(pool[len(pool) // 2])
+    heap: list[tuple[int, int, int, int]] = []  # (-distance, frame, gap start, gap end)
+
+    def offer(lo: int | None, hi: int | None) -> None:
+        """Push the best pool frame strictly between chosen frames ``lo`` and ``hi`` (None: the
+        recording's edge)."""
+        i = 0 if lo is None else bisect.bisect_right(pool, lo)
+        j = len(pool) if hi is None else bisect.bisect_left(pool, hi)
+        if i >= j:
+            return
+        if lo is None:
+            frame, dist = pool[i], hi - pool[i]  # before the first nucleus: the first frame
+        elif hi is None:
+            frame, dist = pool[j - 1], pool[j - 1] - lo  # after the last: the last frame
         else:
-            chosen.append(int(pool[len(pool) // 2]))
-    return np.sort(np.asarray(chosen, dtype=np.int64))
+            # distance to the nearer end peaks at the middle: the best frame is next to it
+            k = bisect.bisect_right(pool, (lo + hi) // 2, i, j)
+            frame, dist = -1, -1
+            for f in pool[max(i, k - 1) : min(j, k + 1)]:
+                d = min(f - lo, hi - f)
+                if d > dist:
+                    frame, dist = f, d
+        heapq.heappush(heap, (-dist, frame, -1 if lo is None else lo, -1 if hi is None else hi))
+
+    edges = sorted(set(chosen))
+    offer(None, edges[0])
+    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+        offer(lo, hi)
+    offer(edges[-1], None)
+    while len(chosen) < count and heap:
+        _, frame, lo, hi = heapq.heappop(heap)
+        chosen.append(frame)
+        offer(None if lo < 0 else lo, frame)
+        offer(frame, None if hi < 0 else hi)
+    # every pool frame is taken: each is at distance 0, and the earliest wins every time
+    chosen.extend([pool[0]] * (count - len(chosen)))
+    return chosen
+

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from prosody.history import MAX_NAME_CHARS
 from ui import state
 from ui.errors import page_boundary
 
@@ -27,6 +28,7 @@ if st.session_state.get("person_input") != st.session_state["person"]:
     st.session_state["person_input"] = st.session_state["person"]
 with st.sidebar:
     st.text_input("Who is practising?", key="person_input", on_change=_take_name,
+                  max_chars=MAX_NAME_CHARS,
                   help="Several people can practise on one computer; each has their own "
                        "baseline, tries and history.")
 

@@ -6,6 +6,7 @@ import math
 
 import streamlit as st
 
+from prosody.syllables import MAX_TEXT_CHARS
 from ui import services, state, views
 
 OWN = "✏️ Type my own phrase…"
@@ -40,7 +41,7 @@ if st.session_state["phrase_choice"] not in choices:
     st.session_state["phrase_choice"] = choices[0]
 st.selectbox("Phrase", choices, key="phrase_choice")
 if st.session_state["phrase_choice"] == OWN:
-    st.text_input("Your phrase", key="own_phrase",
+    st.text_input("Your phrase", key="own_phrase", max_chars=MAX_TEXT_CHARS,
                   placeholder="Type what you want to say, as you would say it")
     phrase = st.session_state["own_phrase"].strip()
 else:

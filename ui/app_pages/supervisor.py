@@ -10,6 +10,7 @@ import streamlit as st
 
 from prosody.content import exercise_progress
 from prosody.errors import ProsodyError
+from prosody.history import MAX_NAME_CHARS, MAX_NOTE_CHARS
 from ui import content_views as cv
 from ui import services, state
 
@@ -40,7 +41,8 @@ with st.form("assign", clear_on_submit=True):
     c1, c2 = st.columns(2)
     NEW = "Someone new…"
     who = c1.selectbox("To", [*people, NEW] if people else [NEW], key="assign_person")
-    new_name = c1.text_input("Name (for someone new)", key="assign_new_name")
+    new_name = c1.text_input("Name (for someone new)", key="assign_new_name",
+                             max_chars=MAX_NAME_CHARS)
     kind = c2.radio("What", ["Exercise", "Phrase set"], horizontal=True, key="assign_kind")
     exercise = c2.selectbox("Exercise", list(ex_by_id), format_func=lambda i: ex_by_id[i].title,
                             key="assign_exercise")
@@ -48,7 +50,7 @@ with st.form("assign", clear_on_submit=True):
                               format_func=lambda i: f"{set_by_id[i].title} "
                                                     f"({len(set_by_id[i].phrases)} phrases)",
                               key="assign_set")
-    note = st.text_input("Note for them (optional)", key="assign_note",
+    note = st.text_input("Note for them (optional)", key="assign_note", max_chars=MAX_NOTE_CHARS,
                          placeholder="e.g. three passes before our session on Friday")
     submitted = st.form_submit_button("Assign", type="primary")
 if submitted:
