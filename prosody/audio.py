@@ -51,6 +51,11 @@ _HEAD_BYTES = 512
 # 10 ppm: 0.02 cent of pitch, 6 ms over 10 minutes.
 # libsndfile reports this many frames or more when it does not know the length.
 _UNKNOWN_FRAMES = 1 << 62
+# Longest file (frames at its own rate) decoded whole before resampling: 128 MB of float32,
+# 11.6 minutes at 48 kHz. A longer file at a high rate (15 minutes at 768 kHz would be 2.8 GB
+# at its own rate) is resampled block by block as it is decoded (soxr's streaming resampler,
+# the one librosa uses), so memory is bounded by the 16 kHz result plus one block.
+_MAX_WHOLE_FRAMES = 1 << 25
 
 AudioSource = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, IO[bytes]]
 
@@ -148,8 +153,8 @@ def load(source: AudioSource, *, sr: int = SR) -> Signal:
         description, readable = _KINDS.get(kind, (None, True))
         if not readable:
             raise ProsodyError(_cannot_read(label, name, description))
-        y, original_sr, channels, clipped_fraction = _decode(data, label)
-        y = _resample(y, original_sr=original_sr, sr=sr)
+        y, decoded_sr, original_sr, channels, clipped_fraction = _decode(data, label, sr=sr)
+        y = _resample(y, original_sr=decoded_sr, sr=sr)
     except ProsodyError:
         raise
     except MemoryError:
@@ -391,12 +396,16 @@ def _too_long(label: str, duration_s: float | None) -> ProsodyError:
 # Decoding
 
 
-def _decode(data: str | bytes, label: str) -> tuple[np.ndarray, int, int, float]:
-    """Decode to mono float32 at the file's own rate.
+def _decode(data: str | bytes, label: str, *, sr: int
+            ) -> tuple[np.ndarray, int, int, int, float]:
+    """Decode to mono float32: at the file's own rate, or at ``sr`` for a file too long at a
+    high rate to hold whole (more than ``_MAX_WHOLE_FRAMES``), which is resampled as it is read.
 
     Returns
     -------
     y : np.ndarray [shape=(n,), dtype=float32]
+    decoded_sr : int
+        the rate of ``y`` in Hz: ``original_sr`` or ``sr``
     original_sr : int, in Hz
     channels : int
     clipped_fraction : float
@@ -427,6 +436,10 @@ def _decode(data: str | bytes, label: str) -> tuple[np.ndarray, int, int, float]
         # refuse early only when clearly too long, and count while reading for the rest.
         if known and claimed_frames > 1.02 * max_frames:
             raise _too_long(label, claimed_frames / original_sr)
+        streamed = known and claimed_frames > _MAX_WHOLE_FRAMES and original_sr != sr
+        if streamed:
+            return _decode_streamed(open_file, f, label, sr=sr, clip_level=clip_level,
+                                    max_frames=max_frames)
         # np.empty only reserves address space; pages a lying header claims are never touched.
         capacity = claimed_frames if known and claimed_frames <= max_frames else 1 << 16
         mono = np.empty(capacity, dtype=np.float32)
@@ -480,7 +493,74 @@ def _decode(data: str | bytes, label: str) -> tuple[np.ndarray, int, int, float]
                 mono[done : done + k] = got @ w32
                 done += k
         n = done
-    return mono[:n], original_sr, channels, clipped_fraction
+    return mono[:n], original_sr, original_sr, channels, clipped_fraction
+
+
+def _decode_streamed(open_file, f, label: str, *, sr: int, clip_level: float,
+                     max_frames: int) -> tuple[np.ndarray, int, int, int, float]:
+    """:func:`_decode` for a long file at a high rate, in two passes over it.
+
+    The first pass measures the channels (for the mix) and the clipping; the second mixes each
+    block to mono and resamples it to ``sr`` with soxr's streaming resampler ("VHQ": passband
+    flat to 0.01 dB, stopband -175 dB), so nothing at the file's own rate is ever held whole.
+    """
+    import soxr
+
+    original_sr, channels = int(f.samplerate), int(f.channels)
+    block_frames = max(1, _BLOCK_SAMPLES // channels)
+    block = np.empty((block_frames, channels), dtype=np.float32)
+    gram = np.zeros((channels, channels))
+    clipped = np.zeros(channels, dtype=np.int64)
+    nonfinite = n = 0
+    while True:
+        got = f.read(block_frames, dtype="float32", always_2d=True, out=block)
+        k = got.shape[0]
+        if k == 0:
+            break
+        if n + k > max_frames:
+            raise _too_long(label, None)
+        finite = np.isfinite(got)
+        if not finite.all():
+            nonfinite += int(k * channels - np.count_nonzero(finite))
+        else:
+            wide = got.astype(np.float64)
+            gram += wide.T @ wide
+            clipped += np.count_nonzero(np.abs(got) >= clip_level, axis=0)
+        n += k
+    if nonfinite:
+        raise ProsodyError(
+            f"{label}: the audio contains {nonfinite} NaN or infinite samples; the file is "
+            "damaged, record it again or export it again from the recorder."
+        )
+    weights = _channel_weights(gram).astype(np.float32)
+    used = weights > 0
+    clipped_fraction = float(clipped[used].sum() / (n * used.sum())) if n else 0.0
+    out = np.empty(int(np.ceil(n * sr / original_sr)) + 64, dtype=np.float32)
+    stream = soxr.ResampleStream(original_sr, sr, 1, dtype="float32", quality="VHQ")
+    filled = done = 0
+    with open_file() as g:
+        while done < n:
+            got = g.read(min(block_frames, n - done), dtype="float32", always_2d=True,
+                         out=block)
+            k = got.shape[0]
+            if k == 0:
+                break
+            done += k
+            mono = got[:, 0] if channels == 1 else got @ weights
+            part = stream.resample_chunk(np.ascontiguousarray(mono), last=done >= n)
+            part = part[: out.size - filled]
+            out[filled : filled + part.size] = part
+            filled += part.size
+    if done < n:  # the file ended early on the second pass: flush what is in the filter
+        part = stream.resample_chunk(np.zeros(0, dtype=np.float32), last=True)
+        part = part[: out.size - filled]
+        out[filled : filled + part.size] = part
+        filled += part.size
+    # the length load promises for any rate: ceil(frames * sr / original_sr)
+    size = int(np.ceil(done * sr / original_sr))
+    if filled < size:
+        out[filled:size] = 0.0
+    return out[:size], sr, original_sr, channels, clipped_fraction
 
 
 def _grow(buf: np.ndarray, needed: int, max_frames: int) -> np.ndarray:

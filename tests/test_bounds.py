@@ -208,3 +208,44 @@ def test_many_apostrophes_within_the_limit_analyse():
     with pytest.warns(ProsodyWarning, match="no pause"):
         a = analyze(syllable_train(4.0, 6), sr=SR, text=text)
     assert a.summary.syllables == MAX_TEXT_CHARS // 2
+
+
+# --------------------------------------------------------------------------------------------
+# Memory per file
+
+
+def test_a_long_high_rate_file_is_resampled_as_it_is_read(tmp_path):
+    import soundfile as sf
+
+    from prosody import load
+    from prosody.audio import _MAX_WHOLE_FRAMES
+
+    sr_in, seconds = 384_000, 100
+    n = sr_in * seconds
+    assert n > _MAX_WHOLE_FRAMES  # too long at this rate to be held whole
+    path = tmp_path / "long.wav"
+    t = np.arange(sr_in) / sr_in
+    second = (0.25 * np.sin(2 * np.pi * 200.0 * t)).astype(np.float32)  # a 200 Hz tone
+    with sf.SoundFile(path, "w", sr_in, 2, "PCM_16") as f:
+        for i in range(seconds):  # the right channel silent after 10 s, then dead
+            f.write(np.column_stack([second, second if i < 10 else 0.0 * second]))
+    tracemalloc.start()
+    try:
+        sig = load(path)
+        peak_bytes = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    # held whole, the file at its own rate is 154 MB of float32 (mono) before resampling; read
+    # as it is decoded, the peak is the 16 kHz result (float32, then float64) and a few blocks
+    out_bytes = seconds * SR * (4 + 8)
+    assert peak_bytes < out_bytes + 40e6, f"{peak_bytes / 1e6:.0f} MB"
+    assert sig.sr == SR and sig.original_sr == sr_in and sig.channels == 2
+    assert sig.y.size == int(np.ceil(n * SR / sr_in))
+    # the tone comes through at its level and frequency
+    middle = sig.y[SR * 50 : SR * 51]
+    spectrum = np.abs(np.fft.rfft(middle * np.hanning(middle.size)))
+    assert np.argmax(spectrum) == 200  # 1 Hz bins
+    rms_db = 20 * np.log10(np.sqrt(np.mean(middle**2)))
+    # both channels live for 10 s of 100: the average of the two is used, so -6 dB from there
+    expected_db = 20 * np.log10(0.25 / np.sqrt(2)) - 20 * np.log10(2)
+    assert abs(rms_db - expected_db) < 0.1
