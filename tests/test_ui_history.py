@@ -153,3 +153,40 @@ def test_review_exports_downloads(seeded):
     assert not at.exception
     labels = [b.label for b in at.get("download_button")]
     assert labels == ["Summaries (CSV)", "Summaries (JSON)", "Printable report (HTML)"]
+
+
+def test_settings_says_where_a_repair_moved_recordings(tmp_path, monkeypatch, phrase_female):
+    home = tmp_path / "home"
+    monkeypatch.setenv("CALMTONE_HOME", str(home))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ProsodyWarning)
+        a = analyze(phrase_female, sr=SR, text=PHRASE)
+    with Store.open() as store:
+        store.save_take(person="Me", audio=phrase_female, sr=SR, analysis=a, feedback=None,
+                        phrase=PHRASE)
+    older = tmp_path / "older.sqlite3"
+    older.write_bytes((home / "history.sqlite3").read_bytes())
+    with Store.open() as store:
+        newer = store.save_take(person="Me", audio=phrase_female, sr=SR, analysis=a,
+                                feedback=None, phrase=PHRASE)
+    older.replace(home / "history.sqlite3")  # an older copy put back
+    at = page("settings")
+    said = " ".join(w.value for w in at.warning).replace("\\", "")
+    assert "moved there by a repair, not deleted" in said
+    assert "history restore" in said
+    assert len(list((home / "quarantine").glob(f"*/{newer.audio_file}"))) == 1
+
+
+def test_a_name_that_looks_like_another_is_flagged(tmp_path, monkeypatch):
+    monkeypatch.setenv("CALMTONE_HOME", str(tmp_path / "home"))
+    with Store.open() as store:
+        store.add_person("Anna")
+    at = page("practice")
+    at.text_input(key="person_input").set_value("\u0410nna")  # a Cyrillic А
+    at.run()
+    assert not at.exception
+    said = " ".join(w.value for w in at.sidebar.warning)
+    assert "mixes CYRILLIC and LATIN" in said
+    at.text_input(key="person_input").set_value("Anna")
+    at.run()
+    assert not at.sidebar.warning

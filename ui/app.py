@@ -5,7 +5,7 @@ from pathlib import Path
 import streamlit as st
 
 from prosody.history import MAX_NAME_CHARS
-from ui import state
+from ui import services, state, views
 from ui.errors import page_boundary
 
 # The page icon is a file of our own: a Material icon or an emoji as page_icon makes the
@@ -31,6 +31,10 @@ with st.sidebar:
                   max_chars=MAX_NAME_CHARS,
                   help="Several people can practise on one computer; each has their own "
                        "baseline, tries and history.")
+    # a new name that mixes alphabets or looks like someone already here, or cannot be used
+    note = services.name_note(st.session_state["person"])
+    if note:
+        st.warning(views.plain(note), icon="⚠️")
 
 # The pages live in app_pages/, not pages/: Streamlit turns a folder named pages/ into a
 # navigation of its own, which a link straight to a page would reach without this file.

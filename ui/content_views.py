@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from prosody.errors import ProsodyError, ProsodyWarning
-from ui import services
+from ui import services, views
 
 _log = logging.getLogger("calmtone.ui")
 DEMO_DIR = services.SAMPLES / "audio"
@@ -41,7 +41,7 @@ def library():
     try:
         return _library()
     except ProsodyError as exc:
-        st.error(f"The practice content could not be read: {exc}", icon="⚠️")
+        st.error(f"The practice content could not be read: {views.plain(exc)}", icon="⚠️")
         st.stop()
 
 

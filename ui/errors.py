@@ -9,6 +9,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from prosody.errors import ProsodyError
+from ui import views
 
 _log = logging.getLogger("calmtone.ui")
 
@@ -26,7 +27,7 @@ def show_unexpected(target=st) -> None:
 
 def show_problem(exc: ProsodyError) -> None:
     """A foreseen problem (``ProsodyError``): its message says what is wrong and what to do."""
-    st.error(f"This page could not be shown: {exc}", icon="⚠️")
+    st.error(f"This page could not be shown: {views.plain(exc)}", icon="⚠️")
 
 
 def page_boundary(run: Callable[[], object]) -> None:

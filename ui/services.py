@@ -405,6 +405,16 @@ def export_bytes(person: str, fmt: str, home: str | None = None) -> bytes:
     return buf.getvalue().encode("utf-8")
 
 
+def name_note(name: str) -> str | None:
+    """What to tell someone about the name they typed before it becomes a new person: it mixes
+    alphabets or looks like someone already here (the store's confusable check), or it cannot be
+    used at all. None for an ordinary or already known name."""
+    try:
+        return store().name_warning(name)
+    except ProsodyError as exc:
+        return str(exc)
+
+
 def runs_on_this_computer() -> bool:
     """True when the server listens on this computer's own (loopback) address only, so the
     browser using it is on this computer and the computer's microphone is the speaker's.

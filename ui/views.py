@@ -27,8 +27,20 @@ def plain(text: object) -> str:
     Markdown gives a meaning is escaped and line breaks become spaces, so it shows as typed and
     never as a link, an image or a heading. Use it wherever such text lands in
     ``st.markdown``, ``st.caption``, ``st.success``/``st.error``, a widget label, an expander
-    title or a tab."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+    title or a tab.
+
+    Escapes do not stop GitHub-flavoured Markdown from turning a bare web or e-mail address
+    into a link (``http://…``, ``www.…``, ``name@host``), so an invisible zero-width space is
+    put where it breaks that: after the first letter of ``http``/``ftp``/``www``/``mailto`` and
+    before ``@``."""
+    text = " ".join(str(text).split())
+    text = _AUTOLINK_START.sub(lambda m: m.group(0)[0] + "\u200b" + m.group(0)[1:], text)
+    text = text.replace("@", "\u200b@")
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+#: The beginnings of what GFM links without any Markdown: web addresses and mailto.
+_AUTOLINK_START = re.compile(r"(?i)(?:https?|ftps?|mailto|www|xmpp)(?=[:.])")
 
 
 def safe_filename(text: object, *, fallback: str = "me") -> str:

@@ -29,17 +29,17 @@ if source is not None:
     with st.spinner("Measuring your everyday voice…"):
         analysis, error = services.measure_baseline_bytes(data, services.BASELINE_TEXT)
     if error:
-        st.error(f"We could not use this recording: {error}", icon="⚠️")
+        st.error(f"We could not use this recording: {views.plain(error)}", icon="⚠️")
     elif digest not in st.session_state["saved"]:
         take, problem = services.save_take(data, analysis, None, person=person,
                                            phrase=services.BASELINE_TEXT, scenario=None,
                                            profile_name=None, kind="baseline")
         st.session_state["saved"][digest] = take.id if take else None
         if problem:
-            st.error(f"Your baseline could not be saved: {problem}", icon="💾")
+            st.error(f"Your baseline could not be saved: {views.plain(problem)}", icon="💾")
         else:
             services.store().set_baseline(person, take.id)
-            st.success(f"Baseline saved for {person}.", icon="✅")
+            st.success(f"Baseline saved for {views.plain(person)}.", icon="✅")
 
 take, baseline = services.baseline(person)
 if baseline is None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import content_views as cv
-from ui import services, state
+from ui import services, state, views
 
 state.init()
 services.warm_up()
@@ -56,7 +56,7 @@ with st.spinner("Re-synthesising your take in a calmer tone (a few seconds)…")
     wav, report, error = cv.calmer_take(data, phrase, scenario, float(strength), person,
                                         baseline_key, st.session_state["profile"])
 if error:
-    st.error(f"We could not make this take calmer: {error}", icon="⚠️")
+    st.error(f"We could not make this take calmer: {views.plain(error)}", icon="⚠️")
     st.stop()
 
 a, b = st.columns(2)
@@ -104,7 +104,7 @@ if c2.button("Keep it as my model take", key="calmer_keep"):
                                         person=person, phrase=phrase, scenario=scenario,
                                         kind="model")
         if problem:
-            st.error(f"The calmer version could not be kept: {problem}", icon="💾")
+            st.error(f"The calmer version could not be kept: {views.plain(problem)}", icon="💾")
         else:
             st.success(f"Kept as your model take of this phrase (take {take_id}).", icon="✅")
 st.button("Try again", type="primary", key="calmer_try_again",

@@ -22,7 +22,8 @@ phrases, exercises, sets = cv.library()
 by_id = {e.id: e for e in exercises}
 
 st.title("Exercises")
-st.caption(f"Practising as **{person}** (change the name in the sidebar). Each exercise has a "
+st.caption(f"Practising as **{views.plain(person)}** (change the name in the sidebar). "
+           "Each exercise has a "
            "goal, steps and pass criteria; your attempts are kept, and an exercise is complete "
            "after enough passing attempts.")
 
@@ -30,7 +31,7 @@ try:
     store = services.store()
     assigned = store.assignments(person)
 except ProsodyError as exc:
-    st.error(f"The practice history could not be opened: {exc}", icon="⚠️")
+    st.error(f"The practice history could not be opened: {views.plain(exc)}", icon="⚠️")
     st.stop()
 
 if assigned:
@@ -39,10 +40,11 @@ if assigned:
         titles = {s.id: s.title for s in sets}
         for a in assigned:
             what = (f"Exercise: {by_id[a.target].title}" if a.kind == "exercise"
-                    and a.target in by_id else f"Phrase set: {titles.get(a.target, a.target)} "
+                    and a.target in by_id else
+                    f"Phrase set: {views.plain(titles.get(a.target, a.target))} "
                     "(practise these on the Practice page)")
-            by = f" by {a.assigned_by}" if a.assigned_by else ""
-            note = f" — “{a.note}”" if a.note else ""
+            by = f" by {views.plain(a.assigned_by)}" if a.assigned_by else ""
+            note = f" — “{views.plain(a.note)}”" if a.note else ""
             st.markdown(f"- {what}{by}{note}")
 
 assigned_exercises = [a.target for a in assigned if a.kind == "exercise" and a.target in by_id]
@@ -103,7 +105,7 @@ if ex.needs_model:
     st.audio(model_bytes)
     model, error = cv.analyse(model_bytes, phrase, None)
     if error:
-        st.error(f"The model take could not be used: {error}", icon="⚠️")
+        st.error(f"The model take could not be used: {views.plain(error)}", icon="⚠️")
         st.stop()
 
 nonce = st.session_state.setdefault("exercise_nonce", 0)
@@ -117,7 +119,7 @@ if source is not None:
     with st.spinner("Listening to your attempt…"):
         analysis, error = cv.analyse(data, phrase, baseline)
     if error:
-        st.error(f"We could not use this recording: {error}", icon="⚠️")
+        st.error(f"We could not use this recording: {views.plain(error)}", icon="⚠️")
     else:
         try:
             result = evaluate_exercise(ex, analysis, baseline, model=model).to_dict()
@@ -145,7 +147,8 @@ if source is not None:
             scenario=ex.scenario, kind="exercise", exercise_id=ex.id,
             assignment_id=str(assignment.id) if assignment else None)
         if problem:
-            st.error(f"This attempt could not be kept in your history: {problem}", icon="💾")
+            st.error(f"This attempt could not be kept in your history: {views.plain(problem)}",
+                     icon="💾")
 
 st.button("Try again", type="primary", key="exercise_try_again",
           on_click=lambda: st.session_state.update(exercise_nonce=nonce + 1),
@@ -155,7 +158,7 @@ st.button("Try again", type="primary", key="exercise_try_again",
 try:
     attempts = store.takes(person=person, kind="exercise", exercise_id=ex.id)
 except ProsodyError as exc:
-    st.error(f"Your attempts could not be read: {exc}", icon="⚠️")
+    st.error(f"Your attempts could not be read: {views.plain(exc)}", icon="⚠️")
     st.stop()
 progress = exercise_progress(ex, attempts)
 st.markdown(f"#### Your progress: {progress.words}")

@@ -11,7 +11,7 @@ import streamlit as st
 from prosody.errors import ProsodyError
 from prosody.model import similarity
 from ui import content_views as cv
-from ui import services, state
+from ui import services, state, views
 
 _log = logging.getLogger("calmtone.ui")
 
@@ -35,7 +35,8 @@ phrase = st.selectbox("Phrase", texts, key="model_phrase")
 st.markdown("#### The model take")
 with st.expander("Record a new model take of this phrase (supervisor or partner)",
                  expanded=False):
-    st.caption(f"It is kept under the name in the sidebar (**{person}**), so several trainees "
+    st.caption(f"It is kept under the name in the sidebar (**{views.plain(person)}**), "
+               "so several trainees "
                "can compare with it.")
     mnonce = st.session_state.setdefault("model_nonce", 0)
     recorded_model = st.audio_input("Record the model take", key=f"model_record_{mnonce}")
@@ -46,13 +47,13 @@ with st.expander("Record a new model take of this phrase (supervisor or partner)
         data = new_model.getvalue()
         analysis, error = cv.analyse(data, phrase, None)
         if error:
-            st.error(f"We could not use this recording as a model: {error}", icon="⚠️")
+            st.error(f"We could not use this recording as a model: {views.plain(error)}", icon="⚠️")
         else:
             fresh = st.session_state.get("model_last_saved") != services.digest(data)
             take_id, problem = cv.save_once(data, analysis, None, person=person, phrase=phrase,
                                             scenario=None, kind="model")
             if problem:
-                st.error(f"The model take could not be saved: {problem}", icon="💾")
+                st.error(f"The model take could not be saved: {views.plain(problem)}", icon="💾")
             else:
                 st.success(f"Model take saved (take {take_id}).", icon="✅")
                 if fresh:  # show the new model first, once; the choice stays free after
@@ -76,7 +77,7 @@ if model_bytes is None:
     st.stop()
 model, error = cv.analyse(model_bytes, phrase, None)
 if error:
-    st.error(f"The model take could not be analysed: {error}", icon="⚠️")
+    st.error(f"The model take could not be analysed: {views.plain(error)}", icon="⚠️")
     st.stop()
 
 # --- the trainee's take ---------------------------------------------------------------------
@@ -104,12 +105,12 @@ baseline = cv.baseline_analysis(person)
 with st.spinner("Comparing with the model…"):
     take, error = cv.analyse(data, phrase, baseline)
 if error:
-    st.error(f"We could not use this recording: {error}", icon="⚠️")
+    st.error(f"We could not use this recording: {views.plain(error)}", icon="⚠️")
     st.stop()
 try:
     sim = similarity(model, take)
 except ProsodyError as exc:
-    st.error(f"This take could not be compared with the model: {exc}", icon="⚠️")
+    st.error(f"This take could not be compared with the model: {views.plain(exc)}", icon="⚠️")
     st.stop()
 except Exception:  # a bug must not show a traceback to someone practising
     _log.exception("model comparison failed")
@@ -141,6 +142,6 @@ feedback["model_similarity"] = {**sim.to_dict(), "model": label}
 _, problem = cv.save_once(data, take, feedback, person=person, phrase=phrase,
                           scenario=feedback.get("scenario"), kind="practice")
 if problem:
-    st.error(f"This take could not be kept in your history: {problem}", icon="💾")
+    st.error(f"This take could not be kept in your history: {views.plain(problem)}", icon="💾")
 st.button("Try again", type="primary", key="model_try_again",
           on_click=lambda: st.session_state.update(model_take_nonce=nonce + 1))

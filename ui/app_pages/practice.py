@@ -63,7 +63,7 @@ if services.runs_on_this_computer():
             with st.spinner("Recording… speak now"):
                 data_here, problem = services.record_here(float(seconds))
             if problem:
-                st.error(f"Could not record: {problem}", icon="🎙️")
+                st.error(f"Could not record: {views.plain(problem)}", icon="🎙️")
             else:
                 st.session_state[f"here_take_{nonce}"] = data_here
         here = st.session_state.get(f"here_take_{nonce}")
@@ -108,12 +108,12 @@ result = st.session_state.get("practice_result")
 if result is not None and result["phrase"] != phrase:
     result = None  # another phrase chosen: its result would not belong to it
 if result is not None and result["error"]:
-    st.error(f"We could not use this recording: {result['error']}", icon="⚠️")
+    st.error(f"We could not use this recording: {views.plain(result['error'])}", icon="⚠️")
 elif result is not None:
     fb, analysis = result["feedback"], result["analysis"]
     attempts = st.session_state["attempts"].get(phrase or "(own phrase)", [])
     if result["problem"]:
-        st.warning(f"This take could not be kept in your history: {result['problem']}",
+        st.warning(f"This take could not be kept in your history: {views.plain(result['problem'])}",
                    icon="💾")
     if result["take_id"]:
         st.caption(f"Kept in {views.plain(person)}'s practice history "

@@ -121,9 +121,9 @@ with tab_compare:
             ta, tb = store.tracks(a_id), store.tracks(b_id)
             alignment = align(ta, tb)
         except ProsodyError as exc:
-            st.warning(f"These takes cannot be drawn together: {exc}", icon="↔️")
+            st.warning(f"These takes cannot be drawn together: {views.plain(exc)}", icon="↔️")
         except ValueError as exc:
-            st.warning(f"These takes cannot be aligned: {exc}.", icon="↔️")
+            st.warning(f"These takes cannot be aligned: {views.plain(exc)}.", icon="↔️")
         else:
             ref = a.summary.get("f0_median_hz") or 100.0
             st.altair_chart(views.aligned_chart(ta, tb, alignment, ref_hz=ref), width="stretch",

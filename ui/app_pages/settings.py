@@ -29,6 +29,14 @@ overridden = " (set by CALMTONE_HOME)" if os.environ.get("CALMTONE_HOME") else "
 st.markdown("Your practice history (recordings as FLAC files and a small database) is kept "
             f"in {views.plain(home)}{overridden}. Copy that folder to back it up.")
 
+try:
+    # what the last repair on open did with recordings no take referred to, and missing ones
+    notice = services.store().quarantine_notice()
+except ProsodyError as exc:
+    notice = str(exc)
+if notice:
+    st.warning(views.plain(notice), icon="🗂️")
+
 st.subheader("Delete my data")
 person = st.session_state["person"]
 try:
@@ -44,7 +52,7 @@ if st.button("Delete my data", disabled=not confirm):
     try:
         removed = services.delete_person(person)
     except ProsodyError as exc:  # say what happened; never a traceback
-        st.error(f"Nothing was deleted: {exc}", icon="⚠️")
+        st.error(f"Nothing was deleted: {views.plain(exc)}", icon="⚠️")
     else:
         st.session_state["attempts"].clear()
         st.session_state["saved"].clear()

@@ -12,7 +12,7 @@ from prosody.content import exercise_progress
 from prosody.errors import ProsodyError
 from prosody.history import MAX_NAME_CHARS, MAX_NOTE_CHARS
 from ui import content_views as cv
-from ui import services, state
+from ui import services, state, views
 
 state.init()
 phrases, exercises, sets = cv.library()
@@ -32,7 +32,7 @@ try:
     store = services.store()
     people = [p.name for p in store.people()]
 except ProsodyError as exc:
-    st.error(f"The practice history could not be opened: {exc}", icon="⚠️")
+    st.error(f"The practice history could not be opened: {views.plain(exc)}", icon="⚠️")
     st.stop()
 
 # --- assigning ------------------------------------------------------------------------------
@@ -64,10 +64,10 @@ if submitted:
                              target=target, note=note.strip() or None,
                              assigned_by=st.session_state["person"])
         except ProsodyError as exc:
-            st.error(f"The assignment could not be saved: {exc}", icon="💾")
+            st.error(f"The assignment could not be saved: {views.plain(exc)}", icon="💾")
         else:
             title = ex_by_id[target].title if a.kind == "exercise" else set_by_id[target].title
-            st.success(f"Assigned “{title}” to {a.person}.", icon="✅")
+            st.success(f"Assigned “{title}” to {views.plain(a.person)}.", icon="✅")
             people = [p.name for p in store.people()]
 
 # --- following one person -------------------------------------------------------------------
@@ -83,14 +83,14 @@ try:
     closed = [a for a in store.assignments(person, include_closed=True) if not a.open]
     takes = store.takes(person=person, limit=2000)
 except ProsodyError as exc:
-    st.error(f"Their history could not be read: {exc}", icon="⚠️")
+    st.error(f"Their history could not be read: {views.plain(exc)}", icon="⚠️")
     st.stop()
 
 if not open_assignments:
-    st.caption(f"{person} has no open assignments.")
+    st.caption(f"{views.plain(person)} has no open assignments.")
 for a in open_assignments:
     with st.container(border=True):
-        by = f" · assigned by {a.assigned_by}" if a.assigned_by else ""
+        by = f" · assigned by {views.plain(a.assigned_by)}" if a.assigned_by else ""
         when = day(a.created_utc)
         if a.kind == "exercise" and a.target in ex_by_id:
             ex = ex_by_id[a.target]
@@ -115,18 +115,18 @@ for a in open_assignments:
             st.progress(done / len(rows), text=f"{done} of {len(rows)} phrases practised")
             st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
         else:
-            st.markdown(f"**{a.kind}: {a.target}** (no longer in the content files)")
+            st.markdown(f"**{a.kind}: {views.plain(a.target)}** (no longer in the content files)")
         if a.note:
-            st.caption(f"Note: {a.note}")
+            st.caption(f"Note: {views.plain(a.note)}")
         if st.button("Mark done", key=f"close_{a.id}"):
             try:
                 store.close_assignment(a.id)
             except ProsodyError as exc:
-                st.error(f"Could not mark it done: {exc}", icon="💾")
+                st.error(f"Could not mark it done: {views.plain(exc)}", icon="💾")
             else:
                 st.rerun()
 
-st.markdown(f"#### {person}'s recent takes")
+st.markdown(f"#### {views.plain(person)}'s recent takes")
 if not takes:
     st.caption("No takes yet.")
 else:

@@ -1,0 +1,145 @@
+"""The app as a hostile name, a missing recording and a deleted take meet it, in a real browser.
+
+A real ``calmtone ui`` process serves a history seeded with two real takes of a person whose
+name is Markdown meant to load an outside image and show a phishing link; one take's FLAC file
+is removed while the app runs. Headless Chromium (Debian's, driven by Playwright) visits every
+page and records every request it makes. Checked: nothing is fetched from any host but this
+computer; the name shows as typed, never as an image or a link; Review says "Recording
+missing" instead of a traceback; and a deleted take's recording stops being served.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from conftest import DATA
+
+from prosody import ProsodyWarning, analyze, load
+from prosody.history import AUDIO_DIR, Store
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CALMTONE = str(Path(sys.executable).with_name("calmtone"))
+HOSTILE = "![x](http://attacker.example/p.png) [click](http://evil.example/login)"
+PAGES = ("Practice", "Baseline", "Review", "Progress", "Exercises", "Model takes",
+         "Hear yourself calmer", "Supervisor", "Settings and privacy")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def seeded_server(tmp_path_factory):
+    home = tmp_path_factory.mktemp("home") / "calmtone"
+    sig = load(DATA / "arctic_a0007.wav")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ProsodyWarning)
+        analysis = analyze(sig.y, sr=sig.sr)
+    with Store.open(home) as store:
+        kept, lost = (store.save_take(person=HOSTILE, audio=sig.y, sr=sig.sr, analysis=analysis,
+                                      feedback=None, phrase=phrase)
+                      for phrase in ("the take that stays", "the take whose file is lost"))
+    port = free_port()
+    env = {**os.environ, "CALMTONE_HOME": str(home)}
+    log = tmp_path_factory.mktemp("log") / "server.err"
+    with open(log, "w") as err:
+        proc = subprocess.Popen([CALMTONE, "ui", "--port", str(port)], env=env,
+                                stdout=subprocess.DEVNULL, stderr=err)
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                proc.wait()
+                pytest.fail("calmtone ui did not start: " + log.read_text()[-2000:])
+            time.sleep(0.3)
+    (home / AUDIO_DIR / lost.audio_file).unlink()  # removed while the app runs
+    yield f"http://127.0.0.1:{port}", kept, lost, home
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+def test_hostile_name_missing_recording_and_delete_in_a_real_browser(seeded_server, tmp_path):
+    if not Path(CHROMIUM).exists():  # a failure, not a skip: CI installs it
+        pytest.fail("chromium is not installed; run `apt-get install chromium`")
+    from playwright.sync_api import sync_playwright
+
+    url, kept, lost, home = seeded_server
+    requested: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"])
+        context = browser.new_context(viewport={"width": 1280, "height": 1400})
+        page = context.new_page()
+        page.on("request", lambda r: requested.append(r.url))
+        try:
+            page.goto(url)
+            page.get_by_text("Practise a calm phrase").wait_for(timeout=60_000)
+            box = page.get_by_role("textbox", name="Who is practising?")
+            box.fill(HOSTILE)
+            box.press("Enter")
+            page.wait_for_timeout(1500)
+            for name in PAGES:
+                page.get_by_role("link", name=name, exact=True).first.click()
+                page.wait_for_load_state("networkidle")
+                page.wait_for_timeout(1500)
+                body = page.inner_text("body")
+                assert "Traceback" not in body, name
+                assert "Something went wrong" not in body, name
+                # the name is text: no image from outside, no link to the phishing page
+                assert page.locator("img[src*='attacker.example']").count() == 0, name
+                links = page.locator("a[href*='evil.example']")
+                assert links.count() == 0, (name, links.first.evaluate(
+                    "e => e.parentElement.parentElement.parentElement.outerHTML"))
+                if name == "Settings and privacy":
+                    assert "[click](http://evil.example/login)" in body.replace("\u200b", "")
+
+            page.get_by_role("link", name="Review", exact=True).first.click()
+            page.get_by_text("Review your takes").wait_for(timeout=30_000)
+            # the newest take is opened first: the one whose recording is gone
+            page.get_by_text("Recording missing").first.wait_for(timeout=30_000)
+            body = page.inner_text("body")
+            assert "MediaFileStorageError" not in body
+            assert "Traceback" not in body
+            page.get_by_role("combobox", name="Take", exact=True).click()
+            page.get_by_role("option", name=f"#{kept.id} ").first.click()
+            page.get_by_text("Recording missing").first.wait_for(state="hidden",
+                                                                timeout=30_000)
+            audio = page.locator("audio").first
+            audio.wait_for(state="attached", timeout=30_000)
+            src = audio.get_attribute("src")
+            media = src if src.startswith("http") else url + src
+            assert page.request.get(media).status == 200
+            page.get_by_text("Delete this take", exact=True).click()
+            page.get_by_text("Yes, delete this recording and its results").click()
+            page.get_by_role("button", name="Delete take").click()
+            page.get_by_text(f"Deleted take {kept.id}.").wait_for(timeout=30_000)
+            assert page.request.get(media).status == 404  # no longer served
+        except Exception:
+            page.screenshot(path=str(tmp_path / "privacy-failed.png"), full_page=True)
+            print(page.inner_text("body"))
+            raise
+        finally:
+            browser.close()
+    assert not (home / AUDIO_DIR / kept.audio_file).exists()
+    hosts = {urlsplit(u).hostname for u in requested if urlsplit(u).scheme in ("http", "https",
+                                                                                "ws", "wss")}
+    assert hosts == {"127.0.0.1"}, sorted(hosts)
+    with Store.open(home) as store:  # the row of the lost recording is still there
+        assert store.get(lost.id).audio_missing
