@@ -1728,7 +1728,12 @@ def _write_private(path: Path, data: bytes) -> None:
 
 def _publish_audio(temp: Path, final: Path) -> None:
     """Give a saved recording its final name, durably (rename, then fsync the folder)."""
-    os.replace(temp, final)
+    try:
+        os.replace(temp, final)
+    except FileNotFoundError:
+        # another process's repair, opening between our commit and this rename, finished it
+        if not final.is_file():
+            raise
     _fsync_dir(final.parent)
 
 
