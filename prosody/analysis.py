@@ -435,7 +435,13 @@ def _onset_slope(level: np.ndarray, nuclei: np.ndarray, search_s: float) -> floa
 
 
 def _snr_db(level: np.ndarray, speech: np.ndarray) -> float | None:
-    """Speech level over the noise level between utterances, in dB (None: no non-speech)."""
+    """Active speech level over the background, in dB (None: no speech or no background).
+
+    The speech level is the power mean of the speech frames (their RMS, as a speech level
+    meter reads it, so soft syllable edges counted as speech do not drag it down); the
+    background is the median level of the frames between and around utterances.
+    """
     if speech.sum() < 5 or (~speech).sum() < 5:
         return None
-    return float(np.median(level[speech]) - np.median(level[~speech]))
+    active_db = 10.0 * np.log10(np.mean(10.0 ** (level[speech] / 10.0)))
+    return float(active_db - np.median(level[~speech]))

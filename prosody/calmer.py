@@ -288,7 +288,7 @@ def calmer(y: np.ndarray, *, sr: float, profile: Profile | str | Path = "soothin
 
     before = _analyse(y, sr, text, analysis_settings)
     problem = quality_problem(before, prof)
-    if problem is not None and problem.code != "noisy":
+    if problem is not None:
         raise ProsodyError(f"this take cannot be made calmer: {problem.message}")
 
     work_sr = _work_rate(sr, st_)

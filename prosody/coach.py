@@ -10,8 +10,10 @@ Each judged feature earns points between 0 and 1: all of them inside its target 
 ``1 / (1 + (d / tolerance)**2)`` when it lies a distance ``d`` outside (half its points at one
 tolerance, a fifth at two). The score is 100 times the weighted mean of those points, with the
 weights of the profile. A monotone (pitch range under the profile's floor) caps the score, because
-calm is not flat. A recording that is clipped, too quiet, too noisy or whispered gets a message
-instead of a score: its numbers would mislead.
+calm is not flat. A recording that is clipped, too quiet or whispered gets a message instead of a
+score: its numbers would mislead. Background noise refuses nothing: each measure is judged only
+while the speech stands far enough above the noise for that measure to hold (the profile's
+``[guards.snr_limits_db]``), and the others are listed as not judged, with why.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 Verdict = Literal["low", "ok", "high"]
 RelativeTo = Literal["baseline", "absolute"]
-QualityCode = Literal["clipped", "too_quiet", "noisy", "whisper"]
+QualityCode = Literal["clipped", "too_quiet", "whisper"]
 Cue = Literal["pitch", "level", "rate", "jump", "creak"]
 
 #: Headroom above the baseline's adapted pitch ceiling (×1.5, about 7 semitones). The adapted
@@ -289,7 +291,14 @@ def coach(analysis: Analysis, *, profile: Profile | str | Path,
     results: list[FeatureResult] = []
     not_judged: list[tuple[str, str]] = []
     for spec in prof.features:
-        result, reason = _judge(spec, analysis, baseline)
+        noisy = _too_noisy_for(spec, analysis, prof.guards)
+        if noisy:
+            not_judged.append((spec.name, noisy))
+            continue
+        # a baseline too noisy for this measure is no reference for it: the general target
+        usable = (baseline if baseline is not None
+                  and not _too_noisy_for(spec, baseline, prof.guards) else None)
+        result, reason = _judge(spec, analysis, usable)
         if result is None:
             not_judged.append((spec.name, reason))
         else:
@@ -352,7 +361,9 @@ def coach(analysis: Analysis, *, profile: Profile | str | Path,
 
 
 def quality_problem(analysis: Analysis, profile: Profile) -> QualityProblem | None:
-    """Why a recording cannot be judged (clipped, whispered, too quiet, too noisy), or None."""
+    """Why a recording cannot be judged at all (clipped, whispered, too quiet), or None.
+
+    Background noise is not a reason: it leaves out only the measures it makes unreliable."""
     g = profile.guards
     q = analysis.quality
     tracks = analysis.tracks
@@ -379,13 +390,24 @@ def quality_problem(analysis: Analysis, profile: Profile) -> QualityProblem | No
             f"the voice is too quiet to judge ({shown}). Hold the microphone closer (about an "
             "arm's length or nearer) or raise the input gain, and record again."
         ))
-    if q.snr_db is not None and q.snr_db < g.min_snr_db:
-        return QualityProblem("noisy", (
-            f"there is too much background noise to judge the voice: speech stands only "
-            f"{q.snr_db:.0f} dB above the noise (at least {g.min_snr_db:g} dB is needed). Find a "
-            "quieter room or move closer to the microphone, and record again."
-        ))
+    # background noise does not refuse a take: each measure it makes unreliable is left out
+    # (see _too_noisy_for and the profile's [guards.snr_limits_db])
     return None
+
+
+def _too_noisy_for(spec: FeatureSpec, analysis: Analysis, guards) -> str | None:
+    """Why ``spec`` cannot be judged on this take's background noise, or None.
+
+    A measure is judged only while the speech stands far enough above the background for it to
+    hold (``guards.snr_limits_db``, measured by ``benchmarks/noise_robustness.py``).
+    """
+    limit = guards.snr_limit_db(spec.measure)
+    snr = analysis.quality.snr_db
+    if limit is None or snr is None or snr >= limit:
+        return None
+    return (f"the room was too noisy to measure {spec.label.lower()} reliably: your voice stood "
+            f"{snr:.0f} dB above the background, and {limit:g} dB is needed. Record in a quieter "
+            "spot or a little closer to the microphone to have it judged")
 
 
 # ---------------------------------------------------------------------------------------------

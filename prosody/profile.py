@@ -145,7 +145,13 @@ class Guards:
     min_voiced_s: float
     max_clipped_fraction: float
     min_speech_level_dbfs: float
-    min_snr_db: float
+    #: (measure, SNR in dB as the analysis reads it, ``quality.snr_db``) pairs: below that SNR
+    #: the measure is unreliable and not judged (``benchmarks/noise_robustness.py``)
+    snr_limits_db: tuple[tuple[str, float], ...] = ()
+
+    def snr_limit_db(self, measure: str) -> float | None:
+        """The SNR in dB below which ``measure`` is not judged, or None (no limit)."""
+        return dict(self.snr_limits_db).get(measure)
 
 
 @dataclass(frozen=True)
@@ -310,11 +316,20 @@ def parse_profile(data: Mapping, *, source: str = "<profile>") -> Profile:
     features = tuple(r.feature(key, raw) for key, raw in raw_features.items())
 
     g = r.table(data, "guards")
-    guard_keys = {f.name for f in dataclasses.fields(Guards)}
-    r.keys(g, "guards", required=guard_keys)
+    guard_keys = {f.name for f in dataclasses.fields(Guards)} - {"snr_limits_db"}
+    r.keys(g, "guards", required=guard_keys, optional={"snr_limits_db"})
     # a level in dBFS is negative; every other guard is a size, a share or a count
-    guards = Guards(**{k: r.number(g, k, "guards", minimum=None if k.endswith("_dbfs") else 0.0)
-                       for k in sorted(guard_keys)})
+    numbers = {k: r.number(g, k, "guards", minimum=None if k.endswith("_dbfs") else 0.0)
+               for k in sorted(guard_keys)}
+    limits_raw = r.table(g, "snr_limits_db", default={})
+    measures = {f.measure for f in features}
+    for key in limits_raw:
+        if key not in measures:
+            raise r.error(f"guards.snr_limits_db.{key}",
+                          f"names no measure of a feature (known: {', '.join(sorted(measures))})")
+    limits = {k: r.number(limits_raw, k, "guards.snr_limits_db", minimum=None)
+              for k in sorted(limits_raw)}
+    guards = Guards(**numbers, snr_limits_db=tuple(limits.items()))
     if not 0 <= guards.monotone_cap <= 100:
         raise r.error("guards.monotone_cap",
                       f"must be a score from 0 to 100, not {guards.monotone_cap}")

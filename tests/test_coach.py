@@ -337,7 +337,6 @@ QUALITY = [
     # (what is done to the calm take, expected code)
     (lambda y, rng: np.clip(30.0 * y, -1.0, 1.0), "clipped"),  # gain far too high
     (lambda y, rng: 1e-3 * y, "too_quiet"),  # about -85 dBFS: microphone far away
-    (lambda y, rng: add_noise(y, 5.0, rng), "noisy"),  # pink noise 5 dB below the speech
 ]
 
 
@@ -347,6 +346,25 @@ def test_unjudgeable_recordings_get_a_message_not_a_score(world, base, rng, dama
     analysis = quiet_analyze(damage(variant(world, **CALM), rng), settings=settings)
     fb = coach(analysis, profile="soothing", baseline=baseline)
     assert (fb.score, fb.quality.code, fb.tips) == (None, code, (fb.quality.message,))
+
+
+def test_a_noisy_take_is_scored_without_the_measures_the_noise_spoils(world, base, rng):
+    baseline, settings = base
+    profile = load_profile("soothing")
+    noisy = quiet_analyze(add_noise(variant(world, **CALM), 8.0, rng), settings=settings)
+    snr = noisy.quality.snr_db
+    fb = coach(noisy, profile=profile, baseline=baseline)
+    assert fb.quality is None
+    assert fb.score is not None
+    left_out = {name for name, why in fb.not_judged if "too noisy" in why}
+    expected = {spec.name for spec in profile.features
+                if (profile.guards.snr_limit_db(spec.measure) or -99.0) > snr}
+    assert left_out == expected
+    assert left_out  # at 8 dB the pace, level and onsets do not hold
+    assert all(f.name not in left_out for f in fb.features)
+    why = dict(fb.not_judged)[next(iter(left_out))]
+    assert f"{snr:.0f} dB above the background" in why
+    assert "quieter" in why
 
 
 def test_an_unusable_baseline_is_refused(world, base):

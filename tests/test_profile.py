@@ -162,7 +162,9 @@ BROKEN = [
     (_set("features", {}), r"features must define at least one feature"),
     (_set("features.tempo", "fast"), r"features.tempo must be a table"),
     (_set("guards.monotone_cap", 150.0), r"monotone_cap must be a score from 0 to 100"),
-    (_set("guards.min_snr_db", None), r"guards is missing min_snr_db"),
+    (_set("guards.min_voiced_s", None), r"guards is missing min_voiced_s"),
+    # a noise limit must name a measure the profile judges
+    (_set("guards.snr_limits_db.f0_mean_hz", 10.0), r"snr_limits_db.f0_mean_hz names no measure"),
     (_set("phrase_notes.jump_st", 0.0), r"jump_st must be greater than 0"),
     # a scenario can only override features the profile has
     (_set("scenarios.bedtime.features.humming", {"rationale": "x", "weight": 1.0}),
