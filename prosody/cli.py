@@ -83,9 +83,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="profile name in samples/profiles or a .toml path (default: soothing)")
     c.add_argument("--scenario",
                    help="a scenario of the profile: bedtime, de-escalation, check-in, repair")
-    c.add_argument("--text", help="the words spoken, when known: syllables come from the text "
-                                  "(used for the baseline too unless --baseline-text is given)")
-    c.add_argument("--baseline-text", help="the words of the baseline, when they differ")
+    c.add_argument("--text", help="the words spoken in the takes, when known: syllables come "
+                                  "from the text (the baseline's are given by --baseline-text)")
+    c.add_argument("--baseline-text", help="the words of the baseline recording, when known")
     c.add_argument("--save", action="store_true",
                    help="keep each take in the practice history (see: calmtone history list)")
     c.add_argument("--person", help="who is speaking (needed with --save)")
@@ -157,7 +157,7 @@ def _analyze_with(path: str, text: str | None, settings):
 
 
 def _cmd_coach(args) -> int:
-    from .coach import baseline_settings, coach
+    from .coach import baseline_settings, check_baseline, coach
     from .profile import load_profile
 
     try:
@@ -178,7 +178,8 @@ def _cmd_coach(args) -> int:
 
     baseline = settings = None
     if args.baseline:
-        base_text = args.baseline_text if args.baseline_text is not None else args.text
+        # --text describes the takes only: a baseline passage has words of its own
+        base_text = args.baseline_text
         first, error = _analyze_one(args.baseline, base_text)
         if first is not None:
             try:
@@ -188,6 +189,15 @@ def _cmd_coach(args) -> int:
         if settings is not None:
             # the baseline is measured with its own range too, like every take against it
             baseline, error = _analyze_with(args.baseline, base_text, settings)
+        if baseline is not None:
+            acoustic = first.summary.syllables
+            if base_text is not None:
+                plain, _ = _analyze_with(args.baseline, None, settings)
+                acoustic = plain.summary.syllables if plain is not None else None
+            try:
+                check_baseline(baseline, acoustic_syllables=acoustic)
+            except ProsodyError as exc:
+                baseline, error = None, str(exc)
         if error:
             message = f"cannot use this recording as the baseline: {error}"
             if args.json:

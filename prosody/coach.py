@@ -226,17 +226,86 @@ def measure_baseline(y: np.ndarray, *, sr: float, text: str | None = None) -> An
 
     A first pass finds the speaker's pitch range; the take is then measured again within it,
     with the same settings a practice take against this baseline gets, so both are measured
-    alike.
+    alike. The result is checked by :func:`check_baseline`.
 
     Raises
     ------
     ProsodyError
-        for unusable audio, or too little voiced speech to learn the speaker's range.
+        for unusable audio, too little voiced speech to learn the speaker's range, or a
+        recording that is not plausible as the speaker's everyday voice (see
+        :func:`check_baseline`).
     """
     from .analysis import analyze
 
     first = analyze(y, sr=sr, text=text)
-    return analyze(y, sr=sr, text=text, settings=baseline_settings(first))
+    baseline = analyze(y, sr=sr, text=text, settings=baseline_settings(first))
+    check_baseline(baseline, acoustic_syllables=first.summary.syllables if text is None
+                   else analyze(y, sr=sr).summary.syllables)
+    return baseline
+
+
+#: What an everyday voice can be, for :func:`check_baseline`. Speech rate (syllables over the
+#: time from the first to the last word) of neutral read speech: CREMA-D's 180 neutral sentences
+#: 2.0-9.3 syl/s, RAVDESS 4.2-5.4, TIMIT 3.5-6.5; outside 1.5-10 a recording is not someone
+#: reading the words at an everyday pace (or not those words).
+BASELINE_RATE_SYL_PER_S = (1.5, 10.0)
+#: The shortest speech a baseline may have, in seconds: one short sentence ("It's eleven
+#: o'clock" takes 0.7 s of speech in CREMA-D's fastest neutral take).
+BASELINE_MIN_SPEECH_S = 0.5
+#: Median pitch of an adult or child speaking voice, in Hz (the lowest men's voices near 60 Hz,
+#: children's near 400 Hz).
+BASELINE_F0_HZ = (55.0, 420.0)
+#: Syllables counted from the words over syllable nuclei found in the audio: 0.44-1.67 for
+#: CREMA-D's neutral sentences; outside 1/3-3 the words given are not what was said.
+BASELINE_TEXT_RATIO = (1.0 / 3.0, 3.0)
+
+
+def check_baseline(analysis: Analysis, *, acoustic_syllables: int | None = None) -> None:
+    """Refuse a baseline that is not plausible as the speaker's everyday voice.
+
+    Checked: clipping, whisper and level (as for any take), at least
+    ``BASELINE_MIN_SPEECH_S`` of speech, a speech rate within ``BASELINE_RATE_SYL_PER_S``, a
+    median pitch within ``BASELINE_F0_HZ``, and, when the words were given, that they fit the
+    recording: their syllables and those found in the audio (``acoustic_syllables``) within
+    ``BASELINE_TEXT_RATIO`` of each other.
+
+    Raises
+    ------
+    ProsodyError
+        saying what is wrong with the recording and what to record instead.
+    """
+    again = ("Record your everyday voice again: the passage (or the same phrase) read aloud "
+             "in your normal voice, at your normal pace, in a quiet room.")
+    problem = quality_problem(analysis, load_profile())
+    if problem is not None:
+        raise ProsodyError(f"the baseline recording cannot serve as your everyday voice: "
+                           f"{problem.message}")
+    s = analysis.summary
+    if s.speech_s is None or s.speech_s < BASELINE_MIN_SPEECH_S:
+        said = 0.0 if s.speech_s is None else s.speech_s
+        raise ProsodyError(f"the baseline holds only {said:.1f} s of speech, too little to know "
+                           f"your everyday voice (at least {BASELINE_MIN_SPEECH_S:g} s: a whole "
+                           f"sentence). {again}")
+    low, high = BASELINE_RATE_SYL_PER_S
+    rate = s.speech_rate_syl_per_s
+    if rate is not None and not low <= rate <= high:
+        words = (" or the words given are not the ones in the recording"
+                 if s.syllables_source == "text" else "")
+        raise ProsodyError(f"the baseline reads as {rate:.1f} syllables per second, outside the "
+                           f"{low:g} to {high:g} of everyday speech: it is not a recording of the "
+                           f"words read at your normal pace{words}. {again}")
+    f0 = s.f0_median_hz
+    if f0 is not None and not BASELINE_F0_HZ[0] <= f0 <= BASELINE_F0_HZ[1]:
+        raise ProsodyError(f"the baseline's pitch reads {f0:.0f} Hz, outside the "
+                           f"{BASELINE_F0_HZ[0]:g} to {BASELINE_F0_HZ[1]:g} Hz of speaking "
+                           f"voices: it is not an everyday voice (singing, squeaking, or a "
+                           f"recording sped up?). {again}")
+    if s.syllables_source == "text" and acoustic_syllables:
+        ratio = s.syllables / acoustic_syllables
+        if not BASELINE_TEXT_RATIO[0] <= ratio <= BASELINE_TEXT_RATIO[1]:
+            raise ProsodyError(f"the words given have {s.syllables} syllables but the recording "
+                               f"holds about {acoustic_syllables}: it does not seem to be those "
+                               f"words. {again}")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
+import soundfile as sf
 from conftest import SR
 from streamlit.testing.v1 import AppTest
 
@@ -123,15 +125,35 @@ def test_empty_history_pages_say_what_to_do(tmp_path, monkeypatch):
 
 def test_baseline_survives_a_new_session(tmp_path, monkeypatch):
     monkeypatch.setenv("CALMTONE_HOME", str(tmp_path / "home"))
-    from conftest import DATA
 
+    seed = Path(__file__).resolve().parent.parent / "samples" / "audio" / "seed-baseline.flac"
     at = page("baseline")
-    at.audio_input[0].set_value(("b.wav", (DATA / "arctic_a0007.wav").read_bytes(),
-                                 "audio/wav"))
+    at.radio(key="baseline_what").set_value("A phrase I practise, said in my everyday voice")
+    at.run()
+    at.selectbox(key="baseline_phrase").set_value(PHRASE)
+    at.run()
+    buf = io.BytesIO()
+    sf.write(buf, *sf.read(seed), format="WAV")
+    at.audio_input[0].set_value(("b.wav", buf.getvalue(), "audio/wav"))
     at.run()
     assert any("Baseline saved" in s.value for s in at.success)
     fresh = page("practice")  # a new browser session: nothing in session state
     assert not any("No everyday-voice baseline" in i.value for i in fresh.info)
+
+
+def test_a_recording_that_is_not_the_passage_is_refused_as_baseline(tmp_path, monkeypatch):
+    monkeypatch.setenv("CALMTONE_HOME", str(tmp_path / "home"))
+    from conftest import DATA
+
+    at = page("baseline")  # the passage is chosen: 20 s of words
+    at.audio_input[0].set_value(("b.wav", (DATA / "arctic_a0007.wav").read_bytes(),
+                                 "audio/wav"))  # 3 s of another sentence
+    at.run()
+    said = " ".join(e.value for e in at.error).replace("\\", "")
+    assert "syllables per second" in said
+    assert "Record your everyday voice again" in said
+    assert not at.success
+    assert Store.open().baseline("Me") is None
 
 
 def test_review_exports_downloads(seeded):

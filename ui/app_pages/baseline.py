@@ -16,10 +16,20 @@ st.markdown(
     "you would read it to a friend. The coach then judges your practice takes against **your "
     "own** pitch, pace and loudness, and tracks your pitch within your own range."
 )
-st.markdown(f"> {services.BASELINE_TEXT}")
+PASSAGE = "The passage below (about 20 s)"
+PHRASE = "A phrase I practise, said in my everyday voice"
+what = st.radio("What will you read?", [PASSAGE, PHRASE], key="baseline_what",
+                help="The passage gives the steadiest reference. A practice phrase said plainly "
+                     "works too, and compares like with like.")
+if what == PASSAGE:
+    words = services.BASELINE_TEXT
+else:
+    words = st.selectbox("Phrase", [p["text"] for p in services.phrases()],
+                         key="baseline_phrase")
+st.markdown(f"> {views.plain(words)}")
 
 nonce = st.session_state["baseline_nonce"]
-recorded = st.audio_input("Record the passage", key=f"baseline_{nonce}")
+recorded = st.audio_input("Record it", key=f"baseline_{nonce}")
 uploaded = st.file_uploader("…or upload a recording of it", type=services.UPLOAD_TYPES,
                             key=f"baseline_upload_{nonce}")
 source = recorded or uploaded
@@ -27,12 +37,12 @@ if source is not None:
     data = source.getvalue()
     digest = services.digest(data)
     with st.spinner("Measuring your everyday voice…"):
-        analysis, error = services.measure_baseline_bytes(data, services.BASELINE_TEXT)
+        analysis, error = services.measure_baseline_bytes(data, words)
     if error:
         st.error(f"We could not use this recording: {views.plain(error)}", icon="⚠️")
     elif digest not in st.session_state["saved"]:
         take, problem = services.save_take(data, analysis, None, person=person,
-                                           phrase=services.BASELINE_TEXT, scenario=None,
+                                           phrase=words, scenario=None,
                                            profile_name=None, kind="baseline")
         st.session_state["saved"][digest] = take.id if take else None
         if problem:
