@@ -727,7 +727,8 @@ class Store:
                 "repair, not deleted). " + (
                     f"{len(wanted)} of them belong to takes in this history: run `calmtone "
                     "history restore` to put them back. " if wanted else "") +
-                "To get the others back, put back the copy of history.sqlite3 that lists them "
+                f"To get {'the others' if wanted else 'them'} back, put back the copy of "
+                "history.sqlite3 that lists them "
                 "(with the app closed) and run `calmtone history restore`, or keep them as new "
                 "takes with `calmtone history restore --adopt NAME`. Delete that folder if you "
                 "do not need them.")

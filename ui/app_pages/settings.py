@@ -35,7 +35,7 @@ try:
 except ProsodyError as exc:
     notice = str(exc)
 if notice:
-    st.warning(views.plain(notice), icon="🗂️")
+    st.warning(views.plain(notice), icon=":material/inventory_2:")
 
 st.subheader("Delete my data")
 person = st.session_state["person"]
