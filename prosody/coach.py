@@ -359,10 +359,12 @@ def coach(analysis: Analysis, *, profile: Profile | str | Path,
 
     results: list[FeatureResult] = []
     not_judged: list[tuple[str, str]] = []
+    lost_to_noise = 0.0  # the weight of the features the background noise left out
     for spec in prof.features:
         noisy = _too_noisy_for(spec, analysis, prof.guards)
         if noisy:
             not_judged.append((spec.name, noisy))
+            lost_to_noise += spec.weight if baseline is not None else spec.absolute_weight
             continue
         # a baseline too noisy for this measure is no reference for it: the general target
         usable = (baseline if baseline is not None
@@ -391,6 +393,16 @@ def coach(analysis: Analysis, *, profile: Profile | str | Path,
         flags.append("creak_or_roughness")
 
     weights = sum(r.weight for r in results)
+    if lost_to_noise > 0 and weights < MIN_JUDGED_SHARE * (weights + lost_to_noise):
+        # a score from the few measures the noise spared would claim more than it knows
+        snr = analysis.quality.snr_db
+        message = (f"No score: the room was too noisy to judge most of your voice (it stood "
+                   f"{snr:.0f} dB above the background). Record in a quieter spot, or a little "
+                   "closer to the microphone, and try again.")
+        return Feedback(score=None, explanation=message, features=tuple(results),
+                        tips=(message.removeprefix("No score: ").capitalize(),), well=None,
+                        phrase_notes=(), quality=None, flags=tuple(flags),
+                        not_judged=tuple(not_judged), **meta)
     if weights <= 0:
         return Feedback(
             score=None,
@@ -462,6 +474,11 @@ def quality_problem(analysis: Analysis, profile: Profile) -> QualityProblem | No
     # background noise does not refuse a take: each measure it makes unreliable is left out
     # (see _too_noisy_for and the profile's [guards.snr_limits_db])
     return None
+
+
+#: The least share of the weight a take would have had (in a quiet room) that must be judged
+#: for a score: below it the background noise has left too little to judge the voice by.
+MIN_JUDGED_SHARE = 0.5
 
 
 def _too_noisy_for(spec: FeatureSpec, analysis: Analysis, guards) -> str | None:
