@@ -8,6 +8,7 @@ median (so a take that is simply lower still aligns with a higher one).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,6 +18,11 @@ from .util import FRAME_S
 #: Frames are merged in pairs before alignment: 20 ms is fine enough for syllables and keeps a
 #: one-minute pair at 9 million cells.
 STEP_FRAMES = 2
+#: Most cells of the alignment's cost table (take A's steps x take B's): about 70 MB for the
+#: distance, cost and move tables together. Longer takes are aligned on coarser steps (two
+#: 15-minute takes on 0.46 s steps instead of 20 ms, which would need 34 GB); every practice
+#: phrase up to 40 s stays on the 20 ms step.
+MAX_ALIGN_CELLS = 4_000_000
 
 
 @dataclass(frozen=True)
@@ -40,7 +46,7 @@ class Alignment:
         return np.interp(time_a_s, self.time_a_s, self.time_b_s)
 
 
-def _features(tracks) -> np.ndarray:
+def _features(tracks, step_frames: int = STEP_FRAMES) -> np.ndarray:
     level = np.asarray(tracks.loudness_db, dtype=float)
     speech = level > np.percentile(level, 95) - 40.0
     lv = np.clip(level, np.percentile(level, 95) - 40.0, None)
@@ -51,10 +57,10 @@ def _features(tracks) -> np.ndarray:
     if voiced.any():
         st[voiced] = 12.0 * np.log2(f0[voiced] / np.median(f0[voiced]))
     feats = np.stack([lv, voiced.astype(float), 0.15 * st], axis=1)
-    n = feats.shape[0] // STEP_FRAMES * STEP_FRAMES
+    n = feats.shape[0] // step_frames * step_frames
     if n == 0:
         return feats
-    return feats[:n].reshape(-1, STEP_FRAMES, feats.shape[1]).mean(axis=1)
+    return feats[:n].reshape(-1, step_frames, feats.shape[1]).mean(axis=1)
 
 
 def align(tracks_a, tracks_b) -> Alignment:
@@ -65,11 +71,17 @@ def align(tracks_a, tracks_b) -> Alignment:
     phrase of the other. Each row of the cost table depends only on earlier rows, so the search
     is vectorised over columns.
     """
-    fa, fb = _features(tracks_a), _features(tracks_b)
+    cells = (len(tracks_a.loudness_db) / STEP_FRAMES) * (len(tracks_b.loudness_db) / STEP_FRAMES)
+    step = STEP_FRAMES * max(1, math.ceil(math.sqrt(cells / MAX_ALIGN_CELLS)))
+    fa, fb = _features(tracks_a, step), _features(tracks_b, step)
     na, nb = len(fa), len(fb)
     if na < 3 or nb < 3:
         raise ValueError("both takes need at least 60 ms of frames to be aligned")
-    dist = np.sqrt(((fa[:, None, :] - fb[None, :, :]) ** 2).sum(axis=2))
+    # summed feature by feature: one table of the cells at a time, not one per feature
+    dist = np.zeros((na, nb))
+    for k in range(fa.shape[1]):
+        dist += (fa[:, k, None] - fb[None, :, k]) ** 2
+    np.sqrt(dist, out=dist)
     inf = np.inf
     acc = np.full((na, nb), inf)
     move = np.zeros((na, nb), dtype=np.int8)  # 0: (1,1), 1: (1,2), 2: (2,1)
@@ -100,7 +112,7 @@ def align(tracks_a, tracks_b) -> Alignment:
         path.append((i, j))
     path.reverse()
     ia, ib = np.array(path).T
-    scale = STEP_FRAMES * FRAME_S
+    scale = step * FRAME_S
     return Alignment(ia * scale, ib * scale, float(acc[-1, -1] / len(path)))
 
 

@@ -251,3 +251,35 @@ def test_a_long_high_rate_file_is_resampled_as_it_is_read(tmp_path):
     # both channels live for 10 s of 100: the average of the two is used, so -6 dB from there
     expected_db = 20 * np.log10(0.25 / np.sqrt(2)) - 20 * np.log10(2)
     assert abs(rms_db - expected_db) < 0.1
+
+
+# --------------------------------------------------------------------------------------------
+# Aligning two long takes (Review's "Compare two takes", model takes)
+
+
+def test_aligning_two_long_takes_is_bounded_in_memory():
+    from types import SimpleNamespace
+
+    from prosody.compare import MAX_ALIGN_CELLS, align
+
+    rng = np.random.default_rng(7)
+    n = 15 * 60 * 100  # 15 minutes of 10 ms frames each
+    t = np.arange(n) * 0.01
+    f0 = 120.0 * 2 ** (np.sin(2 * np.pi * 0.3 * t) / 12)
+    f0[np.sin(2 * np.pi * 2.0 * t) < 0] = np.nan  # syllable-like voicing
+    level = -30.0 + 10.0 * np.isfinite(f0) + rng.normal(0.0, 1.0, n)
+    a = SimpleNamespace(f0_hz=f0, loudness_db=level)
+    b = SimpleNamespace(f0_hz=f0[: int(0.8 * n)], loudness_db=level[: int(0.8 * n)])
+    tracemalloc.start()
+    try:
+        alignment = align(a, b)
+        peak_bytes = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    # on 20 ms steps the tables would be 45 000 x 36 000 cells (about 34 GB); bounded, they are
+    # a few float64 tables of MAX_ALIGN_CELLS
+    assert peak_bytes < 32 * MAX_ALIGN_CELLS, f"{peak_bytes / 1e6:.0f} MB"
+    assert alignment.time_a_s[0] == 0.0
+    assert alignment.time_b_s[0] == 0.0
+    assert alignment.time_a_s[-1] > 0.95 * 15 * 60
+    assert alignment.time_b_s[-1] > 0.95 * 0.8 * 15 * 60
