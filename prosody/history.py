@@ -45,6 +45,7 @@ import os
 import re
 import secrets
 import sqlite3
+import stat
 import sys
 import threading
 import unicodedata
@@ -1747,34 +1748,31 @@ def _create_private(path: Path) -> None:
 
 def _make_private(home: Path) -> None:
     """Tighten the history's folders to 0700 and its files to 0600 where they are looser and
-    this account owns them (a history made by an older version, or copied in)."""
+    this account owns them (a history made by an older version, or copied in).
+
+    A home folder that is already 0700 lets no one else reach anything inside it, so its
+    contents are only walked when it was looser: an open of a large history costs one stat.
+    """
     if os.name != "posix":
         return
     uid = os.getuid()
 
-    def tighten(path: Path, mode: int) -> None:
+    def tighten(path: str, mode: int) -> bool:
+        """Set ``mode`` if the path is ours and looser; True when it was looser."""
         with contextlib.suppress(OSError):
-            st = path.lstat()
-            if st.st_uid == uid and not path.is_symlink() and st.st_mode & 0o777 & ~mode:
+            st = os.lstat(path)
+            if st.st_uid == uid and not stat.S_ISLNK(st.st_mode) and st.st_mode & 0o777 & ~mode:
                 os.chmod(path, mode)
+                return True
+        return False
 
-    tighten(home, _DIR_MODE)
-    with contextlib.suppress(OSError):
-        for entry in os.scandir(home):
-            if entry.is_dir(follow_symlinks=False):
-                tighten(Path(entry.path), _DIR_MODE)
-                with contextlib.suppress(OSError):
-                    for inner in os.scandir(entry.path):
-                        if inner.is_dir(follow_symlinks=False):
-                            tighten(Path(inner.path), _DIR_MODE)
-                            with contextlib.suppress(OSError):
-                                for leaf in os.scandir(inner.path):
-                                    if leaf.is_file(follow_symlinks=False):
-                                        tighten(Path(leaf.path), _FILE_MODE)
-                        elif inner.is_file(follow_symlinks=False):
-                            tighten(Path(inner.path), _FILE_MODE)
-            elif entry.is_file(follow_symlinks=False):
-                tighten(Path(entry.path), _FILE_MODE)
+    if not tighten(str(home), _DIR_MODE):
+        return
+    for folder, dirs, files in os.walk(home):  # symbolic links are not followed
+        for name in dirs:
+            tighten(os.path.join(folder, name), _DIR_MODE)
+        for name in files:
+            tighten(os.path.join(folder, name), _FILE_MODE)
 
 
 def _refused_message(home: str, n: int) -> str:
