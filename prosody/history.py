@@ -1074,9 +1074,9 @@ class Store:
         take = self.get(take_id)
         path = self.audio_dir / take.audio_file
         if take.audio_missing:
-            where = (f"; a repair moved it to {self.quarantined()[take.audio_file].parent}, "
-                     "`calmtone history restore` puts it back"
-                     if take.audio_file in self.quarantined() else "")
+            moved = self.quarantined().get(take.audio_file)
+            where = (f"; a repair moved it to {moved.parent}, `calmtone history restore` puts "
+                     "it back" if moved is not None else "")
             raise RecordingMissingError(
                 f"the recording of take {take_id} ({take.audio_file}) is missing from "
                 f"{self.audio_dir}{where}. The take and its measurements are kept. If you moved "
