@@ -1644,11 +1644,11 @@ def _skeleton(name: str) -> str:
 
 
 def _scripts(name: str) -> set[str]:
-    """The writing systems of a name's letters ('LATIN', 'CYRILLIC', ...)."""
+    """The writing systems of a name's letters ('Latin', 'Cyrillic', ...)."""
     found = set()
     for ch in name:
         if ch.isalpha():
-            found.add(unicodedata.name(ch, "UNKNOWN").split()[0])
+            found.add(unicodedata.name(ch, "UNKNOWN").split()[0].title())
     return found
 
 

@@ -34,7 +34,7 @@ with st.sidebar:
     # a new name that mixes alphabets or looks like someone already here, or cannot be used
     note = services.name_note(st.session_state["person"])
     if note:
-        st.warning(views.plain(note), icon="⚠️")
+        st.warning(views.plain(note[:1].upper() + note[1:]), icon="⚠️")
 
 # The pages live in app_pages/, not pages/: Streamlit turns a folder named pages/ into a
 # navigation of its own, which a link straight to a page would reach without this file.
