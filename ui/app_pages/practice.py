@@ -8,6 +8,7 @@ import streamlit as st
 
 from prosody.syllables import MAX_TEXT_CHARS
 from ui import services, state, views
+from ui.live_view import live_take
 
 OWN = "✏️ Type my own phrase…"
 
@@ -54,6 +55,7 @@ recorded = st.audio_input("Record the phrase (click the microphone, speak, click
                           key=f"take_{nonce}")
 uploaded = st.file_uploader("…or upload a recording", type=services.UPLOAD_TYPES,
                             key=f"upload_{nonce}")
+live = live_take("live_practice", baseline=baseline, profile=st.session_state["profile"])
 here = None
 if services.runs_on_this_computer():
     with st.expander("Browser microphone blocked? Use this computer's microphone"):
@@ -68,6 +70,7 @@ if services.runs_on_this_computer():
                 st.session_state[f"here_take_{nonce}"] = data_here
         here = st.session_state.get(f"here_take_{nonce}")
 
+here = live if live is not None else here  # a live take is analysed like one recorded here
 source = recorded or uploaded
 if source is not None or here is not None:
     data = source.getvalue() if source is not None else here

@@ -1,0 +1,119 @@
+"""The live view in the browser: a Streamlit ``components.v2`` component, no build step.
+
+Pages call :func:`live_take` where a take is recorded. It shows the "Start live view" button;
+while the person speaks, the browser draws their pitch against the calm band, with level and
+pace, and shows one sparse cue; after "Stop live view" it returns the take (WAV bytes), once, for
+the page to analyse, coach and save exactly as it does a recorded or uploaded take.
+
+How it is built (docs/architecture.md, "Live view in the browser"): an AudioWorklet measures
+pitch and level every 10 ms in the browser (``worklet.js``), the page script draws them and sends
+the audio to the server every half second (``live.js``); here, in a fragment (so only the live
+view reruns, not the page), :class:`prosody.live_browser.LiveStream` takes the audio, feeds the
+terminal live view's :class:`prosody.live.LiveView` for pace and cue, and assembles the take.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from pathlib import Path
+
+import streamlit as st
+
+from prosody.errors import ProsodyError
+
+_log = logging.getLogger("calmtone.ui")
+_HERE = Path(__file__).resolve().parent
+#: session_state keys: the sessions being streamed, and takes stopped but not yet collected
+_STREAMS = "live_streams"
+_TAKES = "live_takes"
+
+
+@functools.cache
+def _component():
+    js = (_HERE / "live.js").read_text(encoding="utf-8").replace(
+        "__CALMTONE_WORKLET__", json.dumps((_HERE / "worklet.js").read_text(encoding="utf-8")))
+    return st.components.v2.component(
+        "calmtone_live", html=(_HERE / "live.html").read_text(encoding="utf-8"),
+        css=(_HERE / "live.css").read_text(encoding="utf-8"), js=js)
+
+
+def live_take(key: str, *, baseline=None, profile: str = "soothing") -> bytes | None:
+    """Show the live view; returns the WAV bytes of a take stopped since the last call, once.
+
+    Parameters
+    ----------
+    key : str
+        names this live view (one per page)
+    baseline : Analysis or None
+        the speaker's everyday voice: their calm band, pitch range and relative readings
+    profile : str
+        the coaching profile of the band and the cue
+    """
+    from prosody.live_browser import browser_setup
+
+    take = st.session_state.setdefault(_TAKES, {}).pop(key, None)
+    st.markdown("**…or see your voice live while you speak**")
+    st.caption("Your pitch against your calm band, your level and pace, and now and then one "
+               "short hint. Stop when you have finished: the take is scored and kept like a "
+               "recorded one.")
+    try:
+        setup = browser_setup(baseline=baseline, profile=profile)
+    except ProsodyError as exc:  # a baseline too short to give a range: the general band
+        _log.warning("live view without the baseline: %s", exc)
+        baseline, setup = None, browser_setup(profile=profile)
+    _live_fragment(key, setup, baseline, profile)
+    return take
+
+
+@st.fragment
+def _live_fragment(key: str, setup: dict, baseline, profile: str) -> None:
+    state = st.session_state.setdefault(_STREAMS, {}).get(key)
+    status = None
+    if state is not None:
+        status = {"sid": state["sid"], "rtt_t": state.get("t"), "done": state["done"],
+                  "error": state.get("error"), **state["status"]}
+    _component()(key=key, data={"setup": setup, "status": status},
+                 on_audio_change=functools.partial(_on_audio, key, baseline, profile))
+    if state is not None and state["done"] and not state.get("collected"):
+        state["collected"] = True
+        st.rerun(scope="app")  # the page analyses, coaches and saves the take
+
+
+def _on_audio(key: str, baseline, profile: str) -> None:
+    """A message from the browser: chunks of audio from number ``first``, maybe the last."""
+    msg = (st.session_state.get(key) or {}).get("audio")
+    if not isinstance(msg, dict) or not isinstance(msg.get("sid"), str):
+        return
+    streams = st.session_state.setdefault(_STREAMS, {})
+    state = streams.get(key)
+    if state is None or state["sid"] != msg["sid"]:
+        if state is not None and not state["done"]:
+            _log.info("live view %s: a new session replaces an unfinished one", key)
+        state = {"sid": msg["sid"], "stream": None, "done": False,
+                 "status": {"received": 0, "cue": "", "pace": None, "level": None,
+                            "cue_text": ""}}
+        streams[key] = state
+    state["t"] = msg.get("t")
+    if state["done"]:
+        return  # the take is out already: a resent last message
+    from prosody.live_browser import LiveStream
+
+    try:
+        if state["stream"] is None:
+            state["stream"] = LiveStream(int(msg.get("sr") or 0), baseline=baseline,
+                                         profile=profile)
+        stream = state["stream"]
+        stream.add(int(msg.get("first", 0)), list(msg.get("chunks") or []))
+        state["status"] = stream.status().to_dict()
+        if msg.get("stopped"):
+            st.session_state.setdefault(_TAKES, {})[key] = stream.wav_bytes()
+            state.update(done=True, stream=None)
+    except ProsodyError as exc:  # the session ends; the person can start again
+        state.update(error=str(exc), done=True, stream=None)
+    except Exception:  # a bug must not show a traceback to someone practising
+        _log.exception("live view failed")
+        state.update(error="the live view stopped working (details are in the terminal "
+                           "running the app); record or upload the take instead.",
+                     done=True, stream=None)
