@@ -1,0 +1,325 @@
+"""The live view in a real browser (issue 15).
+
+Two kinds of check, both in Debian's Chromium driven by Playwright:
+
+- the browser's own tracker (``ui/live_view/worklet.js``) run offline, sample-exact, on real
+  speech: its median pitch and speech level agree with ``prosody.analyze`` of the same audio
+  (within 1 semitone and 2 dB), at the 16 kHz the view asks for and at 48 kHz through its own
+  decimation;
+- the whole live view in ``calmtone ui`` with a fake microphone playing real speech from the
+  repo: after "Start live view" the ``calmtone-live`` element keeps updating (8 or more distinct
+  readings a second), its voiced ``data-f0-hz`` readings agree with ``calmtone analyze`` within
+  2 semitones, "Stop live view" gives the calm score within 2 s and the take is in the history;
+  at 390 px, by keyboard, and with the microphone refused (a message; upload still works).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+from conftest import DATA
+
+from prosody import ProsodyWarning, analyze
+from prosody.dsp import resample
+from prosody.live_browser import browser_setup
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CALMTONE = str(Path(sys.executable).with_name("calmtone"))
+SPEECH = DATA / "arctic_a0007.wav"  # CMU ARCTIC, real read speech (tests/data/README.md)
+BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--no-first-run",
+                "--autoplay-policy=no-user-gesture-required"]
+#: a page on this computer's loopback address: a secure context, where AudioWorklet exists
+BLANK = "http://127.0.0.1:9/calmtone-live-test"
+
+#: Runs the worklet on given samples in an OfflineAudioContext and returns its frames.
+RUN_TRACKER = """
+async ([source, samples, sr, setup, decimate]) => {
+  const ctx = new OfflineAudioContext(1, samples.length + 0.2 * sr, sr);
+  const url = URL.createObjectURL(new Blob([source], {type: "text/javascript"}));
+  await ctx.audioWorklet.addModule(url);
+  const buf = ctx.createBuffer(1, samples.length, sr);
+  buf.copyToChannel(Float32Array.from(samples), 0);
+  const src = ctx.createBufferSource();
+  src.buffer = buf;
+  const node = new AudioWorkletNode(ctx, "calmtone-live", {
+    numberOfInputs: 1, numberOfOutputs: 1, outputChannelCount: [1],
+    processorOptions: {...setup, decimate}});
+  const frames = [];
+  node.port.onmessage = (e) => { if (e.data.type === "frames") frames.push(...e.data.frames); };
+  src.connect(node).connect(ctx.destination);
+  src.start();
+  await ctx.startRendering();
+  await new Promise((r) => setTimeout(r, 300));  // the last messages of the audio thread
+  return frames;
+}
+"""
+
+
+def _chromium():
+    if not Path(CHROMIUM).exists():  # a failure, not a skip: CI installs it
+        pytest.fail("chromium is not installed; run `apt-get install chromium`")
+    from playwright.sync_api import sync_playwright
+
+    return sync_playwright()
+
+
+def _analysis(y: np.ndarray, sr: int):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ProsodyWarning)
+        return analyze(y, sr=sr)
+
+
+def _semitones(a_hz: float, b_hz: float) -> float:
+    return abs(12.0 * np.log2(a_hz / b_hz))
+
+
+@pytest.fixture(scope="module")
+def speech() -> np.ndarray:
+    y, sr = sf.read(SPEECH)
+    assert sr == 16000
+    return y
+
+
+@pytest.mark.parametrize(("sr", "decimate"), [
+    (16000, 1),  # the rate the live view asks the browser for
+    (48000, 3),  # a browser that gives the microphone at 48 kHz: the worklet decimates
+])
+def test_browser_tracker_agrees_with_the_analysis_on_real_speech(speech, sr, decimate):
+    final = _analysis(speech, 16000).summary
+    y = speech if sr == 16000 else resample(speech, 16000, sr)
+    source = (ROOT / "ui" / "live_view" / "worklet.js").read_text()
+    with _chromium() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+        try:
+            context = browser.new_context()
+            context.route(BLANK, lambda route: route.fulfill(body="<html></html>",
+                                                             content_type="text/html"))
+            page = context.new_page()
+            page.goto(BLANK)
+            frames = np.array(page.evaluate(RUN_TRACKER, [source, y.tolist(), sr,
+                                                          browser_setup(), decimate]))
+        finally:
+            browser.close()
+    k, f0, level, speech_mask = frames.T
+    assert np.array_equal(k, np.arange(k.size))  # every 10 ms frame, in order
+    assert k.size >= speech.size // 160 - 5  # the last frames wait for audio after the end
+    voiced = f0 > 0
+    assert voiced.mean() > 0.3
+    live_f0 = float(np.median(f0[voiced]))
+    live_level = float(np.median(level[speech_mask > 0]))
+    print(f"sr {sr}: live F0 {live_f0:.1f} Hz vs {final.f0_median_hz:.1f}; "
+          f"level {live_level:.2f} vs {final.loudness_db:.2f} dBFS")
+    assert _semitones(live_f0, final.f0_median_hz) <= 1.0
+    assert abs(live_level - final.loudness_db) <= 2.0
+
+
+# --- the live view in the app -----------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    """A real ``calmtone ui`` (its Host/Origin guard and strict settings) on a fresh history."""
+    home = tmp_path_factory.mktemp("home") / "calmtone"
+    port = free_port()
+    env = {**os.environ, "CALMTONE_HOME": str(home)}
+    log = tmp_path_factory.mktemp("log") / "server.err"
+    with open(log, "w") as err:
+        proc = subprocess.Popen([CALMTONE, "ui", "--port", str(port)], env=env,
+                                stdout=subprocess.DEVNULL, stderr=err)
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                proc.wait()
+                pytest.fail("calmtone ui did not start: " + log.read_text()[-2000:])
+            time.sleep(0.3)
+    yield f"http://127.0.0.1:{port}", home
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def fake_mic(tmp_path_factory) -> Path:
+    """Real speech with half a second of silence either side, at 48 kHz 16-bit: what the fake
+    microphone plays (over and over)."""
+    y, sr = sf.read(SPEECH)
+    gap = np.zeros(sr // 2)
+    path = tmp_path_factory.mktemp("mic") / "mic.wav"
+    sf.write(path, resample(np.concatenate([gap, y, gap]), sr, 48000), 48000, subtype="PCM_16")
+    return path
+
+
+@pytest.fixture(scope="module")
+def analyzed_f0_hz(fake_mic) -> float:
+    """``calmtone analyze --json``'s median pitch of the very file the microphone plays."""
+    out = subprocess.run([CALMTONE, "analyze", "--json", str(fake_mic)], check=True,
+                         capture_output=True, text=True).stdout
+    return json.loads(out.splitlines()[0])["summary"]["f0_median_hz"]
+
+
+def _launch(pw, fake_mic: Path, *, allow: bool, width: int):
+    args = [*BROWSER_ARGS, "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-audio-capture={fake_mic}"]
+    if allow:
+        args.append("--use-fake-ui-for-media-stream")
+    browser = pw.chromium.launch(executable_path=CHROMIUM, args=args)
+    context = browser.new_context(permissions=["microphone"] if allow else [],
+                                  viewport={"width": width, "height": 1400})
+    return browser, context.new_page()
+
+
+#: Records every reading the live view shows: the time and the three test-hook attributes.
+WATCH = """el => {
+  window.__readings = [];
+  new MutationObserver(() => window.__readings.push([performance.now(), el.dataset.frames,
+      el.dataset.f0Hz, el.dataset.levelDb])).observe(el, {attributes: true,
+      attributeFilter: ["data-frames"]});
+}"""
+
+
+def _open_practice(page, url: str):
+    page.goto(url)
+    page.get_by_text("Practise a calm phrase").wait_for(timeout=60_000)
+    live = page.locator("[data-testid='calmtone-live']")
+    live.wait_for(timeout=30_000)
+    live.evaluate(WATCH)
+    return live
+
+
+def _listen(page, seconds: float) -> np.ndarray:
+    """Readings over ``seconds`` of speech: rows of (ms, frames, f0 Hz or NaN, level dB)."""
+    page.wait_for_timeout(int(seconds * 1000))
+    rows = page.evaluate("() => window.__readings")
+    return np.array([[t, float(n), float(f) if f else np.nan, float(lv) if lv else np.nan]
+                     for t, n, f, lv in rows])
+
+
+def _stop_and_score(page) -> float:
+    page.get_by_role("button", name="Stop live view").click()
+    stopped = time.monotonic()
+    page.get_by_text("Calm score").wait_for(timeout=30_000)
+    return time.monotonic() - stopped
+
+
+def _screenshot(page, tmp_path: Path, name: str) -> None:
+    page.screenshot(path=str(tmp_path / name), full_page=True)
+    shots = os.environ.get("CALMTONE_SCREENSHOTS")
+    if shots:  # keep the picture for people to look at
+        Path(shots).mkdir(parents=True, exist_ok=True)
+        (Path(shots) / name).write_bytes((tmp_path / name).read_bytes())
+
+
+def _check_readings(rows: np.ndarray, analyzed_f0_hz: float) -> None:
+    t_s = (rows[:, 0] - rows[0, 0]) / 1000.0
+    frames = rows[:, 1]
+    assert np.all(np.diff(frames) > 0)  # each reading is a new one
+    rate = (np.unique(frames).size - 1) / t_s[-1]
+    assert rate >= 8.0, rate
+    assert np.max(np.diff(t_s)) < 0.5  # it kept updating the whole time
+    f0 = rows[:, 2][np.isfinite(rows[:, 2])]
+    assert f0.size >= 20
+    median = float(np.median(f0))
+    print(f"{rate:.0f} readings/s; live median F0 {median:.1f} Hz, "
+          f"calmtone analyze {analyzed_f0_hz:.1f} Hz")
+    assert _semitones(median, analyzed_f0_hz) <= 2.0
+
+
+def test_live_view_follows_real_speech_and_stop_scores_the_take(app, fake_mic, analyzed_f0_hz,
+                                                                tmp_path):
+    url, home = app
+    with _chromium() as pw:
+        browser, page = _launch(pw, fake_mic, allow=True, width=1280)
+        try:
+            live = _open_practice(page, url)
+            page.get_by_role("button", name="Start live view").click()
+            rows = _listen(page, 6.0)
+            _screenshot(page, tmp_path, "live-1280.png")
+            assert live.get_attribute("data-level-db")
+            score_s = _stop_and_score(page)
+            page.get_by_text("Feature by feature").wait_for(timeout=30_000)
+            body = page.inner_text("body")
+            _screenshot(page, tmp_path, "live-1280-result.png")
+        except Exception:
+            _screenshot(page, tmp_path, "live-failed.png")
+            raise
+        finally:
+            browser.close()
+    _check_readings(rows, analyzed_f0_hz)
+    print(f"stop to score: {score_s:.2f} s")
+    assert score_s <= 2.0
+    assert "/ 100" in body
+    from prosody.history import Store
+
+    with Store.open(home) as store:
+        takes = store.takes(person="Me", kind="practice")
+    assert len(takes) == 1
+    assert takes[0].summary["duration_s"] >= 5.0  # the whole live take, not a piece of it
+
+
+def test_live_view_at_390_px_by_keyboard(app, fake_mic, analyzed_f0_hz, tmp_path):
+    url, _ = app
+    with _chromium() as pw:
+        browser, page = _launch(pw, fake_mic, allow=True, width=390)
+        try:
+            live = _open_practice(page, url)
+            start = page.get_by_role("button", name="Start live view")
+            start.focus()  # as after tabbing to it
+            page.keyboard.press("Enter")
+            rows = _listen(page, 4.0)
+            _screenshot(page, tmp_path, "live-390.png")
+            box = live.bounding_box()
+            assert box["width"] <= 390
+            # the view moves the focus to Stop, so Enter again ends the take
+            stop = page.get_by_role("button", name="Stop live view")
+            assert stop.evaluate("b => b.getRootNode().activeElement === b")
+            page.keyboard.press("Enter")
+            page.get_by_text("Calm score").wait_for(timeout=30_000)
+        except Exception:
+            _screenshot(page, tmp_path, "live-390-failed.png")
+            raise
+        finally:
+            browser.close()
+    _check_readings(rows, analyzed_f0_hz)
+
+
+def test_microphone_refused_says_so_and_upload_still_works(app, fake_mic, tmp_path):
+    url, _ = app
+    with _chromium() as pw:
+        browser, page = _launch(pw, fake_mic, allow=False, width=1280)
+        try:
+            live = _open_practice(page, url)
+            page.get_by_role("button", name="Start live view").click()
+            alert = live.get_by_role("alert")
+            alert.wait_for(timeout=15_000)
+            assert "did not let this page use the microphone" in alert.inner_text()
+            assert live.get_attribute("data-frames") == "0"
+            _screenshot(page, tmp_path, "live-denied.png")
+            page.locator("input[type='file']").first.set_input_files(str(SPEECH))
+            page.get_by_text("Calm score").wait_for(timeout=60_000)
+        except Exception:
+            _screenshot(page, tmp_path, "live-denied-failed.png")
+            raise
+        finally:
+            browser.close()
