@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import services, state, views
+from ui.live_view import live_take
 
 state.init()
 services.warm_up()
@@ -32,9 +33,10 @@ nonce = st.session_state["baseline_nonce"]
 recorded = st.audio_input("Record it", key=f"baseline_{nonce}")
 uploaded = st.file_uploader("…or upload a recording of it", type=services.UPLOAD_TYPES,
                             key=f"baseline_upload_{nonce}")
+live = live_take(f"live_baseline_{nonce}", baseline=services.baseline(person)[1])
 source = recorded or uploaded
-if source is not None:
-    data = source.getvalue()
+if source is not None or live is not None:
+    data = source.getvalue() if source is not None else live
     digest = services.digest(data)
     with st.spinner("Measuring your everyday voice…"):
         analysis, error = services.measure_baseline_bytes(data, words)

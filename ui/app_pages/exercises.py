@@ -12,6 +12,7 @@ from prosody.content import aim_words, evaluate_exercise, exercise_progress
 from prosody.errors import ProsodyError
 from ui import content_views as cv
 from ui import services, state, views
+from ui.live_view import live_take
 
 _log = logging.getLogger("calmtone.ui")
 
@@ -112,10 +113,11 @@ nonce = st.session_state.setdefault("exercise_nonce", 0)
 recorded = st.audio_input("Record your attempt", key=f"exercise_take_{nonce}")
 uploaded = st.file_uploader("…or upload a recording", type=services.UPLOAD_TYPES,
                             key=f"exercise_upload_{nonce}")
+live = live_take(f"live_exercise_{nonce}", baseline=baseline, profile=st.session_state["profile"])
 source = recorded or uploaded
 
-if source is not None:
-    data = source.getvalue()
+if source is not None or live is not None:
+    data = source.getvalue() if source is not None else live
     with st.spinner("Listening to your attempt…"):
         analysis, error = cv.analyse(data, phrase, baseline)
     if error:

@@ -12,6 +12,7 @@ from prosody.errors import ProsodyError
 from prosody.model import similarity
 from ui import content_views as cv
 from ui import services, state, views
+from ui.live_view import live_take
 
 _log = logging.getLogger("calmtone.ui")
 
@@ -43,8 +44,9 @@ with st.expander("Record a new model take of this phrase (supervisor or partner)
     uploaded_model = st.file_uploader("…or upload one", type=services.UPLOAD_TYPES,
                                       key=f"model_upload_{mnonce}")
     new_model = recorded_model or uploaded_model
-    if new_model is not None:
-        data = new_model.getvalue()
+    live_model = live_take(f"live_model_{mnonce}", baseline=cv.baseline_analysis(person))
+    if new_model is not None or live_model is not None:
+        data = new_model.getvalue() if new_model is not None else live_model
         analysis, error = cv.analyse(data, phrase, None)
         if error:
             st.error(f"We could not use this recording as a model: {views.plain(error)}", icon="⚠️")
@@ -88,17 +90,19 @@ nonce = st.session_state.setdefault("model_take_nonce", 0)
 recorded = st.audio_input("Record your take", key=f"model_take_{nonce}")
 uploaded = st.file_uploader("…or upload a recording", type=services.UPLOAD_TYPES,
                             key=f"model_take_upload_{nonce}")
+live = live_take(f"live_model_take_{nonce}", baseline=cv.baseline_analysis(person),
+                 profile=st.session_state["profile"])
 source = recorded or uploaded
 
 a, b = st.columns(2)
 a.markdown("**A: the model**")
 a.audio(model_bytes)
-if source is None:
+if source is None and live is None:
     b.markdown("**B: your take**")
     b.caption("Record or upload your take to compare.")
     st.stop()
 
-data = source.getvalue()
+data = source.getvalue() if source is not None else live
 b.markdown("**B: your take**")
 b.audio(data)
 baseline = cv.baseline_analysis(person)

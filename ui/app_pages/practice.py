@@ -55,7 +55,7 @@ recorded = st.audio_input("Record the phrase (click the microphone, speak, click
                           key=f"take_{nonce}")
 uploaded = st.file_uploader("…or upload a recording", type=services.UPLOAD_TYPES,
                             key=f"upload_{nonce}")
-live = live_take("live_practice", baseline=baseline, profile=st.session_state["profile"])
+live = live_take(f"live_practice_{nonce}", baseline=baseline, profile=st.session_state["profile"])
 here = None
 if services.runs_on_this_computer():
     with st.expander("Browser microphone blocked? Use this computer's microphone"):

@@ -25,9 +25,12 @@ from prosody.errors import ProsodyError
 
 _log = logging.getLogger("calmtone.ui")
 _HERE = Path(__file__).resolve().parent
-#: session_state keys: the sessions being streamed, and takes stopped but not yet collected
+#: session_state keys: the sessions being streamed, and the takes stopped, by live view key
 _STREAMS = "live_streams"
 _TAKES = "live_takes"
+#: Stopped takes kept for this browser session (the newest): a page keys its live view as it
+#: keys its recorder, with a number it bumps for "Try again", so older keys are not shown again.
+MAX_TAKES = 4
 
 
 @functools.cache
@@ -40,12 +43,15 @@ def _component():
 
 
 def live_take(key: str, *, baseline=None, profile: str = "soothing") -> bytes | None:
-    """Show the live view; returns the WAV bytes of a take stopped since the last call, once.
+    """Show the live view; returns the WAV bytes of the take stopped in it, or None.
+
+    Like ``st.audio_input``, the take is returned on every run until the key changes (pages
+    put their "Try again" number in it) or a new live take starts.
 
     Parameters
     ----------
     key : str
-        names this live view (one per page)
+        names this live view
     baseline : Analysis or None
         the speaker's everyday voice: their calm band, pitch range and relative readings
     profile : str
@@ -53,11 +59,14 @@ def live_take(key: str, *, baseline=None, profile: str = "soothing") -> bytes | 
     """
     from prosody.live_browser import browser_setup
 
-    take = st.session_state.setdefault(_TAKES, {}).pop(key, None)
+    take = st.session_state.setdefault(_TAKES, {}).get(key)
+    streams = st.session_state.setdefault(_STREAMS, {})
+    for old in [k for k, s in streams.items() if k != key and s["done"]]:
+        del streams[old]  # a finished view no longer on screen
     st.markdown("**…or see your voice live while you speak**")
     st.caption("Your pitch against your calm band, your level and pace, and now and then one "
-               "short hint. Stop when you have finished: the take is scored and kept like a "
-               "recorded one.")
+               "short hint. Stop when you have finished: the take is then used like a recorded "
+               "one.")
     try:
         setup = browser_setup(baseline=baseline, profile=profile)
     except ProsodyError as exc:  # a baseline too short to give a range: the general band
@@ -91,6 +100,7 @@ def _on_audio(key: str, baseline, profile: str) -> None:
     if state is None or state["sid"] != msg["sid"]:
         if state is not None and not state["done"]:
             _log.info("live view %s: a new session replaces an unfinished one", key)
+        st.session_state.setdefault(_TAKES, {}).pop(key, None)  # a new take replaces it
         state = {"sid": msg["sid"], "stream": None, "done": False,
                  "status": {"received": 0, "cue": "", "pace": None, "level": None,
                             "cue_text": ""}}
@@ -108,7 +118,10 @@ def _on_audio(key: str, baseline, profile: str) -> None:
         stream.add(int(msg.get("first", 0)), list(msg.get("chunks") or []))
         state["status"] = stream.status().to_dict()
         if msg.get("stopped"):
-            st.session_state.setdefault(_TAKES, {})[key] = stream.wav_bytes()
+            takes = st.session_state.setdefault(_TAKES, {})
+            takes[key] = stream.wav_bytes()
+            for old in list(takes)[:-MAX_TAKES]:
+                del takes[old]
             state.update(done=True, stream=None)
     except ProsodyError as exc:  # the session ends; the person can start again
         state.update(error=str(exc), done=True, stream=None)

@@ -1,0 +1,123 @@
+"""prosody.live_browser: what the browser's live view is told, and the audio it streams back."""
+
+from __future__ import annotations
+
+import base64
+import io
+import warnings
+
+import numpy as np
+import pytest
+import soundfile as sf
+from conftest import SR, harmonic_complex, syllable_train
+
+from prosody import ProsodyError, ProsodyWarning, analyze
+from prosody.live import DEFAULT_RANGE_HZ, live_zones
+from prosody.live_browser import CHUNK_S, LiveStream, browser_setup, cue_phrase
+from prosody.record import to_pcm16
+
+
+def _b64(y: np.ndarray) -> str:
+    return base64.b64encode(to_pcm16(y).astype("<i2").tobytes()).decode()
+
+
+def _chunks(y: np.ndarray, sr: int = SR) -> list[str]:
+    n = int(CHUNK_S * sr)
+    return [_b64(y[a: a + n]) for a in range(0, y.size, n)]
+
+
+@pytest.fixture(scope="module")
+def baseline():
+    y = harmonic_complex(np.full(3 * SR, 200.0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ProsodyWarning)
+        return analyze(y, sr=SR)
+
+
+def test_general_band_is_the_profile_absolute_pitch_zone():
+    setup = browser_setup()
+    _, zone = live_zones(baseline=False)["pitch"]
+    assert setup["band_hz"] == [zone.low, zone.high]
+    assert setup["band_source"] == "general"
+    assert setup["ref_hz"] is None
+    assert setup["range_hz"] == list(DEFAULT_RANGE_HZ)
+
+
+def test_band_from_the_baseline_follows_the_profile_target_in_semitones(baseline):
+    setup = browser_setup(baseline=baseline)
+    _, zone = live_zones(baseline=True)["pitch"]
+    ref = baseline.summary.f0_median_hz
+    assert setup["ref_hz"] == pytest.approx(ref)
+    assert setup["band_source"] == "baseline"
+    low, high = setup["band_hz"]
+    assert 12 * np.log2(low / ref) == pytest.approx(zone.low)
+    assert 12 * np.log2(high / ref) == pytest.approx(zone.high)
+    # the pitch search fits the speaker, as the coach's does, and stays below sr / 4
+    assert setup["range_hz"][0] < ref < setup["range_hz"][1] <= setup["sr"] / 4
+
+
+def test_stream_takes_chunks_in_order_and_ignores_resent_ones():
+    y = syllable_train(4.0, 12)
+    chunks = _chunks(y)
+    stream = LiveStream(SR)
+    assert stream.add(0, chunks[:3]) == 3
+    # the browser had no answer yet and resends from 0 with the new ones: nothing twice
+    assert stream.add(0, chunks[:5]) == 5
+    assert stream.add(5, chunks[5:]) == len(chunks)
+    assert stream.audio().size == y.size
+    np.testing.assert_array_equal(stream.audio(), to_pcm16(y) / 32768.0)
+    status = stream.status().to_dict()
+    assert status["received"] == len(chunks)
+    assert status["pace"] is not None
+    assert status["pace"]["unit"] == "syl/s"
+    assert status["cue_text"] == cue_phrase(status["cue"])
+
+
+def test_stream_gives_the_whole_take_as_wav():
+    y = syllable_train(4.0, 8)
+    stream = LiveStream(SR)
+    stream.add(0, _chunks(y))
+    back, sr = sf.read(io.BytesIO(stream.wav_bytes()), dtype="int16")
+    assert sr == SR
+    np.testing.assert_array_equal(back, to_pcm16(y))
+
+
+def test_stream_readings_are_the_terminal_live_views(baseline):
+    """Pushed in 100 ms blocks, the stream's last update is what LiveView gives the same audio."""
+    from prosody.live import LiveBaseline, LiveView
+
+    y = syllable_train(5.0, 15, f0_hz=230.0)
+    stream = LiveStream(SR, baseline=baseline)
+    stream.add(0, _chunks(y))
+    view = LiveView(SR, baseline=LiveBaseline.from_analysis(baseline))
+    n = y.size // 1600 * 1600
+    for a in range(0, n, 1600):
+        last = view.push(to_pcm16(y[a: a + 1600]) / 32768.0)
+    assert stream.update.cue == last.cue
+    assert stream.update.pitch.value == pytest.approx(last.pitch.value)
+    assert stream.update.pitch.verdict == "high"  # 230 Hz against an everyday 200 Hz
+
+
+@pytest.mark.parametrize(("first", "chunks", "match"), [
+    (2, [], "came before chunk 0"),  # a gap: the browser must resend from what was taken
+    (-1, [], "chunk number"),  # not a chunk number
+    (0, ["not base64!"], "not base64"),  # text that is not base64
+    (0, [base64.b64encode(b"\x00\x01\x02").decode()], "3 bytes"),  # half a sample
+])
+def test_stream_refuses_bad_messages(first, chunks, match):
+    with pytest.raises(ProsodyError, match=match):
+        LiveStream(SR).add(first, chunks)
+
+
+def test_stream_needs_a_real_sample_rate():
+    with pytest.raises(ProsodyError, match="at least 8000 Hz"):
+        LiveStream(0)
+
+
+def test_cue_phrases_are_gentle_words_for_the_profiles_directions():
+    words = {spec[1].less for spec in live_zones(baseline=True).values() if spec[1]}
+    assert {"lower", "slower", "softer"} <= words
+    assert cue_phrase("slower") == "a little slower"
+    assert cue_phrase("lower") == "let it settle lower"
+    assert cue_phrase("") == ""
+    assert cue_phrase("brighter") == "brighter"  # a word the profile adds later shows as is
