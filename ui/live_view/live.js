@@ -194,6 +194,7 @@ class LiveView {
         this.frames = k + 1;
         this.lastF0 = f0;
         this.lastLevel = level;
+        this.lastSpeech = speech;
       }
       const cut = this.frames * frameS - this.setup.trace_s;
       while (this.trace.length && this.trace[0][0] < cut) this.trace.shift();
@@ -202,11 +203,16 @@ class LiveView {
       root.dataset.frames = String(this.frames);
       root.dataset.f0Hz = this.lastF0 > 0 ? this.lastF0.toFixed(1) : "";
       root.dataset.levelDb = this.lastLevel.toFixed(1);
+      root.dataset.speech = String(this.lastSpeech);
       root.dataset.samples = String(msg.samples);
-      this.showReadings();
+      // words and trace once per painted frame: the screen shows no more than that
       if (!this.drawPending) {
         this.drawPending = true;
-        requestAnimationFrame(() => { this.drawPending = false; this.draw(); });
+        requestAnimationFrame(() => {
+          this.drawPending = false;
+          this.showReadings();
+          this.draw();
+        });
       }
     } else if (msg.type === "chunk") {
       this.chunks.push(toBase64(new Int16Array(msg.pcm)));
@@ -270,6 +276,10 @@ class LiveView {
     if (this.ctx && this.ctx.state !== "closed") this.ctx.close();
   }
 
+  setText(el, text) {
+    if (el.textContent !== text) el.textContent = text; // no layout when nothing changed
+  }
+
   setStatus(text) {
     this.status.textContent = text;
   }
@@ -299,12 +309,13 @@ class LiveView {
         else if (band[0] != null && this.lastF0 < band[0]) where = " · below the calm band";
         else where = " · in the calm band";
       }
-      this.pitchText.textContent = `${Math.round(this.lastF0)} Hz${where}`;
+      this.setText(this.pitchText, `${Math.round(this.lastF0)} Hz${where}`);
     } else {
-      this.pitchText.textContent = "—";
+      this.setText(this.pitchText, "—");
     }
     const lv = this.lastLevel;
-    this.levelText.textContent = `${Math.round(lv)} dBFS${this.levelRel || ""}`;
+    const text = `${Math.round(lv)} dBFS${this.levelRel || ""}`;
+    this.setText(this.levelText, text);
     this.levelBar.value = Math.max(0, Math.min(60, lv + 60));
   }
 
@@ -333,9 +344,16 @@ class LiveView {
     const h = Math.max(1, Math.round(c.clientHeight * dpr));
     if (c.width !== w || c.height !== h) { c.width = w; c.height = h; }
     const g = c.getContext("2d");
-    const style = getComputedStyle(this.root);
-    const ink = style.getPropertyValue("--ctl-ink").trim() || "#31333f";
-    const soft = style.getPropertyValue("--ctl-band").trim() || "rgba(0,128,96,0.16)";
+    if (!this.colors || !this.running) {
+      // the theme's colours, read once per take (reading styles in every frame costs a lot)
+      const style = getComputedStyle(this.root);
+      const get = (name, fallback) => style.getPropertyValue(name).trim() || fallback;
+      this.colors = {
+        ink: get("--ctl-ink", "#31333f"), band: get("--ctl-band", "rgba(0,128,96,0.16)"),
+        inside: get("--ctl-in", "#0a7d5a"), outside: get("--ctl-out", "#b45309"),
+      };
+    }
+    const { ink, band: soft, inside, outside } = this.colors;
     g.clearRect(0, 0, w, h);
     const setup = this.setup;
     if (!setup) return;
@@ -360,8 +378,6 @@ class LiveView {
     g.fillText(`${Math.round(hi)} Hz`, 4 * dpr, 14 * dpr);
     g.fillText(`${Math.round(lo)} Hz`, 4 * dpr, h - 4 * dpr);
     g.globalAlpha = 1;
-    const inside = style.getPropertyValue("--ctl-in").trim() || "#0a7d5a";
-    const outside = style.getPropertyValue("--ctl-out").trim() || "#b45309";
     const r = 2.2 * dpr;
     for (const [t, f0] of this.trace) {
       if (!(f0 > 0) || f0 < lo || f0 > hi) continue;

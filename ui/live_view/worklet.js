@@ -12,6 +12,7 @@
 // samples measured here.
 
 const LOOKAHEAD = 2; // frames decided this long after they are measured (20 ms)
+const POST_FRAMES = 2; // frames sent to the page together: 50 messages a second, not 100
 
 class CalmtoneLive extends AudioWorkletProcessor {
   constructor(options) {
@@ -82,6 +83,7 @@ class CalmtoneLive extends AudioWorkletProcessor {
     // the look-ahead path: candidates of undecided frames
     this.pending = [];
     this.levels = []; // levels of the pending frames
+    this.out = []; // frames measured, not yet sent to the page
     this.prevLogF = NaN; // log2 F0 of the last decided frame, NaN when unvoiced
     // PCM chunks for the server
     this.chunkLen = Math.round(o.chunk_s * this.sr);
@@ -294,9 +296,10 @@ class CalmtoneLive extends AudioWorkletProcessor {
           }
         }
       }
-      const frames = this.measure();
-      if (frames.length) {
-        this.port.postMessage({ type: "frames", frames, samples: this.n, time: currentTime });
+      this.out.push(...this.measure());
+      if (this.out.length >= POST_FRAMES) {
+        this.port.postMessage({ type: "frames", frames: this.out, samples: this.n });
+        this.out = [];
       }
     }
     return true;
