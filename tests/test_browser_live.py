@@ -15,9 +15,9 @@ Two kinds of check, both in Debian's Chromium driven by Playwright:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
-from conftest import DATA
+from conftest import DATA, start_calmtone_ui
 
 from prosody import ProsodyWarning, analyze
 from prosody.dsp import resample
@@ -128,34 +128,12 @@ def test_browser_tracker_agrees_with_the_analysis_on_real_speech(speech, sr, dec
 # --- the live view in the app -----------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
     """A real ``calmtone ui`` (its Host/Origin guard and strict settings) on a fresh history."""
     home = tmp_path_factory.mktemp("home") / "calmtone"
-    port = free_port()
-    env = {**os.environ, "CALMTONE_HOME": str(home)}
-    log = tmp_path_factory.mktemp("log") / "server.err"
-    with open(log, "w") as err:
-        proc = subprocess.Popen([CALMTONE, "ui", "--port", str(port)], env=env,
-                                stdout=subprocess.DEVNULL, stderr=err)
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                proc.wait()
-                pytest.fail("calmtone ui did not start: " + log.read_text()[-2000:])
-            time.sleep(0.3)
-    yield f"http://127.0.0.1:{port}", home
+    proc, url = start_calmtone_ui(home, tmp_path_factory.mktemp("log") / "server.err")
+    yield url, home
     proc.terminate()
     proc.wait(timeout=30)
 
@@ -188,6 +166,22 @@ def _launch(pw, fake_mic: Path, *, allow: bool, width: int):
     context = browser.new_context(permissions=["microphone"] if allow else [],
                                   viewport={"width": width, "height": 1400})
     return browser, context.new_page()
+
+
+@contextlib.contextmanager
+def _browser_page(fake_mic: Path, tmp_path: Path, name: str, *, allow: bool = True,
+                  width: int = 1280):
+    """A page in Chromium with the fake microphone; a screenshot ``name-failed.png`` if the
+    block fails."""
+    with _chromium() as pw:
+        browser, page = _launch(pw, fake_mic, allow=allow, width=width)
+        try:
+            yield page
+        except Exception:
+            _screenshot(page, tmp_path, f"{name}-failed.png")
+            raise
+        finally:
+            browser.close()
 
 
 #: Records every reading the live view shows: the time and the three test-hook attributes.
@@ -249,23 +243,16 @@ def _check_readings(rows: np.ndarray, analyzed_f0_hz: float) -> None:
 def test_live_view_follows_real_speech_and_stop_scores_the_take(app, fake_mic, analyzed_f0_hz,
                                                                 tmp_path):
     url, home = app
-    with _chromium() as pw:
-        browser, page = _launch(pw, fake_mic, allow=True, width=1280)
-        try:
-            live = _open_practice(page, url)
-            page.get_by_role("button", name="Start live view").click()
-            rows = _listen(page, 6.0)
-            _screenshot(page, tmp_path, "live-1280.png")
-            assert live.get_attribute("data-level-db")
-            score_s = _stop_and_score(page)
-            page.get_by_text("Feature by feature").wait_for(timeout=30_000)
-            body = page.inner_text("body")
-            _screenshot(page, tmp_path, "live-1280-result.png")
-        except Exception:
-            _screenshot(page, tmp_path, "live-failed.png")
-            raise
-        finally:
-            browser.close()
+    with _browser_page(fake_mic, tmp_path, "live-1280") as page:
+        live = _open_practice(page, url)
+        page.get_by_role("button", name="Start live view").click()
+        rows = _listen(page, 6.0)
+        _screenshot(page, tmp_path, "live-1280.png")
+        assert live.get_attribute("data-level-db")
+        score_s = _stop_and_score(page)
+        page.get_by_text("Feature by feature").wait_for(timeout=30_000)
+        body = page.inner_text("body")
+        _screenshot(page, tmp_path, "live-1280-result.png")
     _check_readings(rows, analyzed_f0_hz)
     print(f"stop to score: {score_s:.2f} s")
     assert score_s <= 2.0
@@ -280,46 +267,32 @@ def test_live_view_follows_real_speech_and_stop_scores_the_take(app, fake_mic, a
 
 def test_live_view_at_390_px_by_keyboard(app, fake_mic, analyzed_f0_hz, tmp_path):
     url, _ = app
-    with _chromium() as pw:
-        browser, page = _launch(pw, fake_mic, allow=True, width=390)
-        try:
-            live = _open_practice(page, url)
-            start = page.get_by_role("button", name="Start live view")
-            start.focus()  # as after tabbing to it
-            page.keyboard.press("Enter")
-            rows = _listen(page, 4.0)
-            _screenshot(page, tmp_path, "live-390.png")
-            box = live.bounding_box()
-            assert box["width"] <= 390
-            # the view moves the focus to Stop, so Enter again ends the take
-            stop = page.get_by_role("button", name="Stop live view")
-            assert stop.evaluate("b => b.getRootNode().activeElement === b")
-            page.keyboard.press("Enter")
-            page.get_by_text("Calm score").wait_for(timeout=30_000)
-        except Exception:
-            _screenshot(page, tmp_path, "live-390-failed.png")
-            raise
-        finally:
-            browser.close()
+    with _browser_page(fake_mic, tmp_path, "live-390", width=390) as page:
+        live = _open_practice(page, url)
+        start = page.get_by_role("button", name="Start live view")
+        start.focus()  # as after tabbing to it
+        page.keyboard.press("Enter")
+        rows = _listen(page, 4.0)
+        _screenshot(page, tmp_path, "live-390.png")
+        box = live.bounding_box()
+        assert box["width"] <= 390
+        # the view moves the focus to Stop, so Enter again ends the take
+        stop = page.get_by_role("button", name="Stop live view")
+        assert stop.evaluate("b => b.getRootNode().activeElement === b")
+        page.keyboard.press("Enter")
+        page.get_by_text("Calm score").wait_for(timeout=30_000)
     _check_readings(rows, analyzed_f0_hz)
 
 
 def test_microphone_refused_says_so_and_upload_still_works(app, fake_mic, tmp_path):
     url, _ = app
-    with _chromium() as pw:
-        browser, page = _launch(pw, fake_mic, allow=False, width=1280)
-        try:
-            live = _open_practice(page, url)
-            page.get_by_role("button", name="Start live view").click()
-            alert = live.get_by_role("alert")
-            alert.wait_for(timeout=15_000)
-            assert "did not let this page use the microphone" in alert.inner_text()
-            assert live.get_attribute("data-frames") == "0"
-            _screenshot(page, tmp_path, "live-denied.png")
-            page.locator("input[type='file']").first.set_input_files(str(SPEECH))
-            page.get_by_text("Calm score").wait_for(timeout=60_000)
-        except Exception:
-            _screenshot(page, tmp_path, "live-denied-failed.png")
-            raise
-        finally:
-            browser.close()
+    with _browser_page(fake_mic, tmp_path, "live-denied", allow=False) as page:
+        live = _open_practice(page, url)
+        page.get_by_role("button", name="Start live view").click()
+        alert = live.get_by_role("alert")
+        alert.wait_for(timeout=15_000)
+        assert "did not let this page use the microphone" in alert.inner_text()
+        assert live.get_attribute("data-frames") == "0"
+        _screenshot(page, tmp_path, "live-denied.png")
+        page.locator("input[type='file']").first.set_input_files(str(SPEECH))
+        page.get_by_text("Calm score").wait_for(timeout=60_000)
