@@ -33,6 +33,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/calm_validation.py --data $(DATA)
 	$(BIN)/python benchmarks/history_scale.py
 	$(BIN)/python benchmarks/ui_latency.py
+	$(BIN)/python benchmarks/live_browser.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

@@ -35,6 +35,10 @@ CHUNK_S = 0.5
 #: Audio is pushed into the live view in blocks of this length, in seconds (its tail analysis
 #: keeps the newest 0.3 s of each 0.5 s tail, so blocks must be shorter than that).
 PUSH_S = 0.1
+#: A new cue is shown at most this often, in seconds of audio: on top of the live view's own
+#: rule (a cue must settle for 0.8 s and then stays 1.5 s), so that a person who is looking at
+#: their trace gets one short hint every few seconds at most.
+CUE_EVERY_S = 3.0
 #: Seconds of pitch trace the browser draws.
 TRACE_S = 5.0
 #: What the browser asks of the microphone: the raw signal, as ``calmtone analyze`` hears a file.
@@ -185,6 +189,8 @@ class LiveStream:
         self._chunks: list[np.ndarray] = []
         self._max_chunks = math.ceil(MAX_DURATION_S / CHUNK_S)
         self.update = None
+        self.cue = ""  # the cue shown: the live view's, at most one new every CUE_EVERY_S
+        self._cue_since_s = -math.inf
 
     @property
     def received(self) -> int:
@@ -235,11 +241,20 @@ class LiveStream:
         n = y.size // self._block * self._block
         for a in range(0, n, self._block):
             self.update = self.view.push(y[a: a + self._block])
+            self._show(self.update)
         self._carry = y[n:]
+
+    def _show(self, update) -> None:
+        if update.cue == self.cue:
+            return
+        if update.cue and update.time_s - self._cue_since_s >= CUE_EVERY_S - 1e-9:
+            self.cue, self._cue_since_s = update.cue, update.time_s
+        else:  # the hint no longer holds and a new one is not due yet: show none
+            self.cue = ""
 
     def status(self) -> StreamStatus:
         u = self.update
-        return StreamStatus(self.received, u.cue if u else "",
+        return StreamStatus(self.received, self.cue,
                             _reading_dict(u.pace) if u else None,
                             _reading_dict(u.level) if u else None)
 

@@ -13,7 +13,7 @@ from conftest import SR, harmonic_complex, syllable_train
 
 from prosody import ProsodyError, ProsodyWarning, analyze
 from prosody.live import DEFAULT_RANGE_HZ, live_zones
-from prosody.live_browser import CHUNK_S, LiveStream, browser_setup, cue_phrase
+from prosody.live_browser import CHUNK_S, CUE_EVERY_S, LiveStream, browser_setup, cue_phrase
 from prosody.record import to_pcm16
 
 
@@ -94,8 +94,25 @@ def test_stream_readings_are_the_terminal_live_views(baseline):
     for a in range(0, n, 1600):
         last = view.push(to_pcm16(y[a: a + 1600]) / 32768.0)
     assert stream.update.cue == last.cue
+    assert stream.cue in ("", last.cue)  # the same, or none while a new one is not due
     assert stream.update.pitch.value == pytest.approx(last.pitch.value)
     assert stream.update.pitch.verdict == "high"  # 230 Hz against an everyday 200 Hz
+
+
+def test_a_new_cue_comes_at_most_every_few_seconds():
+    # the voice changes pace and pitch every 2 s: the live view's cue follows (after it settles)
+    # but a person is shown a new one at most every CUE_EVERY_S
+    y = np.concatenate([syllable_train(rate, 8, f0_hz=f0, lead_s=0.0)
+                        for rate, f0 in [(7.0, 260.0), (3.0, 120.0)] * 5])
+    stream = LiveStream(SR)
+    shown = []
+    for i, chunk in enumerate(_chunks(y)):
+        stream.add(i, [chunk])
+        if not shown or stream.cue != shown[-1][1]:
+            shown.append((stream.update.time_s, stream.cue))
+    new = [t for t, cue in shown if cue]
+    assert len(new) >= 2
+    assert min(np.diff(new)) >= CUE_EVERY_S - 1e-9
 
 
 @pytest.mark.parametrize(("first", "chunks", "match"), [
