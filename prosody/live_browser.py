@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import binascii
 import dataclasses
+import inspect
 import io
 import math
 
@@ -108,6 +109,7 @@ def browser_setup(*, baseline=None, profile: str = "soothing") -> dict:
     range_hz = [float(range_hz[0]), float(min(range_hz[1], BROWSER_SR / 4.0))]
     ps = pitch.PitchSettings()
     gate = SpeechGate(BROWSER_SR)
+    stray = inspect.signature(pitch._drop_stray_runs).parameters["max_frames"].default
     return {
         "range_hz": range_hz,
         "band_hz": band_hz,
@@ -119,7 +121,10 @@ def browser_setup(*, baseline=None, profile: str = "soothing") -> dict:
                   "voicing_threshold": ps.voicing_threshold,
                   "octave_cost": ps.octave_cost,
                   "octave_jump_cost": ps.octave_jump_cost,
-                  "voiced_unvoiced_cost": ps.voiced_unvoiced_cost},
+                  "voiced_unvoiced_cost": ps.voiced_unvoiced_cost,
+                  # the trace drops a voiced run this short lying over an octave from the
+                  # voice's centre, as the analysis does (prosody.pitch._drop_stray_runs)
+                  "stray_run_frames": stray},
         "gate": {"margin_db": gate.margin_db, "min_threshold_db": gate.min_threshold_db,
                  "max_threshold_db": gate.max_threshold_db, "floor_memory_s": 5.0},
         "frame_s": FRAME_S,

@@ -60,9 +60,6 @@ def live_take(key: str, *, baseline=None, profile: str = "soothing") -> bytes | 
     from prosody.live_browser import browser_setup
 
     take = st.session_state.setdefault(_TAKES, {}).get(key)
-    streams = st.session_state.setdefault(_STREAMS, {})
-    for old in [k for k, s in streams.items() if k != key and s["done"]]:
-        del streams[old]  # a finished view no longer on screen
     st.markdown("**…or see your voice live while you speak**")
     st.caption("Your pitch against your calm band, your level and pace, and now and then one "
                "short hint. Stop when you have finished: the take is then used like a recorded "
@@ -104,7 +101,10 @@ def _on_audio(key: str, baseline, profile: str) -> None:
         state = {"sid": msg["sid"], "stream": None, "done": False,
                  "status": {"received": 0, "cue": "", "pace": None, "level": None,
                             "cue_text": ""}}
-        streams[key] = state
+        streams.pop(key, None)
+        streams[key] = state  # the newest last
+        for old in [k for k, s in streams.items() if s["done"]][:-MAX_TAKES]:
+            del streams[old]  # finished long ago: its view was replaced ("Try again")
     state["t"] = msg.get("t")
     if state["done"]:
         return  # the take is out already: a resent last message

@@ -10,6 +10,7 @@
 
 const WORKLET_SOURCE = __CALMTONE_WORKLET__;
 const RESEND_MS = 1500; // a message the server has not answered by then is sent again
+const HOLD_FRAMES = 50; // the pitch in words stays this many 10 ms frames after the voice stops
 
 const MESSAGES = {
   denied: "The browser did not let this page use the microphone. To see your voice live, " +
@@ -170,6 +171,9 @@ class LiveView {
     this.acked = 0;
     this.sr = ctx.sampleRate / decimate;
     this.trace = [];
+    this.run = null;
+    this.held = null;
+    this.heldLevel = null;
     this.sentAt = new Map();
     this.frames = 0;
     this.root.dataset.frames = "0";
@@ -190,7 +194,9 @@ class LiveView {
     if (msg.type === "frames") {
       const frameS = this.setup.frame_s;
       for (const [k, f0, level, speech] of msg.frames) {
-        this.trace.push([k * frameS, f0, level, speech]);
+        const point = [k * frameS, f0, level, speech];
+        this.trace.push(point);
+        this.followRun(point);
         this.frames = k + 1;
         this.lastF0 = f0;
         this.lastLevel = level;
@@ -222,6 +228,24 @@ class LiveView {
       this.stream.getTracks().forEach((t) => t.stop());
       this.ctx.close();
     }
+  }
+
+  followRun(point) {
+    // a short voiced run over an octave from the voice's centre is a consonant's or a breath's
+    // chance periodicity, which the analysis drops too: once it ends, the trace drops it
+    if (point[1] > 0) {
+      (this.run = this.run || []).push(point);
+      return;
+    }
+    const run = this.run;
+    this.run = null;
+    if (!run || run.length > this.setup.pitch.stray_run_frames) return;
+    const others = this.trace.filter((p) => p[1] > 0 && !run.includes(p)).map((p) => p[1]);
+    if (others.length < 10) return;
+    others.sort((a, b) => a - b);
+    const centre = others[others.length >> 1];
+    const mid = run.map((p) => p[1]).sort((a, b) => a - b)[run.length >> 1];
+    if (Math.abs(Math.log2(mid / centre)) > 1) run.forEach((p) => { p[1] = 0; });
   }
 
   post(stopped) {
@@ -301,22 +325,27 @@ class LiveView {
   }
 
   showReadings() {
+    // the words hold the last voiced pitch for half a second and the last speech level through
+    // pauses, so they do not blink at every consonant; the meter follows the sound itself
     const band = this.setup.band_hz;
-    if (this.lastF0 > 0) {
+    if (this.lastF0 > 0) this.held = { f0: this.lastF0, frame: this.frames };
+    if (this.held && this.frames - this.held.frame <= HOLD_FRAMES) {
+      const f0 = this.held.f0;
       let where = "";
       if (band) {
-        if (band[1] != null && this.lastF0 > band[1]) where = " · above the calm band";
-        else if (band[0] != null && this.lastF0 < band[0]) where = " · below the calm band";
+        if (band[1] != null && f0 > band[1]) where = " · above the calm band";
+        else if (band[0] != null && f0 < band[0]) where = " · below the calm band";
         else where = " · in the calm band";
       }
-      this.setText(this.pitchText, `${Math.round(this.lastF0)} Hz${where}`);
+      this.setText(this.pitchText, `${Math.round(f0)} Hz${where}`);
     } else {
       this.setText(this.pitchText, "—");
     }
-    const lv = this.lastLevel;
-    const text = `${Math.round(lv)} dBFS${this.levelRel || ""}`;
+    if (this.lastSpeech) this.heldLevel = this.lastLevel;
+    const text = this.heldLevel == null ? "—"
+      : `${Math.round(this.heldLevel)} dBFS${this.levelRel || ""}`;
     this.setText(this.levelText, text);
-    this.levelBar.value = Math.max(0, Math.min(60, lv + 60));
+    this.levelBar.value = Math.max(0, Math.min(60, this.lastLevel + 60));
   }
 
   showLevelRel(level) {
