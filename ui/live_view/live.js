@@ -10,7 +10,7 @@
 
 const WORKLET_SOURCE = __CALMTONE_WORKLET__;
 const RESEND_MS = 1500; // a message the server has not answered by then is sent again
-const HOLD_FRAMES = 50; // the pitch in words stays this many 10 ms frames after the voice stops
+const HOLD_FRAMES = 50; // frames (10 ms) the words look back: pitch held, level's median
 
 const MESSAGES = {
   denied: "The browser did not let this page use the microphone. To see your voice live, " +
@@ -341,7 +341,13 @@ class LiveView {
     } else {
       this.setText(this.pitchText, "—");
     }
-    if (this.lastSpeech) this.heldLevel = this.lastLevel;
+    // level in words: the median of the speech in the last half second, held through pauses
+    const recent = [];
+    const since = (this.frames - HOLD_FRAMES) * this.setup.frame_s;
+    for (let i = this.trace.length - 1; i >= 0 && this.trace[i][0] >= since; i--) {
+      if (this.trace[i][3]) recent.push(this.trace[i][2]);
+    }
+    if (recent.length) this.heldLevel = recent.sort((a, b) => a - b)[recent.length >> 1];
     const text = this.heldLevel == null ? "—"
       : `${Math.round(this.heldLevel)} dBFS${this.levelRel || ""}`;
     this.setText(this.levelText, text);
