@@ -206,7 +206,7 @@ class LiveStream:
     def duration_s(self) -> float:
         return sum(c.size for c in self._chunks) / self.sr
 
-    def add(self, first: int, chunks: list[str]) -> int:
+    def add(self, first: int, chunks: list[str], *, live: bool = True) -> int:
         """Take chunks numbered ``first``, ``first + 1``, ...; those already taken are skipped.
 
         Parameters
@@ -215,6 +215,9 @@ class LiveStream:
             the number of the first chunk given (0 for the first of the session)
         chunks : list of str
             base64 of 16-bit little-endian PCM, mono, at ``sr``
+        live : bool
+            False for the last chunks, after Stop: they join the take without the live
+            readings, which no one will see (the score is waited for)
 
         Returns
         -------
@@ -237,11 +240,13 @@ class LiveStream:
                 raise ProsodyError(f"the live take is longer than {MAX_DURATION_S / 60:g} "
                                    "minutes, the longest recording analysed; stop and start "
                                    "again.")
-            self._take(_pcm16(chunk))
+            self._take(_pcm16(chunk), live=live)
         return self.received
 
-    def _take(self, y: np.ndarray) -> None:
+    def _take(self, y: np.ndarray, *, live: bool) -> None:
         self._chunks.append(y)
+        if not live:
+            return
         y = np.concatenate([self._carry, y])
         n = y.size // self._block * self._block
         for a in range(0, n, self._block):

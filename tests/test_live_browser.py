@@ -76,7 +76,9 @@ def test_stream_takes_chunks_in_order_and_ignores_resent_ones():
 def test_stream_gives_the_whole_take_as_wav():
     y = syllable_train(4.0, 8)
     stream = LiveStream(SR)
-    stream.add(0, _chunks(y))
+    chunks = _chunks(y)
+    stream.add(0, chunks[:-2])
+    stream.add(len(chunks) - 2, chunks[-2:], live=False)  # after Stop: no live readings
     back, sr = sf.read(io.BytesIO(stream.wav_bytes()), dtype="int16")
     assert sr == SR
     np.testing.assert_array_equal(back, to_pcm16(y))

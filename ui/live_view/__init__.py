@@ -78,8 +78,10 @@ def _live_fragment(key: str, setup: dict, baseline, profile: str) -> None:
     state = st.session_state.setdefault(_STREAMS, {}).get(key)
     status = None
     if state is not None:
+        error = state.get("error")
         status = {"sid": state["sid"], "rtt_t": state.get("t"), "done": state["done"],
-                  "error": state.get("error"), **state["status"]}
+                  "error": f"The live view stopped: {error}" if error else None,
+                  **state["status"]}
     _component()(key=key, data={"setup": setup, "status": status},
                  on_audio_change=functools.partial(_on_audio, key, baseline, profile))
     if state is not None and state["done"] and not state.get("collected"):
@@ -115,7 +117,8 @@ def _on_audio(key: str, baseline, profile: str) -> None:
             state["stream"] = LiveStream(int(msg.get("sr") or 0), baseline=baseline,
                                          profile=profile)
         stream = state["stream"]
-        stream.add(int(msg.get("first", 0)), list(msg.get("chunks") or []))
+        stream.add(int(msg.get("first", 0)), list(msg.get("chunks") or []),
+                   live=not msg.get("stopped"))
         state["status"] = stream.status().to_dict()
         if msg.get("stopped"):
             takes = st.session_state.setdefault(_TAKES, {})

@@ -222,7 +222,7 @@ class LiveView {
       }
     } else if (msg.type === "chunk") {
       this.chunks.push(toBase64(new Int16Array(msg.pcm)));
-      this.post(false);
+      if (!this.stopping) this.post(false); // the last one goes with "stopped", in one message
     } else if (msg.type === "stopped") {
       this.post(true);
       this.stream.getTracks().forEach((t) => t.stop());
