@@ -46,7 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from conftest import DATA, harmonic_complex  # noqa: E402
-from test_browser_live import _launch, app  # noqa: E402
+from test_browser_live import _launch, _stop_and_score, app  # noqa: E402
 from ui_latency import _Factory  # noqa: E402
 
 from prosody.dsp import resample  # noqa: E402
@@ -172,10 +172,7 @@ def one_run(url: str, home: Path, mic: Path, y: np.ndarray, listen_s: float) -> 
             busy = (_cpu_s(chromium) - c0, _cpu_s([server]) - s0, time.monotonic() - t0)
             log = np.array(page.evaluate("() => window.__log"), dtype=float)
             sr = float(live.get_attribute("data-sample-rate"))
-            page.get_by_role("button", name="Stop live view").click()
-            stopped = time.monotonic()
-            page.get_by_text("Calm score").wait_for(timeout=30_000)
-            score_s = time.monotonic() - stopped
+            score_s = _stop_and_score(page)
         finally:
             browser.close()
     with Store.open(home) as store:
