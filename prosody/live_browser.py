@@ -86,11 +86,11 @@ def browser_setup(*, baseline=None, profile: str = "soothing") -> dict:
         band in Hz (either may be None: open on that side) or None when the profile has no pitch
         target; ``ref_hz`` the baseline's median pitch in Hz or None; ``band_source``
         'baseline' or 'general'; ``pitch`` and ``gate`` the tracker's and speech gate's
-        constants; ``frame_s``, ``level_window_s``, ``chunk_s``, ``trace_s``, ``sr``,
-        ``constraints``.
+        constants; ``frame_s``, ``level_window_s``, ``reading_window_s``, ``chunk_s``,
+        ``trace_s``, ``sr``, ``constraints``.
     """
     from . import loudness, pitch
-    from .live import DEFAULT_RANGE_HZ, LiveBaseline, live_zones
+    from .live import DEFAULT_RANGE_HZ, WINDOW_S, LiveBaseline, live_zones
     from .record import SpeechGate
 
     live_base = LiveBaseline.from_analysis(baseline) if baseline is not None else None
@@ -129,6 +129,8 @@ def browser_setup(*, baseline=None, profile: str = "soothing") -> dict:
                  "max_threshold_db": gate.max_threshold_db, "floor_memory_s": 5.0},
         "frame_s": FRAME_S,
         "level_window_s": loudness.WINDOW_S,
+        # the level in words: the median of the speech in this window, as prosody.live's
+        "reading_window_s": WINDOW_S,
         "chunk_s": CHUNK_S,
         "trace_s": TRACE_S,
         "sr": BROWSER_SR,

@@ -10,7 +10,7 @@
 
 const WORKLET_SOURCE = __CALMTONE_WORKLET__;
 const RESEND_MS = 1500; // a message the server has not answered by then is sent again
-const HOLD_FRAMES = 50; // frames (10 ms) the words look back: pitch held, level's median
+const HOLD_FRAMES = 50; // the pitch in words stays this many 10 ms frames after the voice stops
 
 const MESSAGES = {
   denied: "The browser did not let this page use the microphone. To see your voice live, " +
@@ -325,8 +325,8 @@ class LiveView {
   }
 
   showReadings() {
-    // the words hold the last voiced pitch for half a second and the last speech level through
-    // pauses, so they do not blink at every consonant; the meter follows the sound itself
+    // the words hold the last voiced pitch for half a second and give the level of the recent
+    // speech, so they do not blink at every consonant; the meter follows the sound itself
     const band = this.setup.band_hz;
     if (this.lastF0 > 0) this.held = { f0: this.lastF0, frame: this.frames };
     if (this.held && this.frames - this.held.frame <= HOLD_FRAMES) {
@@ -341,9 +341,9 @@ class LiveView {
     } else {
       this.setText(this.pitchText, "—");
     }
-    // level in words: the median of the speech in the last half second, held through pauses
+    // level in words: the median of the speech in the reading window, held through pauses
     const recent = [];
-    const since = (this.frames - HOLD_FRAMES) * this.setup.frame_s;
+    const since = this.frames * this.setup.frame_s - this.setup.reading_window_s;
     for (let i = this.trace.length - 1; i >= 0 && this.trace[i][0] >= since; i--) {
       if (this.trace[i][3]) recent.push(this.trace[i][2]);
     }
