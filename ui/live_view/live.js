@@ -160,11 +160,7 @@ class LiveView {
       numberOfInputs: 1, numberOfOutputs: 1, outputChannelCount: [1],
       processorOptions: { ...setup, decimate },
     });
-    node.port.onmessage = (e) => this.onWorklet(e.data);
-    const mute = ctx.createGain();
-    mute.gain.value = 0; // the node must be pulled by the output to run; nothing is heard
-    source.connect(node).connect(mute).connect(ctx.destination);
-    await ctx.resume();
+    // a new take: its state is ready before the first message of the audio thread
     Object.assign(this, { ctx, stream, node, source, running: true, stopping: false });
     this.sid = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
     this.chunks = [];
@@ -188,6 +184,11 @@ class LiveView {
     this.stopBtn.focus();
     this.setStatus("Listening. Speak when you are ready.");
     this.resendTimer = setInterval(() => this.resend(), RESEND_MS / 2);
+    node.port.onmessage = (e) => this.onWorklet(e.data);
+    const mute = ctx.createGain();
+    mute.gain.value = 0; // the node must be pulled by the output to run; nothing is heard
+    source.connect(node).connect(mute).connect(ctx.destination);
+    await ctx.resume();
   }
 
   onWorklet(msg) {
