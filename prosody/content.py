@@ -570,7 +570,7 @@ class ExerciseProgress:
 
 
 def exercise_progress(exercise: Exercise, takes: Iterable) -> ExerciseProgress:
-    """Attempts and passes of ``exercise`` among stored takes (``prosody.history.Take``; each
+    """Attempts and passes of ``exercise`` among stored takes (``prosody.store.Take``; each
     exercise take keeps its :class:`ExerciseResult` as ``feedback["exercise"]``)."""
     mine = sorted((t for t in takes if getattr(t, "exercise_id", None) == exercise.id),
                   key=lambda t: (t.created_utc, t.id))

@@ -24,7 +24,7 @@ import pytest
 from conftest import DATA
 
 from prosody import ProsodyWarning, analyze, load
-from prosody.history import AUDIO_DIR, Store
+from prosody.store import AUDIO_DIR, Store
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CALMTONE = str(Path(sys.executable).with_name("calmtone"))

@@ -150,14 +150,14 @@ def practise(data: bytes, *, text: str | None, profile_name: str, scenario: str 
 
 
 def data_dir() -> str:
-    from prosody.history import data_dir as _data_dir
+    from prosody.store import data_dir as _data_dir
 
     return str(_data_dir())
 
 
 @st.cache_resource(show_spinner=False)
 def _store(home: str):
-    from prosody.history import Store
+    from prosody.store import Store
 
     return Store.open(home)
 

@@ -10,7 +10,7 @@ import streamlit as st
 
 from prosody.content import exercise_progress
 from prosody.errors import ProsodyError
-from prosody.history import MAX_NAME_CHARS, MAX_NOTE_CHARS
+from prosody.store import MAX_NAME_CHARS, MAX_NOTE_CHARS
 from ui import content_views as cv
 from ui import services, state, views
 
