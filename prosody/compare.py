@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .util import FRAME_S
+from .errors import ProsodyError
+from .util import FRAME_S, hz_to_st
 
 #: Frames are merged in pairs before alignment: 20 ms is fine enough for syllables and keeps a
 #: one-minute pair at 9 million cells.
@@ -23,6 +24,8 @@ STEP_FRAMES = 2
 #: 15-minute takes on 0.46 s steps instead of 20 ms, which would need 34 GB); every practice
 #: phrase up to 40 s stays on the 20 ms step.
 MAX_ALIGN_CELLS = 4_000_000
+#: Fewest alignment steps a take must have (60 ms on the 20 ms step).
+MIN_STEPS = 3
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,7 @@ def _features(tracks, step_frames: int = STEP_FRAMES) -> np.ndarray:
     voiced = np.isfinite(f0)
     st = np.zeros_like(f0)
     if voiced.any():
-        st[voiced] = 12.0 * np.log2(f0[voiced] / np.median(f0[voiced]))
+        st[voiced] = hz_to_st(f0[voiced], np.median(f0[voiced]))
     feats = np.stack([lv, voiced.astype(float), 0.15 * st], axis=1)
     n = feats.shape[0] // step_frames * step_frames
     if n == 0:
@@ -70,13 +73,21 @@ def align(tracks_a, tracks_b) -> Alignment:
     half and two: a real difference in pace, never a frozen stretch of one take against a whole
     phrase of the other. Each row of the cost table depends only on earlier rows, so the search
     is vectorised over columns.
+
+    Raises
+    ------
+    ProsodyError
+        when a take is shorter than 60 ms, or one is more than twice as long as the other
     """
     cells = (len(tracks_a.loudness_db) / STEP_FRAMES) * (len(tracks_b.loudness_db) / STEP_FRAMES)
     step = STEP_FRAMES * max(1, math.ceil(math.sqrt(cells / MAX_ALIGN_CELLS)))
     fa, fb = _features(tracks_a, step), _features(tracks_b, step)
     na, nb = len(fa), len(fb)
-    if na < 3 or nb < 3:
-        raise ValueError("both takes need at least 60 ms of frames to be aligned")
+    if na < MIN_STEPS or nb < MIN_STEPS:
+        which, n = ("take A", na) if na < MIN_STEPS else ("take B", nb)
+        raise ProsodyError(f"{which} holds {n * step * FRAME_S * 1000:.0f} ms of frames, fewer "
+                           f"than the {MIN_STEPS * step * FRAME_S * 1000:.0f} ms an alignment "
+                           "needs; compare two recordings of a whole phrase.")
     # summed feature by feature: one table of the cells at a time, not one per feature
     dist = np.zeros((na, nb))
     for k in range(fa.shape[1]):
@@ -96,7 +107,9 @@ def align(tracks_a, tracks_b) -> Alignment:
         acc[i] = cand[best, np.arange(nb)] + dist[i]
         move[i] = best
     if not np.isfinite(acc[-1, -1]):
-        raise ValueError("the takes differ in length by more than a factor of two")
+        raise ProsodyError(f"take B is {nb / na:.2f} times as long as take A, outside the "
+                           "one half to two that an alignment allows (the pace may at most halve "
+                           "or double); compare two takes of the same phrase.")
     path = [(na - 1, nb - 1)]
     i, j = na - 1, nb - 1
     while (i, j) != (0, 0):
@@ -140,7 +153,7 @@ def deltas(summary_a, summary_b) -> list[Delta]:
         return a.get(key) is not None and b.get(key) is not None
 
     if both("f0_median_hz"):
-        d = 12.0 * np.log2(b["f0_median_hz"] / a["f0_median_hz"])
+        d = float(hz_to_st(b["f0_median_hz"], a["f0_median_hz"]))
         out.append(Delta("pitch", d, "st", _signed(d, "st", "higher", "lower", 0.3,
                                                    "about the same pitch")))
     if both("f0_range_st"):

@@ -35,7 +35,7 @@ from typing import Literal
 import numpy as np
 
 from .errors import ProsodyError, quiet_warnings
-from .util import FRAME_S, SR
+from .util import FRAME_S, SR, relative_change
 
 #: Window of the pitch and level readings, in seconds.
 WINDOW_S = 1.5
@@ -62,6 +62,8 @@ MIN_PAUSE_S = 0.25
 PACE_EVERY_S = 0.5
 #: Units of the readings without a baseline.
 _ABS_UNITS = {"pitch": "Hz", "level": "dBFS", "pace": "syl/s"}
+#: How each relative unit compares a reading with the baseline (:func:`relative_change`).
+_COMPARISONS = {"st": "st", "dB": "difference", "%": "percent"}
 
 Verdict = Literal["low", "ok", "high"]
 
@@ -369,17 +371,11 @@ class LiveView:
         if self.baseline is not None and not base:
             zone = None  # the baseline lacks this measure: nothing to compare with
         unit = relative if base else _ABS_UNITS[name]
-        if value_abs is None:
-            return Reading(name, None, unit, zone, None)
-        if not base:
-            value = value_abs
-        elif relative == "st":
-            value = 12.0 * math.log2(value_abs / base)
-        elif relative == "dB":
-            value = value_abs - base
-        else:
-            value = 100.0 * (value_abs / base - 1.0)
-        return Reading(name, value, unit, zone, zone.verdict(value) if zone else None)
+        value = value_abs
+        if value_abs is not None and base:  # None too for a pace of 0: no ratio to take
+            value = relative_change(value_abs, base, _COMPARISONS[relative])
+        verdict = zone.verdict(value) if zone is not None and value is not None else None
+        return Reading(name, value, unit, zone, verdict)
 
     def _pitch(self) -> Reading:
         w = self._window(WINDOW_S)

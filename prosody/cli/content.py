@@ -60,7 +60,7 @@ def _cmd_phrases(args) -> int:
                                 initial_indent="       ", subsequent_indent="       "))
         print()
     print(f"{len(chosen)} phrases in {len(phrase_sets(chosen))} sets "
-          f"({', '.join(AUDIENCES[a] for a in dict.fromkeys(p.audience for p in chosen))}).")
+          f"({', '.join(AUDIENCES[a].pair for a in dict.fromkeys(p.audience for p in chosen))}).")
     return 0
 
 

@@ -17,7 +17,6 @@ analysing it again) is written here once, on top of the abstract methods.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
@@ -318,8 +317,7 @@ class Store(ABC):
         from ..analysis import AnalysisSettings, analyze
 
         take = self.get(take_id)
-        known = {f.name for f in dataclasses.fields(AnalysisSettings)}
-        settings = AnalysisSettings(**{k: v for k, v in take.settings.items() if k in known})
+        settings = AnalysisSettings.from_dict(take.settings)
         text = take.phrase if take.summary.get("syllables_source") == "text" else None
         signal = self.audio(take_id)
         with quiet_warnings():  # the same warnings were given when the take was first analysed
