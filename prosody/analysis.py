@@ -11,7 +11,7 @@ from typing import Literal
 import numpy as np
 
 from .errors import ProsodyWarning, quiet_warnings
-from .util import FRAME_S, SR, check_audio, hz_to_st
+from .util import FRAME_S, SR, check_audio, hz_to_st, rounded
 
 SyllableSource = Literal["text", "acoustic"]
 EndShape = Literal["fall", "rise", "level"]
@@ -82,7 +82,7 @@ class Summary:
     hammarberg_db: float | None
 
     def to_dict(self) -> dict:
-        return {k: _json_number(v) for k, v in dataclasses.asdict(self).items()}
+        return {k: rounded(v, 4) for k, v in dataclasses.asdict(self).items()}
 
 
 @dataclass(frozen=True)
@@ -168,14 +168,6 @@ class Analysis:
             out["tracks"] = self.tracks.to_dict()
         out["warnings"] = list(self.warnings)
         return out
-
-
-def _json_number(v):
-    if isinstance(v, (float, np.floating)):
-        return None if not math.isfinite(v) else round(float(v), 4)
-    if isinstance(v, np.integer):
-        return int(v)
-    return v
 
 
 def analyze(
