@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from .errors import ProsodyError
+from .errors import ProsodyError, quiet_warnings
 from .profile import FeatureSpec, Profile, Target, load_profile
 from .util import FRAME_S, hz_to_st, relative_change, rounded
 
@@ -242,6 +242,16 @@ def measure_baseline(y: np.ndarray, *, sr: float, text: str | None = None) -> An
     check_baseline(baseline, acoustic_syllables=first.summary.syllables if text is None
                    else analyze(y, sr=sr).summary.syllables)
     return baseline
+
+
+def load_baseline(source, *, text: str | None = None) -> Analysis:
+    """:func:`measure_baseline` of a recording as :func:`prosody.load` reads it (a path, the
+    bytes of a file or an upload); its warnings are carried in the result."""
+    from .audio import load
+
+    signal = load(source)
+    with quiet_warnings():
+        return measure_baseline(signal.y, sr=signal.sr, text=text)
 
 
 #: What an everyday voice can be, for :func:`check_baseline`. Speech rate (syllables over the

@@ -46,6 +46,29 @@ def score_meaning(score: float) -> str:
     return next(words for lowest, words in SCORE_MEANINGS if score >= lowest)
 
 
+def range_words(low: float | None, high: float | None, show, *, at_most: str = "at most",
+                at_least: str = "at least", none: str = "—") -> str:
+    """A target range in words: "at most 4 st", "at least 80", "1 to 4 st".
+
+    Parameters
+    ----------
+    low, high : float or None
+        the ends of the range (None: open on that side)
+    show : callable
+        ``show(value, last)`` writes one end; ``last`` is False for the low end of a
+        two-sided range (where a unit is usually left out)
+    at_most, at_least, none : str
+        the words for a range open below, open above, and open on both sides
+    """
+    if low is None and high is None:
+        return none
+    if low is None:
+        return f"{at_most} {show(high, True)}"
+    if high is None:
+        return f"{at_least} {show(low, True)}"
+    return f"{show(low, False)} to {show(high, True)}"
+
+
 @dataclass(frozen=True)
 class ExerciseOutcome:
     """What a saved exercise attempt says: passed or not, in a sentence, criteria met."""

@@ -126,9 +126,10 @@ def relative_change(value: float, reference: float, comparison: Comparison) -> f
     return 100.0 * (value / reference - 1.0)
 
 
-def rounded(x, digits: int = 4):
-    """A number made ready for JSON: floats rounded to ``digits`` decimals, None when missing
-    or not finite; integers as Python ints; anything else (text, a flag) unchanged."""
+def rounded(x, digits: int | None = 4):
+    """A number made ready for JSON: floats rounded to ``digits`` decimals (None: kept whole),
+    None when missing or not finite; integers and flags as Python ones (numpy's too); anything
+    else (text) unchanged."""
     if x is None or isinstance(x, bool):
         return x
     if isinstance(x, np.bool_):
@@ -136,7 +137,9 @@ def rounded(x, digits: int = 4):
     if isinstance(x, (int, np.integer)):
         return int(x)
     if isinstance(x, (float, np.floating)):
-        return round(float(x), digits) if math.isfinite(x) else None
+        if not math.isfinite(x):
+            return None
+        return float(x) if digits is None else round(float(x), digits)
     return x
 
 

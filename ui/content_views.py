@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from prosody.errors import ProsodyError
+from prosody.feedback import range_words
 from prosody.samples import sample_path
 from prosody.util import hz_to_st
 from ui import services, views
@@ -161,15 +162,10 @@ def moves_table(report: dict) -> pd.DataFrame:
 
     rows = []
     for m in report.get("moves") or []:
-        lo, hi, unit = m["target_low"], m["target_high"], m["unit"]
-        if lo is None and hi is None:
-            target = "not judged without a baseline"
-        elif lo is None:
-            target = f"at most {hi:g} {unit}"
-        elif hi is None:
-            target = f"at least {lo:g} {unit}"
-        else:
-            target = f"{lo:g} to {hi:g} {unit}"
+        unit = m["unit"]
+        target = range_words(m["target_low"], m["target_high"],
+                             lambda x, last, unit=unit: f"{x:g} {unit}" if last else f"{x:g}",
+                             none="not judged without a baseline")
         rows.append({"feature": m["label"], "your take": fmt(m["before"], unit),
                      "calmer version": fmt(m["after"], unit), "calm target": target,
                      "what changed": m["words"].split(": ", 1)[-1]})

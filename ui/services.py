@@ -101,13 +101,10 @@ def analyze_bytes(data: bytes, text: str | None, fmin_hz: float | None, fmax_hz:
 @st.cache_data(show_spinner=False, max_entries=8)
 def measure_baseline_bytes(data: bytes, text: str | None):
     """The baseline measured as ``calmtone coach --baseline`` measures it; (analysis, error)."""
-    from prosody.audio import load
-    from prosody.coach import measure_baseline
+    from prosody.coach import load_baseline
 
     try:
-        signal = load(data)
-        with quiet_warnings():
-            return measure_baseline(signal.y, sr=signal.sr, text=text), None
+        return load_baseline(data, text=text), None
     except ProsodyError as exc:
         return None, str(exc)
     except Exception:  # a bug must not show a traceback to someone practising

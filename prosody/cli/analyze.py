@@ -65,32 +65,33 @@ def baseline_from_file(path: str, text: str | None):
     """The speaker's everyday voice measured from a file by :func:`prosody.coach.
     measure_baseline` (as the app and the live view measure it); returns (analysis, None) or
     (None, why it cannot be the baseline)."""
-    from ..audio import load
-    from ..coach import measure_baseline
+    from ..coach import load_baseline
 
     try:
-        signal = load(path)
-        with quiet_warnings():
-            return measure_baseline(signal.y, sr=signal.sr, text=text), None
+        return load_baseline(path, text=text), None
     except ProsodyError as exc:
         return None, str(exc)
+
+
+def _report(path: str, error: str | None, result, *, as_json: bool, verb: str,
+            text: str, record) -> None:
+    """One file's outcome: a JSON object (``{"file", ..., "error"}``) with ``as_json``, else
+    ``text`` on stdout, or "cannot ``verb``" and the error on stderr."""
+    if as_json:
+        print(json.dumps({"file": path, **({"error": error} if error else record(result))}),
+              flush=True)
+    elif error:
+        print(f"{path}: cannot {verb}: {error}", file=sys.stderr)
+    else:
+        print(text(path, result))
 
 
 def _cmd_analyze(args) -> int:
     failed = 0
     for path in args.files:
         analysis, error = analyze_file(path, args.text)
-        if args.json:
-            record = {"file": path}
-            if error:
-                record["error"] = error
-            else:
-                record.update(analysis.to_dict(tracks=args.tracks))
-            print(json.dumps(record), flush=True)
-        elif error:
-            print(f"{path}: cannot analyse: {error}", file=sys.stderr)
-        else:
-            print(format_table(path, analysis))
+        _report(path, error, analysis, as_json=args.json, verb="analyse", text=format_table,
+                record=lambda a: a.to_dict(tracks=args.tracks))
         failed += error is not None
     return 1 if failed else 0
 
@@ -177,20 +178,9 @@ def run_coach(files, *, baseline: str | None = None, baseline_text: str | None =
                 error = str(exc)
         if saver is not None and error is None:
             saver.save(path, analysis, feedback, text=text, scenario=scenario)
-        if not show:
-            if error:
-                print(f"{path}: cannot coach: {error}", file=sys.stderr)
-        elif as_json:
-            record = {"file": path}
-            if error:
-                record["error"] = error
-            else:
-                record.update(feedback.to_dict())
-            print(json.dumps(record), flush=True)
-        elif error:
-            print(f"{path}: cannot coach: {error}", file=sys.stderr)
-        else:
-            print(format_feedback(path, feedback))
+        if show or error:  # not shown: only what went wrong, on stderr
+            _report(path, error, feedback, as_json=as_json and show, verb="coach",
+                    text=format_feedback, record=lambda fb: fb.to_dict())
         failed += error is not None
     if saver is not None:
         failed += saver.failed

@@ -6,6 +6,7 @@ import json
 import sys
 
 from ..errors import ProsodyError
+from ..feedback import range_words
 from .analyze import baseline_from_file
 
 
@@ -70,12 +71,8 @@ def format_report(path_in: str, path_out: str, report) -> str:
         if m.before is None or m.after is None:
             lines.append(f"    {m.label:<20} {m.words}")
             continue
-        if m.target_low is None:
-            target = f"≤ {m.target_high:g}"
-        elif m.target_high is None:
-            target = f"≥ {m.target_low:g}"
-        else:
-            target = f"{m.target_low:g} to {m.target_high:g}"
+        target = range_words(m.target_low, m.target_high, lambda x, last: f"{x:g}",
+                             at_most="≤", at_least="≥")
         lines.append(f"    {m.label:<20} {m.before:8.2f} → {m.after:8.2f} {m.unit:<6} "
                      f"target {target:<14} {m.words.split(': ', 1)[-1]}")
     if report.score_before is not None and report.score_after is not None:

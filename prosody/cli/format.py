@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from ..feedback import range_words
+
 # (key, label, unit, digits) of the readable table; the order follows DESIGN.md
 TABLE_ROWS = (
     ("duration_s", "Recording length", "s", 2),
@@ -85,13 +87,8 @@ def format_feedback(path: str, feedback) -> str:
     if fb.features:
         lines.append(f"  {'Feature':<22} {'value':>10}   {'target':<24} verdict")
         for f in fb.features:
-            if f.target_low is None:
-                target = f"at most {_coach_number(f.target_high, f.unit)}"
-            elif f.target_high is None:
-                target = f"at least {_coach_number(f.target_low, f.unit)}"
-            else:
-                target = (f"{_coach_number(f.target_low, f.unit)} to "
-                          f"{_coach_number(f.target_high, f.unit)}")
+            target = range_words(f.target_low, f.target_high,
+                                 lambda x, last, unit=f.unit: _coach_number(x, unit))
             lines.append(f"  {f.label:<22} {_coach_number(f.value, f.unit):>10}   "
                          f"{target:<24} {f.verdict}")
     if fb.phrase_notes:

@@ -218,21 +218,23 @@ def _cmd_delete(args) -> int:
                 what = (f"Delete take {take.id} ({terminal_text(take.person)}, "
                         f"{local_time(take.created_utc)}, "
                         f"\"{clip(terminal_text(take.phrase), 40)}\") and its recording?")
-                if not (args.yes or _confirm(what)):
-                    print("Nothing deleted.")
-                    return 1
-                store.delete_take(take.id)
-                print(f"Deleted take {take.id}.")
+
+                def delete() -> str:
+                    store.delete_take(take.id)
+                    return f"Deleted take {take.id}."
             else:
                 person = store.person(args.person)
                 what = (f"Delete everything about {terminal_text(person.name)}: "
                         f"{person.take_count} "
                         f"take{'s' * (person.take_count != 1)}, their recordings and baseline?")
-                if not (args.yes or _confirm(what)):
-                    print("Nothing deleted.")
-                    return 1
-                n = store.delete_person(person.name)
-                print(f"Deleted {terminal_text(person.name)} and {n} take{'s' * (n != 1)}.")
+
+                def delete() -> str:
+                    n = store.delete_person(person.name)
+                    return f"Deleted {terminal_text(person.name)} and {n} take{'s' * (n != 1)}."
+            if not (args.yes or _confirm(what)):
+                print("Nothing deleted.")
+                return 1
+            print(delete())
     except ProsodyError as exc:
         return _failed(exc)
     return 0

@@ -18,6 +18,7 @@ analysing it again) is written here once, on top of the abstract methods.
 from __future__ import annotations
 
 import os
+import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, tzinfo
@@ -27,19 +28,27 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 
 from ..errors import ProsodyError, quiet_warnings
+from ..util import check_audio
 from . import export
-from .files import PathOrFile
+from .files import PathOrFile, read_only_message
+from .names import person_name
 from .records import (
+    KINDS,
     Assignment,
     AssignmentKind,
+    ConfusableNameWarning,
     Kind,
+    NewTake,
     Person,
     ProgressPoint,
     RepairReport,
     RestoreReport,
     Take,
+    TakeQuery,
     When,
+    progress_features,
 )
+from .values import as_datetime, feedback_dict, utc_iso, utc_now
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..analysis import Analysis, Tracks
@@ -179,7 +188,6 @@ class Store(ABC):
             the files put back, the ids of adopted takes, and what is still in quarantine
         """
 
-    @abstractmethod
     def save_take(
         self,
         *,
@@ -236,8 +244,41 @@ class Store(ABC):
             when an argument is not valid, or the take could not be written (full disk,
             read-only folder); then nothing of it is kept and earlier takes are untouched.
         """
+        y = check_audio(audio, sr)
+        name = person_name(person)
+        if kind not in KINDS:
+            raise ProsodyError(f"kind={kind!r} must be one of {', '.join(KINDS)}.")
+        if not isinstance(phrase, str):
+            raise ProsodyError(f"phrase must be text, not {type(phrase).__name__}.")
+        stored_feedback = feedback_dict(feedback)
+        if score is None and stored_feedback is not None:
+            score = stored_feedback.get("score")
+        if score is not None and not (isinstance(score, (int, float, np.number))
+                                      and 0.0 <= float(score) <= 100.0):
+            raise ProsodyError(f"score={score!r} must be a number from 0 to 100, or None.")
+        if not self.writable:
+            raise ProsodyError(read_only_message(self.home, "save the take"))
+        note = self.name_warning(name)
+        take_id = self._insert_take(NewTake(
+            person=name, audio=y, sr=int(sr), analysis=analysis, feedback=stored_feedback,
+            phrase=phrase, scenario=scenario, profile_name=profile_name,
+            profile_version=profile_version, kind=kind,
+            score=None if score is None else float(score), exercise_id=exercise_id,
+            assignment_id=assignment_id,
+            created_utc=utc_iso(as_datetime(created) if created is not None else utc_now())))
+        if note:
+            warnings.warn(note, ConfusableNameWarning, stacklevel=2)
+        return self.get(take_id)
 
     @abstractmethod
+    def _insert_take(self, new: NewTake) -> int:
+        """Keep a checked take, recording and rows, all or nothing; its new id.
+
+        For engines: on any failure nothing of the take may stay (and earlier takes are
+        untouched); a failure after the rows are committed must leave what the next
+        :meth:`repair` finishes.
+        """
+
     def takes(
         self,
         *,
@@ -265,10 +306,26 @@ class Store(ABC):
         limit : int or None
             at most this many takes
         """
+        query = TakeQuery.of(person=person, phrase=phrase, scenario=scenario, since=since,
+                             until=until, kind=kind, exercise_id=exercise_id,
+                             assignment_id=assignment_id)
+        if limit is not None and int(limit) < 0:
+            raise ProsodyError(f"limit={limit} must be 0 or more.")
+        return self._select_takes(query, limit=None if limit is None else int(limit),
+                                  newest_first=newest_first)
 
     @abstractmethod
+    def _select_takes(self, query: TakeQuery, *, limit: int | None,
+                      newest_first: bool) -> list[Take]:
+        """For engines: the takes ``query`` matches, by time (then id), at most ``limit``."""
+
     def count(self, **filters) -> int:
         """How many takes match; the filters are those of :meth:`takes`."""
+        return self._count_takes(TakeQuery.of(**filters))
+
+    @abstractmethod
+    def _count_takes(self, query: TakeQuery) -> int:
+        """For engines: how many takes ``query`` matches."""
 
     @abstractmethod
     def get(self, take_id: int) -> Take:
@@ -433,7 +490,6 @@ class Store(ABC):
         return self.progress_table(person, (feature,), phrase=phrase, scenario=scenario,
                                    kind=kind, since=since, until=until, tz=tz)[feature]
 
-    @abstractmethod
     def progress_table(self, person: str, features: Sequence[str] | None = None, *,
                        phrase: str | None = None, scenario: str | None = None,
                        kind: Kind | Sequence[Kind] | None = "practice",
@@ -441,11 +497,34 @@ class Store(ABC):
                        tz: tzinfo | None = None) -> dict[str, list[ProgressPoint]]:
         """:meth:`progress` for several features in one pass (default: the score and every
         numeric summary feature)."""
+        numeric = progress_features()
+        features = tuple(numeric if features is None else features)
+        for f in features:
+            if f not in numeric:
+                raise ProsodyError(f"feature={f!r} cannot be charted; choose 'score' or one of "
+                                   f"{', '.join(numeric[1:])}.")
+        query = TakeQuery.of(person=person, phrase=phrase, scenario=scenario, since=since,
+                             until=until, kind=kind)
+        sums = [dict() for _ in features]
+        for created_utc, *values in self._feature_rows(query, features):
+            day = datetime.fromisoformat(created_utc).astimezone(tz).date()
+            for acc, value in zip(sums, values, strict=True):
+                if value is not None:
+                    total, n = acc.get(day, (0.0, 0))
+                    acc[day] = (total + value, n + 1)
+        return {f: [ProgressPoint(d, total / n, n) for d, (total, n) in sorted(acc.items())]
+                for f, acc in zip(features, sums, strict=True)}
 
-    @abstractmethod
     def practice_days(self, person: str, *, kind: Kind | Sequence[Kind] | None = "practice",
                       tz: tzinfo | None = None) -> list[date]:
         """The calendar days (in ``tz``) on which ``person`` saved a take, oldest first."""
+        rows = self._feature_rows(TakeQuery.of(person=person, kind=kind), ())
+        return sorted({datetime.fromisoformat(r[0]).astimezone(tz).date() for r in rows})
+
+    @abstractmethod
+    def _feature_rows(self, query: TakeQuery, features: Sequence[str]) -> list[tuple]:
+        """For engines: ``(created_utc, value of each feature...)`` of each take ``query``
+        matches, oldest first; a feature is ``"score"`` or a summary key (None when unset)."""
 
     def export_csv(self, dest: PathOrFile, *, person: str | None = None, **filters) -> int:
         """Write one CSV row per take: its details, score and every summary feature.

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..feedback import range_words
 from ..util import FRAME_S, hz_to_st
 from .files import PathOrFile, text_out
 from .records import Kind, Take, When, summary_keys
@@ -221,15 +222,9 @@ def _judged_rows(features: list[Mapping]) -> list[str]:
             "<th>Verdict</th></tr>"]
     for f in features:
         unit = str(f.get("unit") or "")
-        low, high = f.get("target_low"), f.get("target_high")
-        if low is None and high is None:
-            target = "—"
-        elif low is None:
-            target = f"≤ {_number(high, unit)}"
-        elif high is None:
-            target = f"≥ {_number(low, unit)}"
-        else:
-            target = f"{_number(low)} to {_number(high, unit)}"
+        target = range_words(f.get("target_low"), f.get("target_high"),
+                             lambda x, last, unit=unit: _number(x, unit if last else ""),
+                             at_most="≤", at_least="≥")
         compared = _number(f.get("value"), unit)
         if f.get("relative_to") == "baseline":
             compared += " vs baseline"

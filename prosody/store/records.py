@@ -11,9 +11,14 @@ import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from functools import cached_property
-from typing import Literal, get_args
+from typing import TYPE_CHECKING, Literal, get_args
 
 from ..errors import ProsodyError, ProsodyWarning
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+
+    from ..analysis import Analysis
 
 Kind = Literal["practice", "baseline", "model", "exercise"]
 KINDS: tuple[str, ...] = get_args(Kind)
@@ -221,6 +226,63 @@ class RestoreReport:
     restored: tuple[str, ...] = ()
     adopted: tuple[int, ...] = ()
     still_quarantined: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TakeQuery:
+    """Which takes: the filters of :meth:`Store.takes`, checked, as an engine receives them.
+
+    Every field is an exact match (a person's name compared as names are), None for any;
+    ``since`` is inclusive, ``until`` exclusive (a date means that whole day, local time).
+    """
+
+    person: str | None = None
+    phrase: str | None = None
+    scenario: str | None = None
+    since: When | None = None
+    until: When | None = None
+    kinds: tuple[str, ...] | None = None
+    exercise_id: str | None = None
+    assignment_id: str | None = None
+
+    @classmethod
+    def of(cls, *, person: str | None = None, phrase: str | None = None,
+           scenario: str | None = None, since: When | None = None, until: When | None = None,
+           kind: Kind | tuple[Kind, ...] | list[Kind] | None = None,
+           exercise_id: str | None = None, assignment_id: str | None = None) -> TakeQuery:
+        """The filters as :meth:`Store.takes` takes them (``kind``: one kind or several)."""
+        kinds = None
+        if kind is not None:
+            kinds = (kind,) if isinstance(kind, str) else tuple(kind)
+            bad = [k for k in kinds if k not in KINDS]
+            if bad:
+                raise ProsodyError(f"kind={bad[0]!r} must be one of {', '.join(KINDS)}.")
+        return cls(person=person, phrase=phrase, scenario=scenario, since=since, until=until,
+                   kinds=kinds, exercise_id=exercise_id, assignment_id=assignment_id)
+
+
+@dataclass(frozen=True)
+class NewTake:
+    """A take checked by :meth:`Store.save_take`, for an engine to keep all or nothing.
+
+    ``audio`` is float64 mono at ``sr`` Hz; ``feedback`` the JSON-ready feedback object;
+    ``created_utc`` the stored time (:func:`~prosody.store.values.utc_iso`).
+    """
+
+    person: str
+    audio: np.ndarray = field(repr=False)
+    sr: int
+    analysis: Analysis = field(repr=False)
+    feedback: dict | None = field(repr=False)
+    phrase: str
+    scenario: str | None
+    profile_name: str | None
+    profile_version: str | None
+    kind: Kind
+    score: float | None
+    exercise_id: str | None
+    assignment_id: str | None
+    created_utc: str
 
 
 def refused_message(home: str, n: int) -> str:

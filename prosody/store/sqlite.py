@@ -40,15 +40,15 @@ import secrets
 import sqlite3
 import threading
 import warnings
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import date, datetime, timezone, tzinfo
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..errors import ProsodyError, quiet_warnings
-from ..util import FRAME_S, check_audio
+from ..util import FRAME_S
 from . import migrations
 from .base import Store
 from .files import (
@@ -83,25 +83,22 @@ from .names import (
     person_name,
 )
 from .records import (
-    KINDS,
     Assignment,
     AssignmentKind,
     ConfusableNameWarning,
-    Kind,
+    NewTake,
     Person,
-    ProgressPoint,
     RecordingMissingError,
     RepairReport,
     RestoreReport,
     Take,
-    When,
-    progress_features,
+    TakeQuery,
     refused_message,
 )
-from .values import as_datetime, dumps, feedback_dict, filter_bound, utc_iso, utc_now
+from .values import dumps, filter_bound, utc_iso, utc_now
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..analysis import Analysis, Tracks
+    from ..analysis import Tracks
 
 _TAKE_COLUMNS = (
     "t.id, p.name, t.created_utc, t.kind, t.phrase, t.scenario, t.profile_name, "
@@ -460,49 +457,17 @@ class SQLiteStore(Store, engine="sqlite"):
 
     # -- saving -------------------------------------------------------------------------------
 
-    def save_take(
-        self,
-        *,
-        person: str,
-        audio: np.ndarray,
-        sr: int,
-        analysis: Analysis,
-        feedback: Mapping | object | None,
-        phrase: str,
-        scenario: str | None = None,
-        profile_name: str | None = None,
-        profile_version: str | None = None,
-        kind: Kind = "practice",
-        score: float | None = None,
-        exercise_id: str | None = None,
-        assignment_id: str | None = None,
-        created: datetime | None = None,
-    ) -> Take:
-        y = check_audio(audio, sr)
-        name = person_name(person)
-        if kind not in KINDS:
-            raise ProsodyError(f"kind={kind!r} must be one of {', '.join(KINDS)}.")
-        if not isinstance(phrase, str):
-            raise ProsodyError(f"phrase must be text, not {type(phrase).__name__}.")
-        stored_feedback = feedback_dict(feedback)
-        if score is None and stored_feedback is not None:
-            score = stored_feedback.get("score")
-        if score is not None and not (isinstance(score, (int, float, np.number))
-                                      and 0.0 <= float(score) <= 100.0):
-            raise ProsodyError(f"score={score!r} must be a number from 0 to 100, or None.")
-        if not self.writable:
-            raise ProsodyError(read_only_message(self.home, "save the take"))
-        when = utc_iso(as_datetime(created) if created is not None else utc_now())
+    def _insert_take(self, new: NewTake) -> int:
+        when, y, sr, analysis = new.created_utc, new.audio, new.sr, new.analysis
         settings_json = dumps(dataclasses.asdict(analysis.settings))
         summary_json = dumps(analysis.summary.to_dict())
-        feedback_json = None if stored_feedback is None else dumps(stored_feedback)
+        feedback_json = None if new.feedback is None else dumps(new.feedback)
         tracks_row = _pack_tracks(analysis.tracks)
-        flac = encode_flac(y, int(sr))  # before taking the lock: others wait less
+        flac = encode_flac(y, sr)  # before taking the lock: others wait less
         audio_file = (f"{AUDIO_PREFIX}{when[:19].replace('-', '').replace(':', '')}Z-"
                       f"{secrets.token_hex(6)}{AUDIO_SUFFIX}")
         final = self.audio_dir / audio_file
         temp = final.with_name(TEMP_PREFIX + final.name)
-        note = self.name_warning(name)
         committed = False
         # the Python lock spans the rename too, so this store never shows the take half-saved
         with self._lock:
@@ -511,17 +476,17 @@ class SQLiteStore(Store, engine="sqlite"):
                     # the audio is on disk before the row is committed; the rename comes after,
                     # so a final-named file without a row is never debris of a save (repair)
                     write_private(temp, flac)
-                    person_id = _person_id(con, name, create=True)
+                    person_id = _person_id(con, new.person, create=True)
                     take_id = con.execute(
                         "INSERT INTO takes (person_id, created_utc, phrase, scenario, "
                         "profile_name, profile_version, settings_json, summary_json, "
                         "feedback_json, score, duration_s, audio_file, kind, exercise_id, "
                         "assignment_id) "
                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (person_id, when, phrase, scenario, profile_name, profile_version,
-                         settings_json, summary_json, feedback_json,
-                         None if score is None else float(score), y.size / float(sr), audio_file,
-                         kind, exercise_id, assignment_id),
+                        (person_id, when, new.phrase, new.scenario, new.profile_name,
+                         new.profile_version, settings_json, summary_json, feedback_json,
+                         new.score, y.size / float(sr), audio_file, new.kind, new.exercise_id,
+                         new.assignment_id),
                     ).lastrowid
                     con.execute("INSERT INTO take_tracks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                                 (take_id, *tracks_row))
@@ -538,37 +503,19 @@ class SQLiteStore(Store, engine="sqlite"):
                         f"in {self.audio_dir} ({exc.strerror or exc}); it is put in place the "
                         "next time the history opens.") from exc
                 raise
-        if note:
-            warnings.warn(note, ConfusableNameWarning, stacklevel=2)
-        return self.get(take_id)
+        return int(take_id)
 
     # -- reading ------------------------------------------------------------------------------
 
-    def takes(
-        self,
-        *,
-        person: str | None = None,
-        phrase: str | None = None,
-        scenario: str | None = None,
-        since: When | None = None,
-        until: When | None = None,
-        kind: Kind | Sequence[Kind] | None = None,
-        exercise_id: str | None = None,
-        assignment_id: str | None = None,
-        limit: int | None = None,
-        newest_first: bool = True,
-    ) -> list[Take]:
-        where, params = self._filters(person=person, phrase=phrase, scenario=scenario,
-                                      since=since, until=until, kind=kind,
-                                      exercise_id=exercise_id, assignment_id=assignment_id)
+    def _select_takes(self, query: TakeQuery, *, limit: int | None,
+                      newest_first: bool) -> list[Take]:
+        where, params = self._filters(query)
         order = "DESC" if newest_first else "ASC"
         sql = (f"SELECT {_TAKE_COLUMNS} {_TAKE_FROM} {where} "
                f"ORDER BY t.created_utc {order}, t.id {order}")
         if limit is not None:
-            if int(limit) < 0:
-                raise ProsodyError(f"limit={limit} must be 0 or more.")
             sql += " LIMIT ?"
-            params.append(int(limit))
+            params.append(limit)
         rows = self._read(sql, params)
         present = self._present([row[10] for row in rows])
         return [_take(row, audio_missing=row[10] not in present) for row in rows]
@@ -582,34 +529,31 @@ class SQLiteStore(Store, engine="sqlite"):
         except OSError:
             return set()
 
-    def count(self, **filters) -> int:
-        where, params = self._filters(**filters)
+    def _count_takes(self, query: TakeQuery) -> int:
+        where, params = self._filters(query)
         return int(self._read(f"SELECT count(*) {_TAKE_FROM} {where}", params)[0][0])
 
-    def _filters(self, *, person=None, phrase=None, scenario=None, since=None, until=None,
-                 kind=None, exercise_id=None, assignment_id=None) -> tuple[str, list]:
+    def _filters(self, q: TakeQuery) -> tuple[str, list]:
+        """The WHERE clause of a query, and its parameters."""
         clauses, params = [], []
-        if person is not None:
+        if q.person is not None:
             clauses.append("t.person_id = ?")
-            params.append(self._person_id_of(person))
-        for column, value in (("phrase", phrase), ("scenario", scenario),
-                              ("exercise_id", exercise_id), ("assignment_id", assignment_id)):
+            params.append(self._person_id_of(q.person))
+        for column, value in (("phrase", q.phrase), ("scenario", q.scenario),
+                              ("exercise_id", q.exercise_id),
+                              ("assignment_id", q.assignment_id)):
             if value is not None:
                 clauses.append(f"t.{column} = ?")
                 params.append(value)
-        if since is not None:
+        if q.since is not None:
             clauses.append("t.created_utc >= ?")
-            params.append(utc_iso(filter_bound(since, end=False)))
-        if until is not None:
+            params.append(utc_iso(filter_bound(q.since, end=False)))
+        if q.until is not None:
             clauses.append("t.created_utc < ?")
-            params.append(utc_iso(filter_bound(until, end=True)))
-        if kind is not None:
-            kinds = (kind,) if isinstance(kind, str) else tuple(kind)
-            bad = [k for k in kinds if k not in KINDS]
-            if bad:
-                raise ProsodyError(f"kind={bad[0]!r} must be one of {', '.join(KINDS)}.")
-            clauses.append(f"t.kind IN ({', '.join('?' * len(kinds))})")
-            params.extend(kinds)
+            params.append(utc_iso(filter_bound(q.until, end=True)))
+        if q.kinds is not None:
+            clauses.append(f"t.kind IN ({', '.join('?' * len(q.kinds))})")
+            params.extend(q.kinds)
         return ("WHERE " + " AND ".join(clauses) if clauses else ""), params
 
     def get(self, take_id: int) -> Take:
@@ -745,13 +689,13 @@ class SQLiteStore(Store, engine="sqlite"):
         return [Person(*row) for row in rows]
 
     def phrases(self, person: str | None = None) -> list[str]:
-        where, params = self._filters(person=person)
+        where, params = self._filters(TakeQuery(person=person))
         rows = self._read(f"SELECT t.phrase, count(*) AS n {_TAKE_FROM} {where} "
                           "GROUP BY t.phrase ORDER BY n DESC, t.phrase", params)
         return [row[0] for row in rows]
 
     def scenarios(self, person: str | None = None) -> list[str]:
-        where, params = self._filters(person=person)
+        where, params = self._filters(TakeQuery(person=person))
         where = f"{where} AND" if where else "WHERE"
         rows = self._read(f"SELECT DISTINCT t.scenario {_TAKE_FROM} {where} "
                           "t.scenario IS NOT NULL ORDER BY t.scenario", params)
@@ -851,41 +795,13 @@ class SQLiteStore(Store, engine="sqlite"):
 
     # -- progress -----------------------------------------------------------------------------
 
-    def progress_table(self, person: str, features: Sequence[str] | None = None, *,
-                       phrase: str | None = None, scenario: str | None = None,
-                       kind: Kind | Sequence[Kind] | None = "practice",
-                       since: When | None = None, until: When | None = None,
-                       tz: tzinfo | None = None) -> dict[str, list[ProgressPoint]]:
-        numeric = progress_features()
-        features = tuple(numeric if features is None else features)
-        for f in features:
-            if f not in numeric:
-                raise ProsodyError(f"feature={f!r} cannot be charted; choose 'score' or one of "
-                                   f"{', '.join(numeric[1:])}.")
-        where, params = self._filters(person=person, phrase=phrase, scenario=scenario,
-                                      since=since, until=until, kind=kind)
-        columns = ", ".join("t.score" if f == "score" else "json_extract(t.summary_json, ?)"
-                            for f in features)
+    def _feature_rows(self, query: TakeQuery, features: Sequence[str]) -> list[tuple]:
+        where, params = self._filters(query)
+        columns = "".join(", t.score" if f == "score" else ", json_extract(t.summary_json, ?)"
+                          for f in features)
         column_params = [f"$.{f}" for f in features if f != "score"]
-        rows = self._read(f"SELECT t.created_utc, {columns} {_TAKE_FROM} {where} "
+        return self._read(f"SELECT t.created_utc{columns} {_TAKE_FROM} {where} "
                           "ORDER BY t.created_utc", [*column_params, *params])
-        sums = [dict() for _ in features]
-        for created_utc, *values in rows:
-            day = datetime.fromisoformat(created_utc).astimezone(tz).date()
-            for acc, value in zip(sums, values, strict=True):
-                if value is not None:
-                    total, n = acc.get(day, (0.0, 0))
-                    acc[day] = (total + value, n + 1)
-        return {f: [ProgressPoint(d, total / n, n) for d, (total, n) in sorted(acc.items())]
-                for f, acc in zip(features, sums, strict=True)}
-
-    def practice_days(self, person: str, *, kind: Kind | Sequence[Kind] | None = "practice",
-                      tz: tzinfo | None = None) -> list[date]:
-        where, params = self._filters(person=person, kind=kind)
-        rows = self._read(f"SELECT t.created_utc {_TAKE_FROM} {where}", params)
-        return sorted({datetime.fromisoformat(r[0]).astimezone(tz).date() for r in rows})
-
-    # -- export -------------------------------------------------------------------------------
 
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
 from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta, timezone
 
 import numpy as np
 
 from ..errors import ProsodyError
+from ..util import rounded
 from .records import When
 
 
@@ -58,14 +58,8 @@ def dumps(obj) -> str:
 
 def jsonable(obj):
     """Plain JSON values: numpy numbers become Python ones, NaN and inf become null."""
-    if obj is None or isinstance(obj, (str, bool)):
-        return obj
-    if isinstance(obj, np.bool_):
-        return bool(obj)
-    if isinstance(obj, (int, np.integer)):
-        return int(obj)
-    if isinstance(obj, (float, np.floating)):
-        return float(obj) if math.isfinite(obj) else None
+    if obj is None or isinstance(obj, (str, bool, int, float, np.bool_, np.integer, np.floating)):
+        return rounded(obj, None)
     if isinstance(obj, Mapping):
         return {str(k): jsonable(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple, np.ndarray)):
