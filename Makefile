@@ -29,6 +29,7 @@ bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python benchmarks/accuracy.py --data $(DATA)
 	$(BIN)/python benchmarks/speed.py
+	$(BIN)/python benchmarks/library_swaps.py
 	$(BIN)/python benchmarks/live.py
 	$(BIN)/python benchmarks/calm_validation.py --data $(DATA)
 	$(BIN)/python benchmarks/history_scale.py

@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from prosody import ProsodyWarning, analyze, load  # noqa: E402
-from prosody.history import AUDIO_DIR, Store, progress_features  # noqa: E402
+from prosody.store import AUDIO_DIR, Store, progress_features  # noqa: E402
 
 BOUND_S = 1.0
 PEOPLE = ("Anna", "Ben", "Cleo")

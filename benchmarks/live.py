@@ -53,7 +53,7 @@ sys.path.insert(0, str(ROOT))
 
 from prosody import live  # noqa: I001  (after the path set-up above)
 from prosody.dsp import resample
-from prosody.mic_cli import format_update
+from prosody.cli.format import format_update
 from prosody.record import to_pcm16
 
 GOAL_MS_PER_100MS = 20.0
@@ -129,7 +129,7 @@ _CHILD = r"""
 import json, sys
 import numpy as np
 from prosody import live, record
-from prosody.mic_cli import format_update
+from prosody.cli.format import format_update
 import time
 block_s, seconds = float(sys.argv[1]), float(sys.argv[2])
 view = live.LiveView(16000)

@@ -151,7 +151,7 @@ def one_run(url: str, home: Path, mic: Path, y: np.ndarray, listen_s: float) -> 
     from playwright.sync_api import sync_playwright
 
     from prosody import ProsodyWarning, analyze
-    from prosody.history import Store
+    from prosody.store import Store
 
     server = _server_pid(url.rsplit(":", 1)[1])
     with sync_playwright() as pw:

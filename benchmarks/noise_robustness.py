@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 from prosody.analysis import Analysis, analyze  # noqa: E402
 from prosody.audio import load  # noqa: E402
 from prosody.coach import measure  # noqa: E402
+from prosody.util import hz_to_st  # noqa: E402
 
 SR = 16_000
 SEED = 20261206
@@ -129,7 +130,7 @@ def clean_items(data_dir: Path) -> list[tuple[str, str, np.ndarray]]:
 
 def _error(kind: str, clean: float, noisy: float) -> float:
     if kind == "st":
-        return abs(12.0 * math.log2(noisy / clean))
+        return abs(float(hz_to_st(noisy, clean)))
     if kind == "pct":
         return abs(noisy - clean) / max(abs(clean), 1e-9) * 100.0
     return abs(noisy - clean)

@@ -10,10 +10,11 @@ from typing import Literal
 
 import numpy as np
 
-from .errors import ProsodyWarning
-from .util import FRAME_S, SR, check_audio, hz_to_st
+from .errors import ProsodyWarning, quiet_warnings
+from .util import FRAME_S, SR, check_audio, hz_to_st, rounded
 
 SyllableSource = Literal["text", "acoustic"]
+EndShape = Literal["fall", "rise", "level"]
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,13 @@ class AnalysisSettings:
     syllable_local_drop_db: float = 20.0
     velocity_smooth_frames: int = 5
     onset_search_s: float = 0.2
+
+    @classmethod
+    def from_dict(cls, stored: dict) -> AnalysisSettings:
+        """The settings kept with a saved take (``dataclasses.asdict``); keys this version
+        does not know are left out, and missing ones take their defaults."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in stored.items() if k in known})
 
 
 @dataclass(frozen=True)
@@ -74,7 +82,7 @@ class Summary:
     hammarberg_db: float | None
 
     def to_dict(self) -> dict:
-        return {k: _json_number(v) for k, v in dataclasses.asdict(self).items()}
+        return {k: rounded(v, 4) for k, v in dataclasses.asdict(self).items()}
 
 
 @dataclass(frozen=True)
@@ -112,6 +120,33 @@ class Quality:
 
 
 @dataclass(frozen=True)
+class PhraseEnd:
+    """How one phrase ends: the pitch over its last ``final_window_s`` of voicing.
+
+    Attributes
+    ----------
+    start_s, end_s : float
+        the phrase, in seconds
+    time_s : float
+        its last voiced frame, in seconds
+    f0_hz : float
+        the pitch of that frame, in Hz
+    change_st : float
+        the pitch change over the end, in semitones, read from a straight line fitted to the
+        semitone contour of those frames (end of the line minus its start: negative falls)
+    shape : {'fall', 'rise', 'level'}
+        falls or rises by at least ``final_fall_st``, or neither
+    """
+
+    start_s: float
+    end_s: float
+    time_s: float
+    f0_hz: float
+    change_st: float
+    shape: EndShape
+
+
+@dataclass(frozen=True)
 class Analysis:
     """The result of :func:`analyze`: summary, tracks, quality, the settings used and warnings."""
 
@@ -121,20 +156,18 @@ class Analysis:
     settings: AnalysisSettings
     warnings: tuple[str, ...] = field(default=())
 
+    @property
+    def phrase_ends(self) -> tuple[PhraseEnd, ...]:
+        """The judged phrase ends (:func:`phrase_ends`): ``summary.final_fall_fraction`` is the
+        share of them that fall."""
+        return phrase_ends(self.tracks, settings=self.settings)
+
     def to_dict(self, *, tracks: bool = False) -> dict:
         out = {"summary": self.summary.to_dict()}
         if tracks:
             out["tracks"] = self.tracks.to_dict()
         out["warnings"] = list(self.warnings)
         return out
-
-
-def _json_number(v):
-    if isinstance(v, (float, np.floating)):
-        return None if not math.isfinite(v) else round(float(v), 4)
-    if isinstance(v, np.integer):
-        return int(v)
-    return v
 
 
 def analyze(
@@ -216,8 +249,7 @@ def _analyze(y: np.ndarray, *, text, settings: AnalysisSettings, bandwidth_hz: f
     time_s = np.arange(n) * FRAME_S
     duration_s = y.size / sr
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ProsodyWarning)
+    with quiet_warnings():
         if settings.fmin_hz is not None:
             p = pitch.track_pitch(y, sr=sr, fmin_hz=settings.fmin_hz, fmax_hz=settings.fmax_hz)
         else:
@@ -284,10 +316,11 @@ def _analyze(y: np.ndarray, *, text, settings: AnalysisSettings, bandwidth_hz: f
     if f0_v.size >= 5:
         f0_median = float(np.median(f0_v))
         f0_p10, f0_p90 = (float(v) for v in np.percentile(f0_v, [10, 90]))
-        f0_range = float(12.0 * np.log2(f0_p90 / f0_p10))
+        f0_range = float(hz_to_st(f0_p90, f0_p10))
         f0_sd = float(np.std(hz_to_st(f0_v)))
-        velocity = _velocity_st_per_s(f0, voiced, settings.velocity_smooth_frames)
-        fall_fraction = _final_fall_fraction(f0, voiced, phrase_frames, settings)
+        velocity = pitch_velocity_st_per_s(f0, voiced, settings.velocity_smooth_frames)
+        ends = _phrase_ends(f0, voiced, phrases_s, settings)
+        fall_fraction = sum(e.shape == "fall" for e in ends) / len(ends) if ends else None
         if velocity is None:
             notes.append("voiced stretches are too short to measure pitch movement.")
         if fall_fraction is None:
@@ -366,20 +399,33 @@ def _analyze(y: np.ndarray, *, text, settings: AnalysisSettings, bandwidth_hz: f
     return Analysis(summary, tracks, quality, settings, tuple(notes))
 
 
-def _velocity_st_per_s(f0: np.ndarray, voiced: np.ndarray, smooth: int) -> float | None:
-    """Mean absolute frame-to-frame F0 change within voiced runs, in st/s.
+def pitch_velocity_st_per_s(f0_hz: np.ndarray, voiced: np.ndarray,
+                            smooth_frames: int) -> float | None:
+    """Mean absolute frame-to-frame F0 change within voiced runs, in st/s (10 ms frames).
 
-    The contour is first smoothed over ``smooth`` frames inside each run: frame-to-frame tracking
-    jitter of a few cents would otherwise add a floor of several st/s to every voice.
+    The contour is first smoothed over ``smooth_frames`` frames inside each run: frame-to-frame
+    tracking jitter of a few cents would otherwise add a floor of several st/s to every voice.
+
+    Parameters
+    ----------
+    f0_hz : np.ndarray [shape=(n,)]
+        pitch per 10 ms frame, in Hz (anything where unvoiced)
+    voiced : np.ndarray [shape=(n,), dtype=bool]
+    smooth_frames : int
+
+    Returns
+    -------
+    float or None
+        None when no voiced run is longer than ``smooth_frames + 1`` frames
     """
     from .timing import runs
 
     steps = []
-    kernel = np.ones(smooth) / smooth
+    kernel = np.ones(smooth_frames) / smooth_frames
     for a, b in runs(voiced):
-        if b - a < smooth + 2:
+        if b - a < smooth_frames + 2:
             continue
-        st = hz_to_st(f0[a:b])
+        st = hz_to_st(f0_hz[a:b])
         st = np.convolve(st, kernel, mode="valid")
         steps.append(np.abs(np.diff(st)))
     if not steps:
@@ -387,15 +433,41 @@ def _velocity_st_per_s(f0: np.ndarray, voiced: np.ndarray, smooth: int) -> float
     return float(np.mean(np.concatenate(steps)) / FRAME_S)
 
 
-def _final_fall_fraction(f0, voiced, phrase_frames, settings: AnalysisSettings) -> float | None:
-    """Share of phrases whose last 300 ms of voicing falls by at least 1 st.
+def phrase_ends(tracks: Tracks, *, settings: AnalysisSettings | None = None
+                ) -> tuple[PhraseEnd, ...]:
+    """How each phrase ends: falling, rising or level, over its last 300 ms of voicing.
 
-    The fall is read from a straight line fitted to the semitone contour of those frames (start of
-    the line minus its end), which is robust to the last few frames' creak and jitter.
+    The one computation behind ``final_fall_fraction`` (the share of these that fall) and the
+    arrows a contour chart draws, so the two always agree. A phrase with fewer than 8 voiced
+    frames in that window is not judged (left out).
+
+    Parameters
+    ----------
+    tracks : Tracks
+        of an :class:`Analysis`, or as a saved take keeps them
+    settings : AnalysisSettings or None
+        the analysis' settings (``final_window_s``, ``final_fall_st``); None: the defaults
+
+    Returns
+    -------
+    tuple of PhraseEnd
+        in time order
     """
+    return _phrase_ends(np.asarray(tracks.f0_hz, dtype=float),
+                        np.asarray(tracks.voiced, dtype=bool), tracks.phrases,
+                        settings or AnalysisSettings())
+
+
+def _phrase_ends(f0: np.ndarray, voiced: np.ndarray, phrases_s,
+                 settings: AnalysisSettings) -> tuple[PhraseEnd, ...]:
+    """The fall is read from a straight line fitted to the semitone contour of those frames
+    (start of the line minus its end), which is robust to the last few frames' creak and
+    jitter."""
+    from .timing import spans_to_frames
+
     window = int(round(settings.final_window_s / FRAME_S))
-    judged = falls = 0
-    for a, b in phrase_frames:
+    out = []
+    for (a, b), (start_s, end_s) in zip(spans_to_frames(phrases_s), phrases_s, strict=True):
         v = np.flatnonzero(voiced[a:b]) + a
         if v.size == 0:
             continue
@@ -405,10 +477,12 @@ def _final_fall_fraction(f0, voiced, phrase_frames, settings: AnalysisSettings) 
             continue
         t = sel * FRAME_S
         slope = np.polyfit(t, hz_to_st(f0[sel]), 1)[0]
-        fall = -slope * (t[-1] - t[0])
-        judged += 1
-        falls += fall >= settings.final_fall_st
-    return falls / judged if judged else None
+        change = slope * (t[-1] - t[0])
+        shape: EndShape = ("fall" if -change >= settings.final_fall_st else
+                           "rise" if change >= settings.final_fall_st else "level")
+        out.append(PhraseEnd(start_s=float(start_s), end_s=float(end_s), time_s=float(t[-1]),
+                             f0_hz=float(f0[end]), change_st=float(change), shape=shape))
+    return tuple(out)
 
 
 def _onset_slope(level: np.ndarray, nuclei: np.ndarray, search_s: float) -> float | None:

@@ -45,10 +45,6 @@ CLIP_MARGIN = 1e-4
 _BLOCK_SAMPLES = 1 << 20
 # Bytes read from the start of a file to recognise its format.
 _HEAD_BYTES = 512
-# Resampling ratios whose terms exceed this are approximated. The polyphase filter has 20 taps
-# per unit of the larger term, so the limit bounds its design to 1 M taps (8 MB); every rate up
-# to 50 kHz (44 101 Hz, 47 952 Hz, ...) stays exact, and above it the rate error is under
-# 10 ppm: 0.02 cent of pitch, 6 ms over 10 minutes.
 # libsndfile reports this many frames or more when it does not know the length.
 _UNKNOWN_FRAMES = 1 << 62
 # Longest file (frames at its own rate) decoded whole before resampling: 128 MB of float32,
@@ -129,9 +125,8 @@ def load(source: AudioSource, *, sr: int = SR) -> Signal:
     Channels are averaged, except that channels more than ``SILENT_CHANNEL_DB`` below the
     loudest one are left out (speech on one side of a stereo file keeps its level instead of
     losing 6 dB), and if averaging cancels the signal (one side wired in reverse polarity) the
-    loudest channel is used alone. Resampling is polyphase (``prosody.dsp.resample``, Kaiser-
-    windowed sinc) by the ratio of the rates, approximated by a fraction whose denominator is at
-    most 1000 (exact for every common rate; under 2 ppm off for odd ones). The file is
+    loudest channel is used alone. Resampling is soxr's "VHQ" (``prosody.dsp.resample``; a
+    long file at a high rate streams through soxr's resampler block by block). The file is
     decoded in blocks as float32 and mixed to mono block by block, so memory does not grow with
     the number of channels: loading a 10-minute 48 kHz file peaks at about 260 MB for the whole
     process (110 MB of it numpy, scipy and soundfile themselves), whatever its channel count.
@@ -603,7 +598,7 @@ def _channel_weights(gram: np.ndarray) -> np.ndarray:
 
 
 def _resample(y: np.ndarray, *, original_sr: int, sr: int) -> np.ndarray:
-    """Resample ``y`` from ``original_sr`` to ``sr`` (both in Hz), polyphase, as float64."""
+    """Resample ``y`` from ``original_sr`` to ``sr`` (both in Hz), as float64."""
     if original_sr == sr or y.size == 0:
         return y
     from .dsp import resample

@@ -27,16 +27,15 @@ further than :class:`CalmerSettings` allows, so the result stays natural.
 from __future__ import annotations
 
 import dataclasses
-import math
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .errors import ProsodyError, ProsodyWarning
-from .util import FRAME_S, SR, check_audio
+from .errors import ProsodyError, quiet_warnings
+from .timing import runs
+from .util import FRAME_S, SR, check_audio, hz_to_st, relative_change, rounded
 
 if TYPE_CHECKING:  # pragma: no cover
     from .analysis import Analysis, AnalysisSettings
@@ -149,7 +148,7 @@ class Move:
         return 0.0
 
     def to_dict(self) -> dict:
-        return {f.name: _round(getattr(self, f.name)) for f in dataclasses.fields(self)}
+        return {f.name: rounded(getattr(self, f.name)) for f in dataclasses.fields(self)}
 
 
 @dataclass(frozen=True)
@@ -209,7 +208,7 @@ class CalmerReport:
     def to_dict(self) -> dict:
         out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
                if f.name not in ("moves", "settings")}
-        out = {k: _round(v) for k, v in out.items()}
+        out = {k: rounded(v) for k, v in out.items()}
         out["moves"] = [m.to_dict() for m in self.moves]
         out["settings"] = dataclasses.asdict(self.settings)
         return out
@@ -377,9 +376,7 @@ def _analyse(y: np.ndarray, sr: float, text: str | None,
              settings: AnalysisSettings | None) -> Analysis:
     from .analysis import analyze
 
-    with warnings.catch_warnings():
-        # undefined values come back as None and are reported as such
-        warnings.simplefilter("ignore", ProsodyWarning)
+    with quiet_warnings():  # undefined values come back as None and are reported as such
         return analyze(y, sr=sr, text=text, settings=settings)
 
 
@@ -490,11 +487,11 @@ class _World:
         if not voiced.any():
             return self.f0_hz.copy()
         st = np.zeros_like(self.f0_hz)
-        st[voiced] = 12.0 * np.log2(self.f0_hz[voiced])
+        st[voiced] = hz_to_st(self.f0_hz[voiced], 1.0)
         median = float(np.median(st[voiced]))
         out = np.zeros_like(st)
         max_step = st_.jump_limit_st_per_s * self.frame_s
-        for a, b in _runs(voiced):
+        for a, b in runs(voiced):
             seg = st[a:b]
             if plan.smooth_frames > 1 and b - a > 2:
                 seg = _smooth(seg, plan.smooth_frames)
@@ -592,11 +589,6 @@ def _octave_fix(f0_hz: np.ndarray, t_s: np.ndarray, before: Analysis) -> np.ndar
     return out
 
 
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(np.int8), [0]])))
-    return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
-
-
 def _smooth(seg: np.ndarray, width: int) -> np.ndarray:
     """Moving average that shrinks its window at the ends of a voiced run (no edge droop)."""
     width = min(width, seg.size)
@@ -688,20 +680,12 @@ def _tilt_gain(sr: int, n_bins: int, tilt_db: float) -> np.ndarray:
 
 
 def _velocity(f0_hz: np.ndarray, frame_s: float) -> float | None:
-    """The analysis' pitch movement (st/s, 50 ms smoothing inside voiced runs) on a WORLD
-    contour, sampled at the analysis' 10 ms frames."""
-    step = max(1, int(round(FRAME_S / frame_s)))
-    f0 = f0_hz[::step]
-    voiced = f0 > 0
-    steps = []
-    for a, b in _runs(voiced):
-        if b - a < 7:
-            continue
-        st = np.convolve(12.0 * np.log2(f0[a:b]), np.ones(5) / 5, mode="valid")
-        steps.append(np.abs(np.diff(st)))
-    if not steps:
-        return None
-    return float(np.mean(np.concatenate(steps)) / FRAME_S)
+    """The analysis' pitch movement (:func:`prosody.analysis.pitch_velocity_st_per_s`) on a
+    WORLD contour (0 Hz where unvoiced), sampled at the analysis' 10 ms frames."""
+    from .analysis import AnalysisSettings, pitch_velocity_st_per_s
+
+    f0 = f0_hz[::max(1, int(round(FRAME_S / frame_s)))]
+    return pitch_velocity_st_per_s(f0, f0 > 0, AnalysisSettings.velocity_smooth_frames)
 
 
 def _range_st(f0_hz: np.ndarray) -> float | None:
@@ -709,19 +693,11 @@ def _range_st(f0_hz: np.ndarray) -> float | None:
     if v.size < 5:
         return None
     p10, p90 = np.percentile(v, [10, 90])
-    return float(12.0 * np.log2(p90 / p10))
+    return float(hz_to_st(p90, p10))
 
 
 # ---------------------------------------------------------------------------------------------
 # Planning: from the profile's targets to the five knobs
-
-
-def _to_rel(value: float, ref: float, comparison: str) -> float:
-    if comparison == "st":
-        return 12.0 * math.log2(value / ref)
-    if comparison == "percent":
-        return 100.0 * (value / ref - 1.0)
-    return value - ref
 
 
 def _from_rel(rel: float, ref: float, comparison: str) -> float:
@@ -761,7 +737,9 @@ def _aim_value(spec, current: float, base: float | None, margin: float) -> float
     rel, ab = spec.relative, spec.absolute
     raise_low = spec.measure == "f0_range_st"
     if base is not None and rel is not None:
-        now = _to_rel(current, base, rel.comparison)
+        now = relative_change(current, base, rel.comparison)
+        if now is None:  # not comparable with the baseline: the coach does not judge it either
+            return current
         want = _desired(now, rel.low, rel.high, margin, raise_low=raise_low)
         # in range already: the take's own value, not its round trip through the baseline
         return current if want == now else _from_rel(want, base, rel.comparison)
@@ -842,7 +820,7 @@ def _plan(prof: Profile, before: Analysis, baseline: Analysis | None, world: _Wo
             median_hz, range_st = measured(trial)
             shift, r = trial.shift_st, trial.range_factor
             if want_median is not None:
-                shift = float(np.clip(shift + 12.0 * math.log2(want_median / median_hz),
+                shift = float(np.clip(shift + hz_to_st(want_median, median_hz),
                                       -max_shift, max_shift))
             if want_range is not None and range_st:
                 r = float(np.clip(r * want_range / range_st, st_.min_range_factor,
@@ -876,7 +854,7 @@ def _correction(plan: _Plan, after: Analysis, st_: CalmerSettings) -> _Plan | No
     shift, r = plan.shift_st, plan.range_factor
     median_hz, range_st = after.summary.f0_median_hz, after.summary.f0_range_st
     if plan.want_median_hz and median_hz:
-        step = 12.0 * math.log2(plan.want_median_hz / median_hz)
+        step = float(hz_to_st(plan.want_median_hz, median_hz))
         if abs(step) >= 0.3:
             shift = float(np.clip(shift + step, -st_.max_pitch_shift_st,
                                   st_.max_pitch_shift_st))
@@ -905,7 +883,7 @@ def _move(spec, before: Analysis, after: Analysis, judged_before, judged_after,
     if aim_measure is not None and ref is not None:
         if ref.relative_to == "baseline":
             base = _measure(baseline, spec.measure)
-            aim = _to_rel(aim_measure, base, spec.relative.comparison) if base else None
+            aim = relative_change(aim_measure, base, spec.relative.comparison) if base else None
         else:
             aim = aim_measure
     return Move(
@@ -925,7 +903,7 @@ def _move_words(spec, before: float | None, after: float | None) -> str:
         return f"{label}: could not be measured on both takes"
     w = spec.wording
     if spec.measure == "f0_median_hz":
-        d = 12.0 * math.log2(after / before)
+        d = float(hz_to_st(after, before))
         amount, unit = abs(d), "semitones"
         same = abs(d) < 0.3
     elif spec.measure in ("loudness_db", "alpha_ratio_db"):
@@ -981,9 +959,3 @@ def _voicing_kept(before: Analysis, after: Analysis, time_map: np.ndarray,
     if was_voiced.sum() < 10:
         return None
     return float(np.mean(v_after[was_voiced]))
-
-
-def _round(v, digits: int = 4):
-    if isinstance(v, (float, np.floating)):
-        return round(float(v), digits) if math.isfinite(v) else None
-    return v

@@ -27,9 +27,9 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from .errors import ProsodyError
+from .errors import ProsodyError, quiet_warnings
 from .profile import FeatureSpec, Profile, Target, load_profile
-from .util import FRAME_S, hz_to_st
+from .util import FRAME_S, hz_to_st, relative_change, rounded
 
 if TYPE_CHECKING:  # pragma: no cover
     from .analysis import Analysis, AnalysisSettings
@@ -99,16 +99,16 @@ class FeatureResult:
         return {
             "name": self.name,
             "label": self.label,
-            "value": _round(self.value),
+            "value": rounded(self.value, 2),
             "unit": self.unit,
-            "target_low": _round(self.target_low),
-            "target_high": _round(self.target_high),
+            "target_low": rounded(self.target_low, 2),
+            "target_high": rounded(self.target_high, 2),
             "verdict": self.verdict,
             "relative_to": self.relative_to,
-            "measured": _round(self.measured),
+            "measured": rounded(self.measured, 2),
             "measured_unit": self.measured_unit,
             "weight": self.weight,
-            "points": _round(self.points, 3),
+            "points": rounded(self.points, 3),
         }
 
 
@@ -242,6 +242,16 @@ def measure_baseline(y: np.ndarray, *, sr: float, text: str | None = None) -> An
     check_baseline(baseline, acoustic_syllables=first.summary.syllables if text is None
                    else analyze(y, sr=sr).summary.syllables)
     return baseline
+
+
+def load_baseline(source, *, text: str | None = None) -> Analysis:
+    """:func:`measure_baseline` of a recording as :func:`prosody.load` reads it (a path, the
+    bytes of a file or an upload); its warnings are carried in the result."""
+    from .audio import load
+
+    signal = load(source)
+    with quiet_warnings():
+        return measure_baseline(signal.y, sr=signal.sr, text=text)
 
 
 #: What an everyday voice can be, for :func:`check_baseline`. Speech rate (syllables over the
@@ -565,7 +575,7 @@ def _judge(spec: FeatureSpec, analysis: Analysis,
     base = measure(baseline, spec.measure) if baseline is not None else None
     target: Target | None = None
     if spec.relative is not None and base is not None:
-        value = _compare(take, base, spec.relative)
+        value = relative_change(take, base, spec.relative.comparison)
         if value is not None:
             target, relative_to, weight = spec.relative, "baseline", spec.weight
     if target is None:
@@ -584,16 +594,6 @@ def _judge(spec: FeatureSpec, analysis: Analysis,
         relative_to=relative_to, measured=take, measured_unit=spec.measure_unit,
         weight=weight, points=points,
     ), ""
-
-
-def _compare(take: float, base: float, target: Target) -> float | None:
-    if target.comparison == "difference":
-        return take - base
-    if base <= 0 or take <= 0:
-        return None  # a ratio needs two positive values
-    if target.comparison == "st":
-        return float(12.0 * math.log2(take / base))
-    return 100.0 * (take / base - 1.0)
 
 
 def _unit(spec: FeatureSpec, target: Target) -> str:
@@ -779,7 +779,7 @@ def phrase_notes(analysis: Analysis, profile: Profile, *, baseline: Analysis | N
             if ref_value is None or (ref_value <= 0 and cue != "level"):
                 continue
             if cue == "pitch":
-                excess = float(12.0 * math.log2(value / ref_value))
+                excess = float(hz_to_st(value, ref_value))
             elif cue == "level":
                 excess = value - ref_value
             else:
@@ -847,9 +847,3 @@ def _phrase_stats(analysis: Analysis, start_s: float, end_s: float) -> dict:
         "level": float(np.median(tracks.loudness_db[speech])) if speech.sum() >= 5 else None,
         "rate": syl / duration_s if syl >= 3 and duration_s > 0 else None,
     }
-
-
-def _round(x: float | None, digits: int = 2) -> float | None:
-    if x is None or not math.isfinite(x):
-        return None
-    return round(float(x), digits)

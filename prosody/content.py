@@ -12,24 +12,40 @@ what was aimed for and whether it passed.
 from __future__ import annotations
 
 import math
-import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from .errors import ProsodyError
+from .samples import read_toml, sample_path
+from .util import relative_change, rounded
 
 if TYPE_CHECKING:  # pragma: no cover
     from .analysis import Analysis
 
-SAMPLES_DIR = Path(__file__).resolve().parents[1] / "samples"
-PHRASES_PATH = SAMPLES_DIR / "phrases.toml"
-EXERCISES_PATH = SAMPLES_DIR / "exercises.toml"
+PHRASES_PATH = sample_path("phrases.toml")
+EXERCISES_PATH = sample_path("exercises.toml")
 
 Audience = Literal["child", "teen", "partner", "client"]
-AUDIENCES: dict[str, str] = {"child": "Parent and young child", "teen": "Parent and teenager",
-                             "partner": "Partners", "client": "Therapist and client"}
+
+
+@dataclass(frozen=True)
+class AudienceLabel:
+    """How an audience is named: ``pair``, who speaks with whom (a phrase set's title, "Parent
+    and young child"); ``listener``, who is spoken to ("A child": the app's "Who are you
+    practising for?")."""
+
+    pair: str
+    listener: str
+
+
+AUDIENCES: dict[str, AudienceLabel] = {
+    "child": AudienceLabel("Parent and young child", "A child"),
+    "teen": AudienceLabel("Parent and teenager", "A teenager"),
+    "partner": AudienceLabel("Partners", "A partner"),
+    "client": AudienceLabel("Therapist and client", "A client"),
+}
 ENDINGS = ("fall", "rise", "either")
 LEARNERS = ("parent", "partner", "therapist")
 #: Scenarios of the soothing profile a phrase or an exercise may name.
@@ -122,7 +138,7 @@ def load_phrases(path: str | Path | None = None) -> tuple[Phrase, ...]:
         naming the file, the phrase (by number and text) and the rule it breaks.
     """
     path = Path(path) if path is not None else PHRASES_PATH
-    data = _read_toml(path, "phrase library")
+    data = read_toml(path, "phrase library")
     return parse_phrases(data, source=str(path))
 
 
@@ -166,7 +182,7 @@ def phrase_sets(phrases: Iterable[Phrase]) -> tuple[PhraseSet, ...]:
         groups.setdefault(p.set_id, []).append(p)
     return tuple(
         PhraseSet(id=k, audience=v[0].audience, situation=v[0].situation,
-                  title=f"{AUDIENCES[v[0].audience]}: {v[0].situation}", phrases=tuple(v))
+                  title=f"{AUDIENCES[v[0].audience].pair}: {v[0].situation}", phrases=tuple(v))
         for k, v in groups.items())
 
 
@@ -271,7 +287,7 @@ def load_exercises(path: str | Path | None = None, *,
         naming the file, the exercise and the rule it breaks.
     """
     path = Path(path) if path is not None else EXERCISES_PATH
-    data = _read_toml(path, "exercises file")
+    data = read_toml(path, "exercises file")
     library = load_phrases() if phrases is None else phrases
     return parse_exercises(data, source=str(path), phrases=library)
 
@@ -403,9 +419,9 @@ class CriterionResult:
 
     def to_dict(self) -> dict:
         return {"measure": self.measure, "label": self.label, "passed": self.passed,
-                "judged": self.judged, "value": _round(self.value), "unit": self.unit,
+                "judged": self.judged, "value": rounded(self.value), "unit": self.unit,
                 "min": self.min, "max": self.max, "relative_to": self.relative_to,
-                "measured": _round(self.measured), "reference": _round(self.reference),
+                "measured": rounded(self.measured), "reference": rounded(self.reference),
                 "words": self.words, "why": self.why}
 
 
@@ -513,7 +529,7 @@ def _judge(c: Criterion, analysis: Analysis, baseline: Analysis | None,
     base = measure(baseline, c.measure) if baseline is not None else None
     rel = c.relative
     if rel is not None and base is not None:
-        value = _compare(take, base, rel.compare)
+        value = relative_change(take, base, rel.compare)
         if value is not None:
             ok = rel.holds(value)
             runit = _rel_unit(rel.compare, c.measure)
@@ -528,16 +544,6 @@ def _judge(c: Criterion, analysis: Analysis, baseline: Analysis | None,
     return result(ok, True, take, unit, c.absolute, "absolute", take, None,
                   f"{c.label}: {_abs_value(take, c.measure)} (aim: "
                   f"{_abs_aim(c.absolute, unit, c)}). {_verdict(ok)}")
-
-
-def _compare(take: float, base: float, compare: str) -> float | None:
-    if compare == "difference":
-        return take - base
-    if take <= 0 or base <= 0:
-        return None
-    if compare == "st":
-        return 12.0 * math.log2(take / base)
-    return 100.0 * (take / base - 1.0)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -570,21 +576,21 @@ class ExerciseProgress:
 
 
 def exercise_progress(exercise: Exercise, takes: Iterable) -> ExerciseProgress:
-    """Attempts and passes of ``exercise`` among stored takes (``prosody.history.Take``; each
-    exercise take keeps its :class:`ExerciseResult` as ``feedback["exercise"]``)."""
+    """Attempts and passes of ``exercise`` among stored takes (``prosody.store.Take``; each
+    exercise take keeps its :class:`ExerciseResult` in its feedback,
+    :class:`prosody.feedback.TakeFeedback`)."""
+    from .feedback import TakeFeedback
+
     mine = sorted((t for t in takes if getattr(t, "exercise_id", None) == exercise.id),
                   key=lambda t: (t.created_utc, t.id))
-    passes = 0
-    last = None
-    for t in mine:
-        ex = (t.feedback or {}).get("exercise") or {}
-        last = ex
-        passes += bool(ex.get("passed"))
+    outcomes = [TakeFeedback.from_dict(t.feedback).exercise_outcome for t in mine]
+    last = outcomes[-1] if outcomes else None
     return ExerciseProgress(
-        exercise_id=exercise.id, attempts=len(mine), passes=passes,
+        exercise_id=exercise.id, attempts=len(mine),
+        passes=sum(bool(o and o.passed) for o in outcomes),
         passes_to_complete=exercise.passes_to_complete,
-        last_passed=None if last is None else bool(last.get("passed")),
-        last_summary=None if last is None else last.get("summary"))
+        last_passed=None if not outcomes else bool(last and last.passed),
+        last_summary=None if last is None else last.summary)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -738,33 +744,12 @@ def _verdict(ok: bool) -> str:
 # Reading and checking TOML
 
 
-def _read_toml(path: Path, what: str) -> Mapping:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ProsodyError(f"cannot read the {what} {path}: {exc.strerror or exc}.") from exc
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - Python 3.10 only
-        import tomli as tomllib
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ProsodyError(f"the {what} {path} is not valid TOML: {exc}.") from exc
-
-
 def _norm(text: str) -> str:
     return " ".join(text.replace("’", "'").lower().split())
 
 
 def _rule_dict(rule: Rule | None) -> dict | None:
     return None if rule is None else {"compare": rule.compare, "min": rule.min, "max": rule.max}
-
-
-def _round(x: float | None, digits: int = 4) -> float | None:
-    if x is None or not math.isfinite(x):
-        return None
-    return round(float(x), digits)
 
 
 class _Reader:

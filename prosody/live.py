@@ -29,14 +29,13 @@ from __future__ import annotations
 
 import math
 import time
-import warnings
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 
-from .errors import ProsodyError, ProsodyWarning
-from .util import FRAME_S, SR
+from .errors import ProsodyError, quiet_warnings
+from .util import FRAME_S, SR, relative_change
 
 #: Window of the pitch and level readings, in seconds.
 WINDOW_S = 1.5
@@ -63,6 +62,8 @@ MIN_PAUSE_S = 0.25
 PACE_EVERY_S = 0.5
 #: Units of the readings without a baseline.
 _ABS_UNITS = {"pitch": "Hz", "level": "dBFS", "pace": "syl/s"}
+#: How each relative unit compares a reading with the baseline (:func:`relative_change`).
+_COMPARISONS = {"st": "st", "dB": "difference", "%": "percent"}
 
 Verdict = Literal["low", "ok", "high"]
 
@@ -187,36 +188,11 @@ class LiveBaseline:
 
     @classmethod
     def from_analysis(cls, analysis) -> LiveBaseline:
-        """From the analysis of a baseline take (its pitch range as the coach would set it)."""
-        try:
-            from .coach import baseline_settings
-        except ImportError:  # the coach is optional here: fit the range the same basic way
-            import dataclasses
+        """From the analysis of a baseline take (:func:`prosody.coach.measure_baseline`), with
+        its pitch range as the coach sets it (:func:`prosody.coach.baseline_settings`)."""
+        from .coach import baseline_settings
 
-            from .pitch import adapted_range_hz
-
-            f0 = analysis.tracks.f0_hz[analysis.tracks.voiced]
-            if f0.size < 10:
-                raise ProsodyError(
-                    "the baseline has too little voiced speech to learn your pitch range; "
-                    "record your everyday voice again: a whole sentence, spoken normally."
-                ) from None
-            fmin_hz, fmax_hz = adapted_range_hz(f0)
-            settings = dataclasses.replace(analysis.settings, fmin_hz=fmin_hz, fmax_hz=fmax_hz)
-        else:
-            settings = baseline_settings(analysis)
-        return cls(settings, analysis)
-
-    @classmethod
-    def from_file(cls, path, *, text: str | None = None) -> LiveBaseline:
-        """From a baseline recording, measured as ``calmtone coach --baseline`` measures it:
-        once to learn the speaker's pitch range, then again within that range."""
-        from .analysis import analyze_file
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ProsodyWarning)  # they are carried in the analysis
-            first = cls.from_analysis(analyze_file(path, text=text))
-            return cls(first.settings, analyze_file(path, text=text, settings=first.settings))
+        return cls(baseline_settings(analysis), analysis)
 
 
 @dataclass(frozen=True)
@@ -227,15 +203,15 @@ class LiveReport:
     ----------
     analysis : Analysis
         :func:`prosody.analyze` of everything recorded
-    feedback : Feedback or None
-        the coach's feedback, None when the coach is not available
+    feedback : Feedback
+        the coach's feedback
     y : np.ndarray
         the whole recording at ``sr``
     sr : int
     """
 
     analysis: object
-    feedback: object | None
+    feedback: object
     y: np.ndarray
     sr: int
 
@@ -360,8 +336,7 @@ class LiveView:
         if pad > 0:  # the first half second: zeros before the start keep the frame grid
             tail = np.concatenate([np.zeros(pad), tail])
             start -= pad
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ProsodyWarning)
+        with quiet_warnings():
             p = pitch.track_pitch(tail, sr=self.sr, fmin_hz=self.range_hz[0],
                                   fmax_hz=self.range_hz[1])
         n = p.f0_hz.size
@@ -396,17 +371,11 @@ class LiveView:
         if self.baseline is not None and not base:
             zone = None  # the baseline lacks this measure: nothing to compare with
         unit = relative if base else _ABS_UNITS[name]
-        if value_abs is None:
-            return Reading(name, None, unit, zone, None)
-        if not base:
-            value = value_abs
-        elif relative == "st":
-            value = 12.0 * math.log2(value_abs / base)
-        elif relative == "dB":
-            value = value_abs - base
-        else:
-            value = 100.0 * (value_abs / base - 1.0)
-        return Reading(name, value, unit, zone, zone.verdict(value) if zone else None)
+        value = value_abs
+        if value_abs is not None and base:  # None too for a pace of 0: no ratio to take
+            value = relative_change(value_abs, base, _COMPARISONS[relative])
+        verdict = zone.verdict(value) if zone is not None and value is not None else None
+        return Reading(name, value, unit, zone, verdict)
 
     def _pitch(self) -> Reading:
         w = self._window(WINDOW_S)
@@ -514,7 +483,7 @@ class LiveView:
         return np.concatenate(self._parts) if self._parts else np.zeros(0)
 
     def report(self, *, text: str | None = None, scenario: str | None = None) -> LiveReport:
-        """The full analysis of everything said, and the coach's feedback when available.
+        """The full analysis of everything said, and the coach's feedback on it.
 
         Raises
         ------
@@ -533,20 +502,15 @@ def report(y: np.ndarray, *, sr: int, baseline: LiveBaseline | None = None,
     Returns
     -------
     LiveReport
-        with ``feedback`` None when ``prosody.coach`` is not available
     """
     from .analysis import analyze
+    from .coach import coach
     from .dsp import resample
 
     y16 = resample(y, sr, SR) if sr != SR else np.asarray(y, dtype=np.float64)
     settings = baseline.settings if baseline is not None else None
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ProsodyWarning)  # they are carried in the analysis
+    with quiet_warnings():  # they are carried in the analysis
         analysis = analyze(y16, sr=SR, text=text, settings=settings)
-    try:
-        from .coach import coach
-    except ImportError:
-        return LiveReport(analysis, None, y16, SR)
     feedback = coach(analysis, profile=profile,
                      baseline=baseline.analysis if baseline is not None else None,
                      scenario=scenario)

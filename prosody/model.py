@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .errors import ProsodyError
+from .util import hz_to_st, rounded
 
 if TYPE_CHECKING:  # pragma: no cover
     from .analysis import Analysis
@@ -85,12 +86,10 @@ class Similarity:
     alignment: Alignment
 
     def to_dict(self) -> dict:
-        def r(x, d=2):
-            return None if x is None or not math.isfinite(x) else round(float(x), d)
-
+        r = rounded
         return {"score": self.score, "shape_score": r(self.shape_score, 1),
                 "rate_score": r(self.rate_score, 1), "pause_score": r(self.pause_score, 1),
-                "contour_distance_st": r(self.contour_distance_st),
+                "contour_distance_st": r(self.contour_distance_st, 2),
                 "rate_ratio": r(self.rate_ratio, 3), "pauses_model": self.pauses_model,
                 "pauses_take": self.pauses_take, "pauses_matched": self.pauses_matched,
                 "words": list(self.words), "summary": self.summary}
@@ -123,8 +122,8 @@ def similarity(model_analysis: Analysis, take_analysis: Analysis) -> Similarity:
                                "whole phrase in a clear voice.")
     try:
         alignment = align(model_analysis.tracks, take_analysis.tracks)
-    except ValueError as exc:
-        raise ProsodyError(f"the take and the model cannot be lined up ({exc}); are they the "
+    except ProsodyError as exc:
+        raise ProsodyError(f"the take and the model cannot be lined up: {exc} Are they the "
                            "same phrase? Record the take again, the whole phrase.") from exc
 
     mt = model_analysis.tracks
@@ -172,7 +171,7 @@ def _relative_st(f0_hz: np.ndarray, voiced: np.ndarray) -> np.ndarray:
     ok = np.asarray(voiced, dtype=bool) & np.isfinite(f0) & (f0 > 0)
     out = np.full(f0.shape, np.nan)
     if ok.any():
-        out[ok] = 12.0 * np.log2(f0[ok] / np.median(f0[ok]))
+        out[ok] = hz_to_st(f0[ok], np.median(f0[ok]))
     return out
 
 

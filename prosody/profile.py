@@ -13,16 +13,16 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from .errors import ProsodyError
+from .samples import read_toml, sample_path
 
-#: Where named profiles live: ``samples/profiles`` of the project checkout.
-PROFILES_DIR = Path(__file__).resolve().parents[1] / "samples" / "profiles"
+#: Where named profiles live: ``samples/profiles`` (see :mod:`prosody.samples`).
+PROFILES_DIR = sample_path("profiles")
 DEFAULT_PROFILE = "soothing"
 
 #: How a take is compared with its reference.
@@ -245,16 +245,7 @@ def load_profile(name_or_path: str | Path = DEFAULT_PROFILE) -> Profile:
         the message names the file, the key and what it must be.
     """
     path = _resolve(name_or_path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ProsodyError(f"cannot read the profile {path}: {exc.strerror or exc}.") from exc
-    toml = _toml()
-    try:
-        data = toml.loads(text)
-    except toml.TOMLDecodeError as exc:
-        raise ProsodyError(f"the profile {path} is not valid TOML: {exc}.") from exc
-    return parse_profile(data, source=str(path))
+    return parse_profile(read_toml(path, "profile"), source=str(path))
 
 
 def available_profiles() -> tuple[str, ...]:
@@ -281,16 +272,6 @@ def _resolve(name_or_path: str | Path) -> Path:
             f"choose one of: {known}, or give the path of a .toml file."
         )
     return path
-
-
-def _toml():
-    if sys.version_info >= (3, 11):
-        import tomllib
-
-        return tomllib
-    import tomli  # pragma: no cover - Python 3.10 only
-
-    return tomli  # pragma: no cover
 
 
 def parse_profile(data: Mapping, *, source: str = "<profile>") -> Profile:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+from typing import Literal
+
 import numpy as np
 
 from .errors import ProsodyError
@@ -75,9 +78,69 @@ def int_to_float(y: np.ndarray) -> np.ndarray:
     return y.astype(np.float64) / -float(info.min)
 
 
-def hz_to_st(f_hz, ref_hz: float = 100.0):
-    """Frequency in Hz to semitones relative to ``ref_hz`` (NaN stays NaN)."""
-    return 12.0 * np.log2(np.asarray(f_hz, dtype=np.float64) / ref_hz)
+def hz_to_st(f_hz, ref_hz=100.0):
+    """Frequency in Hz to semitones relative to ``ref_hz``: 12·log2(f_hz / ref_hz).
+
+    Parameters
+    ----------
+    f_hz : number or np.ndarray
+        frequencies in Hz; NaN stays NaN, and 0 Hz (unvoiced, in some trackers) gives -inf
+        without a warning
+    ref_hz : number or np.ndarray
+        the reference, in Hz (broadcast against ``f_hz``)
+
+    Returns
+    -------
+    np.float64 or np.ndarray
+        semitones; positive above the reference
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return 12.0 * np.log2(np.asarray(f_hz, dtype=np.float64) / ref_hz)
+
+
+Comparison = Literal["st", "percent", "difference"]
+
+
+def relative_change(value: float, reference: float, comparison: Comparison) -> float | None:
+    """How ``value`` compares with ``reference`` (a take with the speaker's baseline, say).
+
+    Parameters
+    ----------
+    value, reference : float
+        the two measures, in the same unit
+    comparison : {'st', 'percent', 'difference'}
+        ``st``: 12·log2(value / reference), in semitones (pitch); ``percent``:
+        100·(value / reference − 1); ``difference``: value − reference, in their own unit
+
+    Returns
+    -------
+    float or None
+        None for a ratio (``st``, ``percent``) of values that are not both positive
+    """
+    if comparison == "difference":
+        return value - reference
+    if value <= 0 or reference <= 0:
+        return None  # a ratio needs two positive values
+    if comparison == "st":
+        return float(hz_to_st(value, reference))
+    return 100.0 * (value / reference - 1.0)
+
+
+def rounded(x, digits: int | None = 4):
+    """A number made ready for JSON: floats rounded to ``digits`` decimals (None: kept whole),
+    None when missing or not finite; integers and flags as Python ones (numpy's too); anything
+    else (text) unchanged."""
+    if x is None or isinstance(x, bool):
+        return x
+    if isinstance(x, np.bool_):
+        return bool(x)
+    if isinstance(x, (int, np.integer)):
+        return int(x)
+    if isinstance(x, (float, np.floating)):
+        if not math.isfinite(x):
+            return None
+        return float(x) if digits is None else round(float(x), digits)
+    return x
 
 
 def power_to_db(p, floor_db: float = -120.0):

@@ -275,7 +275,7 @@ def test_live_view_follows_real_speech_and_stop_scores_the_take(app, fake_mic, a
     print(f"stop to score: {score_s:.2f} s")
     assert score_s <= 2.0
     assert "/ 100" in body
-    from prosody.history import Store
+    from prosody.store import Store
 
     with Store.open(home) as store:
         takes = store.takes(person="Me", kind="practice")

@@ -19,7 +19,7 @@ import pytest
 from conftest import DATA, start_calmtone_ui
 
 from prosody import ProsodyWarning, analyze, load
-from prosody.history import AUDIO_DIR, Store
+from prosody.store import AUDIO_DIR, Store
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 HOSTILE = "![x](http://attacker.example/p.png) [click](http://evil.example/login)"

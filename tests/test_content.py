@@ -375,7 +375,7 @@ def test_results_are_json_ready_and_progress_counts_passes(voice, exercises):
 
 
 def test_assignments_are_kept_per_person(tmp_path, monkeypatch):
-    from prosody.history import Store
+    from prosody.store import Store
 
     monkeypatch.setenv("CALMTONE_HOME", str(tmp_path / "home"))
     with Store.open() as store:

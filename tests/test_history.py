@@ -29,7 +29,8 @@ from conftest import DATA
 
 from prosody import ProsodyError, analyze, load
 from prosody.cli import main
-from prosody.history import (
+from prosody.progress import streak_days
+from prosody.store import (
     AUDIO_DIR,
     DB_NAME,
     KINDS,
@@ -39,7 +40,6 @@ from prosody.history import (
     contour_svg,
     data_dir,
     progress_features,
-    streak_days,
 )
 
 UTC = timezone.utc
@@ -666,7 +666,7 @@ def test_one_shared_store_serves_several_threads(store, clip):
 SAVER = r"""
 import pickle, sys, time
 from pathlib import Path
-from prosody.history import Store
+from prosody.store import Store
 home, blob, person, n, go = sys.argv[1:6]
 with open(blob, "rb") as f:
     y, sr, analysis = pickle.load(f)
@@ -728,7 +728,7 @@ def test_a_full_database_keeps_earlier_takes_and_leaves_no_audio(store, clip, ho
 FILL_DISK = r"""
 import pickle, resource, signal, sys
 from prosody import ProsodyError
-from prosody.history import Store
+from prosody.store import Store
 home, blob = sys.argv[1:3]
 with open(blob, "rb") as f:
     y, sr, analysis = pickle.load(f)

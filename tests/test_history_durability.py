@@ -24,7 +24,7 @@ import pytest
 from conftest import DATA
 
 from prosody import ProsodyWarning, analyze, load
-from prosody.history import AUDIO_DIR, DB_NAME, Store
+from prosody.store import AUDIO_DIR, DB_NAME, Store
 
 N_KILLS = 50
 SEED = 20261127
@@ -33,7 +33,7 @@ KILL_AFTER_S = (0.0, 0.25)
 
 CHILD = r"""
 import pickle, sys
-from prosody.history import Store
+from prosody.store import Store
 home, blob = sys.argv[1:3]
 with open(blob, "rb") as f:
     y, sr, analysis = pickle.load(f)

@@ -23,7 +23,7 @@ from conftest import DATA
 
 from prosody import analyze, load
 from prosody.cli import main
-from prosody.history import (
+from prosody.store import (
     AUDIO_DIR,
     DB_NAME,
     QUARANTINE_DIR,

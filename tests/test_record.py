@@ -71,9 +71,9 @@ def aligned_correlation(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def has_command(name: str) -> bool:
-    from prosody.cli import _parser
+    from prosody.cli import commands
 
-    return any(name in getattr(a, "choices", {}) for a in _parser()._subparsers._group_actions)
+    return name in commands()
 
 
 # ---------------------------------------------------------------------------------------------

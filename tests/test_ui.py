@@ -126,7 +126,7 @@ def test_try_again_keeps_recent_attempts(app, seed_wav):
     assert not app.exception
     assert any("Your recent tries" in m.value for m in app.markdown)
     assert len(app.session_state["attempts"][SEED]) == 2
-    from prosody.history import Store
+    from prosody.store import Store
 
     takes = Store.open().takes(person="Me")
     assert len(takes) == 2  # both tries kept in the history, each once
@@ -184,7 +184,7 @@ def test_settings_page_privacy_and_delete(app, seed_wav, baseline_wav):
     assert "never sends a recording" in text
     assert "127.0.0.1" in text
     assert app.selectbox(key="profile").value == "soothing"
-    from prosody.history import Store
+    from prosody.store import Store
 
     assert Store.open().count(person="Me") == 1  # the baseline take
     app.checkbox[0].check()

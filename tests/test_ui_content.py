@@ -62,7 +62,7 @@ def app(tmp_path, monkeypatch):
 
 
 def store():
-    from prosody.history import Store
+    from prosody.store import Store
 
     return Store.open()
 

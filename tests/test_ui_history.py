@@ -16,8 +16,8 @@ from streamlit.testing.v1 import AppTest
 from prosody import ProsodyWarning, analyze
 from prosody.coach import coach
 from prosody.compare import deltas_sentence
-from prosody.history import Store
 from prosody.profile import load_profile
+from prosody.store import Store
 
 APP = str(Path(__file__).resolve().parent.parent / "ui" / "app.py")
 PHRASE = "I'm here with you. What do you need right now?"

@@ -24,7 +24,7 @@ SCRIPT = """
 import json, sys
 from streamlit import config
 from streamlit.testing.v1 import AppTest
-from prosody.history import Store
+from prosody.store import Store
 # what `calmtone ui` sets: the option is offered only when the server listens on this computer
 config.set_option("server.address", "127.0.0.1")
 at = AppTest.from_file(sys.argv[1], default_timeout=120)
@@ -66,7 +66,7 @@ def test_record_with_this_computers_microphone(tmp_path):
     [(take_id, score)] = out["stored"]
     assert out["metrics"][0][1] == f"{score:.0f} / 100"
     # what was kept is what the microphone played
-    from prosody.history import Store
+    from prosody.store import Store
 
     kept = Store.open(home / "calmtone").audio(take_id)
     n = min(kept.y.size, speech.size)

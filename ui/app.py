@@ -4,7 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from prosody.history import MAX_NAME_CHARS
+from prosody.store import MAX_NAME_CHARS
 from ui import services, state, views
 from ui.errors import page_boundary
 

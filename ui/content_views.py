@@ -3,20 +3,16 @@ calmer and the supervisor view. Nothing here measures prosody: it calls ``prosod
 
 from __future__ import annotations
 
-import io
-import logging
-import warnings
-
-import altair as alt
-import numpy as np
 import pandas as pd
 import streamlit as st
 
-from prosody.errors import ProsodyError, ProsodyWarning
+from prosody.errors import ProsodyError
+from prosody.feedback import range_words
+from prosody.samples import sample_path
+from prosody.util import hz_to_st
 from ui import services, views
 
-_log = logging.getLogger("calmtone.ui")
-DEMO_DIR = services.SAMPLES / "audio"
+DEMO_DIR = sample_path("audio")
 SEED = "I'm here with you. What do you need right now?"
 #: Demo takes shipped in samples/audio (see samples/README.md), by what they show.
 DEMO_MODEL = "seed-model.flac"
@@ -65,55 +61,31 @@ def baseline_analysis(person: str):
         return None
 
 
-def analyse(data: bytes, text: str | None, baseline):
-    """Analyse a take (in the speaker's own pitch range when there is a baseline); returns
-    (analysis, error sentence)."""
-    fmin = fmax = None
-    if baseline is not None:
-        from prosody.coach import baseline_settings
-
-        try:
-            narrowed = baseline_settings(baseline)
-            fmin, fmax = narrowed.fmin_hz, narrowed.fmax_hz
-        except ProsodyError:
-            pass  # an unusable baseline: the adaptive range still works
-    return services.analyze_bytes(data, text, fmin, fmax)
-
-
 def coach_dict(analysis, baseline, scenario: str | None) -> dict | None:
     """The coach's feedback as a dict, or None when it cannot be given (said elsewhere)."""
-    from prosody.coach import coach
-
-    try:
-        return coach(analysis, profile=services.profile(st.session_state["profile"]),
-                     baseline=baseline, scenario=scenario).to_dict()
-    except ProsodyError:
-        return None
+    feedback, _ = services.coach_take(analysis, baseline, scenario=scenario,
+                                      profile_name=st.session_state["profile"])
+    return None if feedback is None else feedback.to_dict()
 
 
-def save_once(data: bytes, analysis, feedback: dict | None, *, person: str, phrase: str,
+def save_once(data: bytes, analysis, feedback, *, person: str, phrase: str,
               scenario: str | None, kind: str, exercise_id: str | None = None,
               assignment_id: str | None = None):
     """Keep a take in the history once per recording (reruns do not save it again).
 
+    ``feedback`` is a :class:`prosody.feedback.TakeFeedback` (or the coach's dict, or None).
     Returns (take id or None, what went wrong or None).
     """
-    from prosody.audio import load
-
     key = f"{kind}:{exercise_id or ''}:{services.digest(data)}"
     saved = st.session_state["saved"]
     if key in saved:
         return saved[key], None
-    prof = services.profile(st.session_state["profile"])
-    try:
-        signal = load(data)
-        take = services.store().save_take(
-            person=person, audio=signal.y, sr=signal.sr, analysis=analysis, feedback=feedback,
-            phrase=phrase, scenario=scenario, profile_name=prof.name,
-            profile_version=prof.version, kind=kind, exercise_id=exercise_id,
-            assignment_id=assignment_id)
-    except ProsodyError as exc:
-        return None, str(exc)
+    take, problem = services.save_take(
+        data, analysis, feedback, person=person, phrase=phrase, scenario=scenario,
+        profile_name=st.session_state["profile"], kind=kind, exercise_id=exercise_id,
+        assignment_id=assignment_id)
+    if problem:
+        return None, problem
     saved[key] = take.id
     return take.id, None
 
@@ -144,49 +116,6 @@ def model_audio(source: tuple[str, object]) -> bytes | None:
         return None
 
 
-# --- hear yourself calmer --------------------------------------------------------------------
-
-
-def _native_rate(data: bytes) -> int:
-    import soundfile as sf
-
-    try:
-        return int(sf.info(io.BytesIO(data)).samplerate)
-    except Exception:  # not a format soundfile reads (MP3 on old libsndfile): analysis rate
-        return 16_000
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def calmer_take(data: bytes, text: str | None, scenario: str | None, strength: float,
-                person: str, baseline_key: str | None, profile_name: str):
-    """Re-synthesise a take calmer; returns (wav bytes, report dict, error sentence).
-
-    ``baseline_key`` names the person's baseline take, so a new baseline is a new cache entry.
-    """
-    import soundfile as sf
-
-    from prosody.audio import load
-    from prosody.calmer import calmer
-
-    try:
-        baseline = baseline_analysis(person) if baseline_key else None
-        signal = load(data, sr=min(_native_rate(data), 48_000))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ProsodyWarning)
-            out, sr, report = calmer(signal.y, sr=signal.sr,
-                                     profile=services.profile(profile_name),
-                                     baseline=baseline, strength=strength, text=text,
-                                     scenario=scenario)
-    except ProsodyError as exc:
-        return None, None, str(exc)
-    except Exception:  # a bug must not show a traceback to someone practising
-        _log.exception("calmer re-synthesis failed")
-        return None, None, services.UNEXPECTED
-    buf = io.BytesIO()
-    sf.write(buf, out, sr, format="WAV", subtype="PCM_16")
-    return buf.getvalue(), report.to_dict(), None
-
-
 # --- drawing ---------------------------------------------------------------------------------
 
 
@@ -206,42 +135,22 @@ def result_banner(result: dict) -> None:
 
 
 def overlay_chart(time_s, model_st, take_st, *, names=("Model", "Your take"),
-                  title: str = "") -> alt.Chart:
-    """Two melodies on one time axis, each in semitones relative to its own median; drawn
-    with different dash patterns so they differ without colour."""
-    rows = []
-    for name, values in zip(names, (model_st, take_st), strict=True):
-        rows.append(pd.DataFrame({"time_s": np.asarray(time_s, dtype=float),
-                                  "pitch_st": np.asarray(values, dtype=float), "take": name}))
-    data = pd.concat(rows, ignore_index=True)
-    return alt.Chart(data).mark_line(strokeWidth=2).encode(
-        x=alt.X("time_s:Q", title="time in the model take (s)"),
-        y=alt.Y("pitch_st:Q", title="pitch (semitones from each take's own middle)"),
-        color=alt.Color("take:N", title=None),
-        strokeDash=alt.StrokeDash("take:N", title=None),
-    ).properties(height=260, width="container", title=title)
+                  title: str = ""):
+    """Two melodies on one time axis, each in semitones relative to its own median."""
+    return views.melody_lines([views.melody_frame(time_s, values, name) for name, values in
+                               zip(names, (model_st, take_st), strict=True)],
+                              x_title="time in the model take (s)",
+                              y_title="pitch (semitones from each take's own middle)",
+                              legend=None, title=title)
 
 
-def two_contours_chart(tracks_a, tracks_b, *, names: tuple[str, str]) -> alt.Chart:
-    """Two takes' pitch over their own time, in semitones relative to the first take's median:
-    shows a lower, smoother and longer version against the original."""
-    f0_a = np.asarray(tracks_a.f0_hz, dtype=float)
-    voiced = np.isfinite(f0_a) & np.asarray(tracks_a.voiced, dtype=bool)
-    ref = float(np.median(f0_a[voiced])) if voiced.any() else 100.0
-    rows = []
-    for name, tr in zip(names, (tracks_a, tracks_b), strict=True):
-        f0 = np.asarray(tr.f0_hz, dtype=float)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            st_values = 12.0 * np.log2(f0 / ref)
-        rows.append(pd.DataFrame({"time_s": np.asarray(tr.time_s, dtype=float),
-                                  "pitch_st": st_values, "take": name}))
-    data = pd.concat(rows, ignore_index=True)
-    return alt.Chart(data).mark_line(strokeWidth=2).encode(
-        x=alt.X("time_s:Q", title="time (s)"),
-        y=alt.Y("pitch_st:Q", title=f"pitch (semitones from {names[0].lower()})"),
-        color=alt.Color("take:N", title=None),
-        strokeDash=alt.StrokeDash("take:N", title=None),
-    ).properties(height=260, width="container")
+def two_contours_chart(tracks_a, tracks_b, *, ref_hz: float, names: tuple[str, str]):
+    """Two takes' pitch over their own time, in semitones relative to ``ref_hz`` (the first
+    take's median): shows a lower, smoother and longer version against the original."""
+    return views.melody_lines([views.melody_frame(tr.time_s, hz_to_st(tr.f0_hz, ref_hz), name)
+                               for name, tr in zip(names, (tracks_a, tracks_b), strict=True)],
+                              x_title="time (s)",
+                              y_title=f"pitch (semitones from {names[0].lower()})", legend=None)
 
 
 def moves_table(report: dict) -> pd.DataFrame:
@@ -253,15 +162,10 @@ def moves_table(report: dict) -> pd.DataFrame:
 
     rows = []
     for m in report.get("moves") or []:
-        lo, hi, unit = m["target_low"], m["target_high"], m["unit"]
-        if lo is None and hi is None:
-            target = "not judged without a baseline"
-        elif lo is None:
-            target = f"at most {hi:g} {unit}"
-        elif hi is None:
-            target = f"at least {lo:g} {unit}"
-        else:
-            target = f"{lo:g} to {hi:g} {unit}"
+        unit = m["unit"]
+        target = range_words(m["target_low"], m["target_high"],
+                             lambda x, last, unit=unit: f"{x:g} {unit}" if last else f"{x:g}",
+                             none="not judged without a baseline")
         rows.append({"feature": m["label"], "your take": fmt(m["before"], unit),
                      "calmer version": fmt(m["after"], unit), "calm target": target,
                      "what changed": m["words"].split(": ", 1)[-1]})

@@ -3,22 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
 
-from prosody.errors import ProsodyError, ProsodyWarning
-
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib
+from prosody.errors import ProsodyError, quiet_warnings
 
 _log = logging.getLogger("calmtone.ui")
-SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 UNEXPECTED = ("something went wrong on our side while analysing this take (details are in the "
               "terminal running the app). Please record it again; if it keeps happening, "
               "upload the file with `calmtone analyze FILE` to see more.")
@@ -54,17 +48,18 @@ def warm_up() -> bool:
 
     count_syllables("warm up the pronouncing dictionary")
     t = np.arange(16000) / 16000.0
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ProsodyWarning)
+    with quiet_warnings():
         analyze(0.1 * np.sin(2 * np.pi * 150.0 * t), sr=16000)
     return True
 
 
 @st.cache_data(show_spinner=False)
-def phrases() -> list[dict]:
-    """The phrase library (``samples/phrases.toml``)."""
-    with open(SAMPLES / "phrases.toml", "rb") as f:
-        return list(tomllib.load(f).get("phrase", []))
+def phrases():
+    """The phrase library (``samples/phrases.toml``), read and checked by
+    :func:`prosody.content.load_phrases`."""
+    from prosody.content import load_phrases
+
+    return load_phrases()
 
 
 @st.cache_resource(show_spinner=False)
@@ -94,8 +89,7 @@ def analyze_bytes(data: bytes, text: str | None, fmin_hz: float | None, fmax_hz:
     settings = AnalysisSettings(fmin_hz=fmin_hz, fmax_hz=fmax_hz)
     try:
         signal = load(data)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ProsodyWarning)  # carried in analysis.warnings
+        with quiet_warnings():  # carried in analysis.warnings
             return analyze(signal.y, sr=signal.sr, text=text, settings=settings), None
     except ProsodyError as exc:
         return None, str(exc)
@@ -107,14 +101,10 @@ def analyze_bytes(data: bytes, text: str | None, fmin_hz: float | None, fmax_hz:
 @st.cache_data(show_spinner=False, max_entries=8)
 def measure_baseline_bytes(data: bytes, text: str | None):
     """The baseline measured as ``calmtone coach --baseline`` measures it; (analysis, error)."""
-    from prosody.audio import load
-    from prosody.coach import measure_baseline
+    from prosody.coach import load_baseline
 
     try:
-        signal = load(data)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ProsodyWarning)
-            return measure_baseline(signal.y, sr=signal.sr, text=text), None
+        return load_baseline(data, text=text), None
     except ProsodyError as exc:
         return None, str(exc)
     except Exception:  # a bug must not show a traceback to someone practising
@@ -122,27 +112,46 @@ def measure_baseline_bytes(data: bytes, text: str | None):
         return None, UNEXPECTED
 
 
+def analyze_take(data: bytes, text: str | None, baseline):
+    """Analyse a take as ``calmtone coach --baseline`` does: in the speaker's own pitch range
+    (:func:`prosody.coach.baseline_settings`) when there is a baseline; (analysis, error)."""
+    from prosody.coach import baseline_settings
+
+    fmin = fmax = None
+    if baseline is not None:
+        try:
+            narrowed = baseline_settings(baseline)
+        except ProsodyError as exc:
+            return None, str(exc)
+        fmin, fmax = narrowed.fmin_hz, narrowed.fmax_hz
+    return analyze_bytes(data, text, fmin, fmax)
+
+
+def coach_take(analysis, baseline, *, scenario: str | None, profile_name: str):
+    """The coach's feedback on an analysed take; (Feedback, None) or (None, why not)."""
+    from prosody.coach import coach
+
+    try:
+        return coach(analysis, profile=profile(profile_name), baseline=baseline,
+                     scenario=scenario), None
+    except ProsodyError as exc:
+        return None, str(exc)
+    except Exception:  # a bug must not cost the person their take or show a traceback
+        _log.exception("coaching failed")
+        return None, UNEXPECTED
+
+
 def practise(data: bytes, *, text: str | None, profile_name: str, scenario: str | None,
              baseline) -> Outcome:
     """Analyse a practice take (with the speaker's own pitch range when a baseline exists) and
     coach it against the profile and the baseline."""
-    from prosody.coach import baseline_settings, coach
-
-    fmin = fmax = None
-    if baseline is not None:
-        narrowed = baseline_settings(baseline)
-        fmin, fmax = narrowed.fmin_hz, narrowed.fmax_hz
-    analysis, error = analyze_bytes(data, text, fmin, fmax)
+    analysis, error = analyze_take(data, text, baseline)
     if error:
         return Outcome(None, None, error, digest(data))
-    try:
-        feedback = coach(analysis, profile=profile(profile_name), baseline=baseline,
-                         scenario=scenario)
-    except ProsodyError as exc:
-        return Outcome(analysis, None, str(exc), digest(data))
-    except Exception:  # a bug must not cost the person their take or show a traceback
-        _log.exception("coaching failed")
-        return Outcome(analysis, None, UNEXPECTED, digest(data))
+    feedback, error = coach_take(analysis, baseline, scenario=scenario,
+                                 profile_name=profile_name)
+    if error:
+        return Outcome(analysis, None, error, digest(data))
     return Outcome(analysis, feedback.to_dict(), None, digest(data))
 
 
@@ -150,14 +159,14 @@ def practise(data: bytes, *, text: str | None, profile_name: str, scenario: str 
 
 
 def data_dir() -> str:
-    from prosody.history import data_dir as _data_dir
+    from prosody.store import data_dir as _data_dir
 
     return str(_data_dir())
 
 
 @st.cache_resource(show_spinner=False)
 def _store(home: str):
-    from prosody.history import Store
+    from prosody.store import Store
 
     return Store.open(home)
 
@@ -169,9 +178,7 @@ def store():
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _reanalysis(home: str, take_id: int, created_utc: str):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ProsodyWarning)
-        return _store(home).reanalyze(take_id)
+    return _store(home).reanalyze(take_id)
 
 
 def baseline(person: str):
@@ -222,12 +229,6 @@ def recording_bytes(take_id: int) -> bytes | None:
         return None
 
 
-#: Tells a person what to do about a missing recording (the rest of the take is still shown).
-MISSING_WHAT_TO_DO = ("Its scores and contour are still kept. To hear it again, put the FLAC "
-                      "file back from a backup of your history folder ({home}/audio); or "
-                      "delete this take if you no longer need it.")
-
-
 @st.cache_resource(show_spinner=False)
 def _served() -> dict[int, set[str]]:
     """Server-wide: for each take id, the digests of the recordings pages played of it."""
@@ -259,9 +260,7 @@ def forget_takes(take_ids) -> int:
     # cached analyses hold the deleted takes' contours; cached re-syntheses their voice
     _reanalysis.clear()
     analyze_bytes.clear()
-    from ui import content_views
-
-    content_views.calmer_take.clear()
+    calmer_take.clear()
     if not digests:
         return 0
     from streamlit import runtime
@@ -303,9 +302,13 @@ def delete_person(person: str) -> int:
         forget_takes(ids)
 
 
-def save_take(data: bytes, analysis, feedback: dict | None, *, person: str, phrase: str,
-              scenario: str | None, profile_name: str | None, kind: str = "practice"):
-    """Keep a take in the history; returns (take, None) or (None, what went wrong)."""
+def save_take(data: bytes, analysis, feedback, *, person: str, phrase: str,
+              scenario: str | None, profile_name: str | None, kind: str = "practice",
+              exercise_id: str | None = None, assignment_id: str | None = None):
+    """Keep a take in the history; returns (take, None) or (None, what went wrong).
+
+    ``feedback`` is the coach's feedback dict or a :class:`prosody.feedback.TakeFeedback`.
+    """
     from prosody.audio import load
 
     prof = profile(profile_name) if profile_name else None
@@ -315,6 +318,7 @@ def save_take(data: bytes, analysis, feedback: dict | None, *, person: str, phra
             person=person, audio=signal.y, sr=signal.sr, analysis=analysis, feedback=feedback,
             phrase=phrase, scenario=scenario, profile_name=prof.name if prof else None,
             profile_version=prof.version if prof else None, kind=kind,
+            exercise_id=exercise_id, assignment_id=assignment_id,
         )
     except ProsodyError as exc:
         return None, str(exc)
@@ -322,68 +326,24 @@ def save_take(data: bytes, analysis, feedback: dict | None, *, person: str, phra
 
 
 def target_zone(feature: str, profile_name: str) -> tuple[float, float] | None:
-    """The general calm zone of a charted feature (score: 80 and up), or None when the profile
-    sets no absolute target for it (loudness in dBFS depends on the microphone)."""
-    if feature == "score":
-        return (80.0, 100.0)
-    for spec in profile(profile_name).features:
-        if spec.measure == feature and spec.absolute is not None:
-            lo, hi = spec.absolute.low, spec.absolute.high
-            if lo is None and hi is None:
-                return None
-            return (lo if lo is not None else 0.0, hi if hi is not None else lo * 2 or 1.0)
-    return None
+    """The calm zone to shade behind a progress chart (:func:`prosody.progress.calm_zone`)."""
+    from prosody.progress import calm_zone
 
-
-def _mean(takes, key: str) -> float | None:
-    values = [t.score if key == "score" else t.summary.get(key) for t in takes]
-    values = [v for v in values if v is not None]
-    return sum(values) / len(values) if values else None
+    return calm_zone(feature, profile(profile_name))
 
 
 def progress_summary(person: str, *, phrase: str | None = None, days: int = 14) -> list[str]:
-    """Plain sentences comparing the last ``days`` days with the ``days`` before them."""
+    """The last ``days`` days against the ``days`` before them, in sentences
+    (:func:`prosody.progress.progress_summary`)."""
     import datetime as dt
 
-    today = dt.date.today()
-    start = today - dt.timedelta(days=days - 1)
+    from prosody.progress import progress_summary as in_words
+
+    start = dt.date.today() - dt.timedelta(days=days - 1)
     recent = store().takes(person=person, phrase=phrase, kind="practice", since=start)
     before = store().takes(person=person, phrase=phrase, kind="practice",
                            since=start - dt.timedelta(days=days), until=start)
-    if not recent:
-        return [f"No practice in the last {days} days yet: a few minutes a day is enough."]
-    span = "two weeks" if days == 14 else f"{days} days"
-    out = [f"Over the last {span} you saved {len(recent)} take(s)."]
-    if not before:
-        score = _mean(recent, "score")
-        if score is not None:
-            out.append(f"Your calm score averaged {score:.0f}. Keep practising to see a trend.")
-        return out
-    score_now, score_then = _mean(recent, "score"), _mean(before, "score")
-    if score_now is not None and score_then is not None:
-        direction = "up" if score_now > score_then + 2 else (
-            "down" if score_now < score_then - 2 else "about the same as")
-        joiner = "from" if direction != "about the same as" else ""
-        out.append(f"Your calm score averaged {score_now:.0f}, {direction} {joiner} "
-                   f"{score_then:.0f} the {span} before.".replace("  ", " "))
-    falls_now, falls_then = (_mean(recent, "final_fall_fraction"),
-                             _mean(before, "final_fall_fraction"))
-    if falls_now is not None and falls_then:
-        ratio = falls_now / falls_then
-        if ratio >= 1.8:
-            out.append(f"Your phrase ends fall about {ratio:.0f} times as often as before "
-                       f"({100 * falls_now:.0f} % against {100 * falls_then:.0f} %).")
-        elif abs(ratio - 1) >= 0.15:
-            more = "more" if ratio > 1 else "less"
-            out.append(f"Your phrase ends fall {more} often: {100 * falls_now:.0f} % against "
-                       f"{100 * falls_then:.0f} %.")
-    pace_now, pace_then = (_mean(recent, "speech_rate_syl_per_s"),
-                           _mean(before, "speech_rate_syl_per_s"))
-    if pace_now and pace_then and abs(pace_now / pace_then - 1) >= 0.05:
-        change = 100 * (pace_now / pace_then - 1)
-        out.append(f"You speak about {abs(change):.0f} % {'faster' if change > 0 else 'slower'} "
-                   "than before.")
-    return out
+    return in_words(recent, before, days=days)
 
 
 def export_bytes(person: str, fmt: str, home: str | None = None) -> bytes:
@@ -392,7 +352,6 @@ def export_bytes(person: str, fmt: str, home: str | None = None) -> bytes:
     ``home`` is the data folder; download buttons call this on another thread, where the
     folder must be passed in rather than read from the page's environment.
     """
-    import io
     import tempfile
 
     kept = _store(home or data_dir())
@@ -452,8 +411,6 @@ def release_upload(source) -> None:
 def record_here(seconds: float) -> tuple[bytes | None, str | None]:
     """Record from this computer's microphone through PortAudio; (WAV bytes, None) or
     (None, what went wrong and what to do)."""
-    import io
-
     import soundfile as sf
 
     from prosody.record import record, to_pcm16
@@ -465,3 +422,44 @@ def record_here(seconds: float) -> tuple[bytes | None, str | None]:
     buf = io.BytesIO()
     sf.write(buf, to_pcm16(take.y), take.sr, format="WAV", subtype="PCM_16")
     return buf.getvalue(), None
+
+
+# --- hear yourself calmer -------------------------------------------------------------------
+
+
+def _native_rate(data: bytes) -> int:
+    import soundfile as sf
+
+    try:
+        return int(sf.info(io.BytesIO(data)).samplerate)
+    except Exception:  # not a format soundfile reads (MP3 on old libsndfile): analysis rate
+        return 16_000
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def calmer_take(data: bytes, text: str | None, scenario: str | None, strength: float,
+                person: str, baseline_key: str | None, profile_name: str):
+    """Re-synthesise a take calmer; returns (wav bytes, report dict, error sentence).
+
+    ``baseline_key`` names the person's baseline take, so a new baseline is a new cache entry.
+    """
+    import soundfile as sf
+
+    from prosody.audio import load
+    from prosody.calmer import calmer
+
+    try:
+        base = baseline(person)[1] if baseline_key else None
+        signal = load(data, sr=min(_native_rate(data), 48_000))
+        with quiet_warnings():
+            out, sr, report = calmer(signal.y, sr=signal.sr, profile=profile(profile_name),
+                                     baseline=base, strength=strength, text=text,
+                                     scenario=scenario)
+    except ProsodyError as exc:
+        return None, None, str(exc)
+    except Exception:  # a bug must not show a traceback to someone practising
+        _log.exception("calmer re-synthesis failed")
+        return None, None, UNEXPECTED
+    buf = io.BytesIO()
+    sf.write(buf, out, sr, format="WAV", subtype="PCM_16")
+    return buf.getvalue(), report.to_dict(), None

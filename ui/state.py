@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-AUDIENCES = {"child": "A child", "teen": "A teenager", "partner": "A partner",
-             "client": "A client"}
-
 DEFAULTS = {
     "person": "Me",
     "profile": "soothing",

@@ -10,6 +10,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from prosody.feedback import score_meaning
+from prosody.util import hz_to_st
+
 VERDICT_WORDS = {
     "ok": ("✓", "in the calm zone"),
     "low": ("↓", "below the calm zone"),
@@ -49,22 +52,16 @@ def safe_filename(text: object, *, fallback: str = "me") -> str:
     return cleaned[:60] or fallback
 
 
+#: Tells a person what to do about a missing recording (the rest of the take is still shown).
+MISSING_WHAT_TO_DO = ("Its scores and contour are still kept. To hear it again, put the FLAC "
+                      "file back from a backup of your history folder ({home}/audio); or "
+                      "delete this take if you no longer need it.")
+
+
 def recording_missing(take_id: int, home: str, where=None) -> None:
     """Say that a take's recording is missing, and what to do; its results are still shown."""
-    from ui.services import MISSING_WHAT_TO_DO
-
     (where or st).warning(f"**Recording missing** (take {take_id}). "
                           + MISSING_WHAT_TO_DO.format(home=plain(home)), icon="🔇")
-
-
-def score_meaning(score: float) -> str:
-    if score >= 80:
-        return "Calm and soothing: this is the tone to keep."
-    if score >= 60:
-        return "Mostly calm: one or two things to soften."
-    if score >= 40:
-        return "Some tension comes through: work on the first tip."
-    return "This sounds tense or hurried: slow down, soften and try again."
 
 
 def feedback_summary(fb: dict) -> None:
@@ -117,23 +114,22 @@ def feature_cards(fb: dict, *, columns: int = 3) -> None:
 
 
 def _tracks_frame(tracks, ref_hz: float) -> pd.DataFrame:
-    f0 = np.asarray(tracks.f0_hz, dtype=float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        st_re = 12.0 * np.log2(f0 / ref_hz)
     return pd.DataFrame({
         "time_s": np.asarray(tracks.time_s, dtype=float),
-        "pitch_st": st_re,
+        "pitch_st": hz_to_st(tracks.f0_hz, ref_hz),
         "loudness_db": np.asarray(tracks.loudness_db, dtype=float),
     })
 
 
 def contour_chart(tracks, *, ref_hz: float, band_st: tuple[float, float] | None,
-                  flagged: list[dict] | None = None, title: str = "",
+                  ends=(), flagged: list[dict] | None = None, title: str = "",
                   ref_label: str = "your everyday voice") -> alt.Chart:
     """Pitch in semitones relative to ``ref_hz`` over time, with the target band, pauses
     shaded, syllable ticks, phrase ends marked and flagged phrases highlighted; the loudness
     envelope beneath on the same time axis. ``tracks`` is ``Analysis.tracks`` or a stored
-    take's tracks."""
+    take's tracks; ``ends`` are their phrase ends (``Analysis.phrase_ends``, or
+    :func:`prosody.analysis.phrase_ends` of stored tracks): the same ones the summary's
+    ``final_fall_fraction`` counts."""
     df = _tracks_frame(tracks, ref_hz)
     t_max = float(df["time_s"].max()) if len(df) else 1.0
     x = alt.X("time_s:Q", title="time (s)", scale=alt.Scale(domain=[0, t_max]))
@@ -164,9 +160,9 @@ def contour_chart(tracks, *, ref_hz: float, band_st: tuple[float, float] | None,
                               "y": lo, "what": "syllable"})
         layers.append(alt.Chart(ticks).mark_tick(color="#37474f", thickness=2, size=10).encode(
             x="time_s:Q", y="y:Q", tooltip=["what:N"]))
-    ends = _phrase_ends(df, tracks.phrases)
-    if len(ends):
-        layers.append(alt.Chart(ends).mark_text(fontSize=16, dy=-10).encode(
+    if ends:
+        layers.append(alt.Chart(_phrase_end_marks(ends, ref_hz)).mark_text(
+            fontSize=16, dy=-10).encode(
             x="time_s:Q", y="pitch_st:Q", text="mark:N", tooltip=["what:N"]))
     top = alt.layer(*layers).properties(height=260, width="container", title=title)
     loud = alt.Chart(df).mark_area(opacity=0.5, color="#78909c").encode(
@@ -182,24 +178,16 @@ def _floor_db(df: pd.DataFrame) -> float:
     return float(np.floor(speechy.min() / 10) * 10) if len(speechy) else -80.0
 
 
-def _phrase_ends(df: pd.DataFrame, phrases) -> pd.DataFrame:
-    """Arrow marks on each phrase's last 300 ms of voicing: ↘ falls, ↗ rises, → level."""
-    rows = []
-    for a, b in phrases:
-        seg = df[(df["time_s"] >= a) & (df["time_s"] <= b)].dropna(subset=["pitch_st"])
-        if len(seg) < 8:
-            continue
-        end_t = float(seg["time_s"].iloc[-1])
-        tail = seg[seg["time_s"] > end_t - 0.3]
-        if len(tail) < 5:
-            continue
-        slope = np.polyfit(tail["time_s"], tail["pitch_st"], 1)[0]
-        change = slope * (tail["time_s"].iloc[-1] - tail["time_s"].iloc[0])
-        mark, what = (("↘", "falling end") if change <= -1 else ("↗", "rising end")
-                      if change >= 1 else ("→", "level end"))
-        rows.append({"time_s": end_t, "pitch_st": float(tail["pitch_st"].iloc[-1]),
-                     "mark": mark, "what": f"{what} ({change:+.1f} st)"})
-    return pd.DataFrame(rows)
+#: How each shape of phrase end is marked on the contour.
+END_MARKS = {"fall": ("↘", "falling end"), "rise": ("↗", "rising end"), "level": ("→", "level end")}
+
+
+def _phrase_end_marks(ends, ref_hz: float) -> pd.DataFrame:
+    """Arrow marks at each judged phrase end, at its last voiced pitch."""
+    return pd.DataFrame([{"time_s": e.time_s, "pitch_st": float(hz_to_st(e.f0_hz, ref_hz)),
+                          "mark": END_MARKS[e.shape][0],
+                          "what": f"{END_MARKS[e.shape][1]} ({e.change_st:+.1f} st)"}
+                         for e in ends])
 
 
 def contour_caption(analysis, *, has_baseline: bool) -> str:
@@ -215,22 +203,34 @@ def contour_caption(analysis, *, has_baseline: bool) -> str:
     return "; ".join(parts) + ". Loudness is drawn beneath on the same time axis."
 
 
+def melody_lines(frames: list[pd.DataFrame], *, x_title: str, y_title: str,
+                 legend: str | None, height: int = 260, title: str = "") -> alt.Chart:
+    """Several melodies (frames of ``time_s``, ``pitch_st`` and ``take``, the name in the
+    legend) on one chart, each with its own dash pattern so they differ without colour."""
+    data = pd.concat(frames, ignore_index=True)
+    return alt.Chart(data).mark_line(strokeWidth=2).encode(
+        x=alt.X("time_s:Q", title=x_title),
+        y=alt.Y("pitch_st:Q", title=y_title),
+        color=alt.Color("take:N", title=legend),
+        strokeDash=alt.StrokeDash("take:N", title=legend),
+    ).properties(height=height, width="container", title=title)
+
+
+def melody_frame(time_s, pitch_st, name: str) -> pd.DataFrame:
+    """One melody for :func:`melody_lines`."""
+    return pd.DataFrame({"time_s": np.asarray(time_s, dtype=float),
+                         "pitch_st": np.asarray(pitch_st, dtype=float), "take": name})
+
+
 def attempts_chart(attempts: list[dict], *, ref_hz: float) -> alt.Chart:
-    """Contours of recent attempts overlaid, each named in the legend and drawn with its own
-    dash pattern so they differ without colour."""
+    """Contours of recent attempts overlaid, each named in the legend (with its score)."""
     frames = []
     for i, att in enumerate(attempts, 1):
-        df = _tracks_frame(att["tracks"], ref_hz)
-        df["attempt"] = f"Try {i}" + (f" ({att['score']:.0f})" if att.get("score") is not None
-                                      else "")
-        frames.append(df)
-    data = pd.concat(frames, ignore_index=True)
-    return alt.Chart(data).mark_line().encode(
-        x=alt.X("time_s:Q", title="time (s)"),
-        y=alt.Y("pitch_st:Q", title="pitch (st)"),
-        color=alt.Color("attempt:N", title="attempt (score)"),
-        strokeDash=alt.StrokeDash("attempt:N", title="attempt (score)"),
-    ).properties(height=220)
+        name = f"Try {i}" + (f" ({att['score']:.0f})" if att.get("score") is not None else "")
+        frames.append(melody_frame(att["tracks"].time_s, hz_to_st(att["tracks"].f0_hz, ref_hz),
+                                   name))
+    return melody_lines(frames, x_title="time (s)", y_title="pitch (st)",
+                        legend="attempt (score)", height=220)
 
 
 def pitch_band_st(fb: dict) -> tuple[float, float] | None:
@@ -265,19 +265,13 @@ def baseline_card(analysis) -> None:
 
 def aligned_chart(tracks_a, tracks_b, alignment, *, ref_hz: float) -> alt.Chart:
     """Take A's contour and take B's, B drawn on A's time axis through the alignment."""
-    a = _tracks_frame(tracks_a, ref_hz)
-    a["take"] = "take A"
-    b = _tracks_frame(tracks_b, ref_hz)
     # each of B's frames moves to the moment of A it was aligned with
-    b["time_s"] = np.interp(b["time_s"], alignment.time_b_s, alignment.time_a_s)
-    b["take"] = "take B (aligned)"
-    data = pd.concat([a, b], ignore_index=True)
-    return alt.Chart(data).mark_line().encode(
-        x=alt.X("time_s:Q", title="time in take A (s)"),
-        y=alt.Y("pitch_st:Q", title="pitch (st vs take A's median)"),
-        color=alt.Color("take:N", title="take"),
-        strokeDash=alt.StrokeDash("take:N", title="take"),
-    ).properties(height=260, width="container")
+    b_on_a = np.interp(tracks_b.time_s, alignment.time_b_s, alignment.time_a_s)
+    return melody_lines([melody_frame(tracks_a.time_s, hz_to_st(tracks_a.f0_hz, ref_hz), "take A"),
+                         melody_frame(b_on_a, hz_to_st(tracks_b.f0_hz, ref_hz),
+                                      "take B (aligned)")],
+                        x_title="time in take A (s)", y_title="pitch (st vs take A's median)",
+                        legend="take")
 
 
 def person_and_phrase(store, cols, *, current: str) -> tuple[str, str | None]:

@@ -25,7 +25,7 @@ what = st.radio("What will you read?", [PASSAGE, PHRASE], key="baseline_what",
 if what == PASSAGE:
     words = services.BASELINE_TEXT
 else:
-    words = st.selectbox("Phrase", [p["text"] for p in services.phrases()],
+    words = st.selectbox("Phrase", [p.text for p in services.phrases()],
                          key="baseline_phrase")
 st.markdown(f"> {views.plain(words)}")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from prosody.feedback import TakeFeedback
 from ui import content_views as cv
 from ui import services, state, views
 
@@ -53,8 +54,8 @@ baseline_key = f"{baseline_take.id}:{baseline_take.created_utc}" if baseline_tak
 if data is demo:
     baseline_key = None  # the demo voice is not the person's: compare it with general aims
 with st.spinner("Re-synthesising your take in a calmer tone (a few seconds)…"):
-    wav, report, error = cv.calmer_take(data, phrase, scenario, float(strength), person,
-                                        baseline_key, st.session_state["profile"])
+    wav, report, error = services.calmer_take(data, phrase, scenario, float(strength), person,
+                                              baseline_key, st.session_state["profile"])
 if error:
     st.error(f"We could not make this take calmer: {views.plain(error)}", icon="⚠️")
     st.stop()
@@ -75,10 +76,11 @@ against = ("your everyday voice" if report["baseline"]
 st.markdown(f"Measured again on the calmer version, against {against}:")
 st.dataframe(cv.moves_table(report), hide_index=True, width="stretch")
 
-take_analysis, take_error = cv.analyse(data, phrase, None)
-calm_analysis, calm_error = cv.analyse(wav, phrase, None)
+take_analysis, take_error = services.analyze_take(data, phrase, None)
+calm_analysis, calm_error = services.analyze_take(wav, phrase, None)
 if not take_error and not calm_error:
     st.altair_chart(cv.two_contours_chart(take_analysis.tracks, calm_analysis.tracks,
+                                          ref_hz=take_analysis.summary.f0_median_hz or 100.0,
                                           names=("Your take", "Calmer version")),
                     width="stretch", alt="Pitch of your take and of the calmer version")
     st.caption("Pitch over time in semitones from your take's middle: the calmer version sits "
@@ -100,7 +102,7 @@ if c2.button("Keep it as my model take", key="calmer_keep"):
     if calm_error:
         st.error(f"The calmer version could not be kept: {calm_error}", icon="⚠️")
     else:
-        take_id, problem = cv.save_once(wav, calm_analysis, {"calmer": report},
+        take_id, problem = cv.save_once(wav, calm_analysis, TakeFeedback.of(calmer=report),
                                         person=person, phrase=phrase, scenario=scenario,
                                         kind="model")
         if problem:

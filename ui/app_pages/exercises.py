@@ -10,6 +10,7 @@ import streamlit as st
 
 from prosody.content import aim_words, evaluate_exercise, exercise_progress
 from prosody.errors import ProsodyError
+from prosody.feedback import TakeFeedback
 from ui import content_views as cv
 from ui import services, state, views
 from ui.live_view import live_take
@@ -104,7 +105,7 @@ if ex.needs_model:
         st.error("The recording of this model take is missing; choose another one.", icon="⚠️")
         st.stop()
     st.audio(model_bytes)
-    model, error = cv.analyse(model_bytes, phrase, None)
+    model, error = services.analyze_take(model_bytes, phrase, None)
     if error:
         st.error(f"The model take could not be used: {views.plain(error)}", icon="⚠️")
         st.stop()
@@ -119,12 +120,12 @@ source = recorded or uploaded
 if source is not None or live is not None:
     data = source.getvalue() if source is not None else live
     with st.spinner("Listening to your attempt…"):
-        analysis, error = cv.analyse(data, phrase, baseline)
+        analysis, error = services.analyze_take(data, phrase, baseline)
     if error:
         st.error(f"We could not use this recording: {views.plain(error)}", icon="⚠️")
     else:
         try:
-            result = evaluate_exercise(ex, analysis, baseline, model=model).to_dict()
+            outcome = evaluate_exercise(ex, analysis, baseline, model=model)
         except Exception:  # a bug must not show a traceback to someone practising
             _log.exception("exercise evaluation failed")
             st.error(services.UNEXPECTED, icon="⚠️")
@@ -133,6 +134,7 @@ if source is not None or live is not None:
         quality = feedback.get("quality")
         if quality:
             st.warning(quality["message"], icon="🎙️")
+        result = outcome.to_dict()
         cv.result_banner(result)
         cv.criteria_list(result)
         st.audio(data)
@@ -141,11 +143,13 @@ if source is not None or live is not None:
         if ref_hz:
             st.altair_chart(views.contour_chart(
                 analysis.tracks, ref_hz=ref_hz, band_st=views.pitch_band_st(feedback),
+                ends=analysis.phrase_ends,
                 ref_label="your everyday voice" if baseline is not None else "this take's median"),
                 width="stretch", alt=views.contour_caption(analysis,
                                                            has_baseline=baseline is not None))
         take_id, problem = cv.save_once(
-            data, analysis, {**feedback, "exercise": result}, person=person, phrase=phrase,
+            data, analysis, TakeFeedback.of(feedback, exercise=outcome), person=person,
+            phrase=phrase,
             scenario=ex.scenario, kind="exercise", exercise_id=ex.id,
             assignment_id=str(assignment.id) if assignment else None)
         if problem:
@@ -171,13 +175,11 @@ if progress.completed:
     st.success(f"Exercise complete. {ex.progression}"
                + (f" Next: **{nxt.title}**." if nxt else ""), icon="🎉")
 if attempts:
+    outcomes = [TakeFeedback.from_dict(t.feedback).exercise_outcome for t in attempts]
     st.dataframe(pd.DataFrame([{
         "when": t.created.astimezone().strftime("%Y-%m-%d %H:%M"),
         "phrase": t.phrase,
-        "result": "passed" if ((t.feedback or {}).get("exercise") or {}).get("passed")
-        else "not yet",
-        "criteria met": (lambda r: f"{sum(c['passed'] for c in r.get('criteria', []))} of "
-                                   f"{len(r.get('criteria', []))}")(
-            (t.feedback or {}).get("exercise") or {}),
+        "result": "passed" if o and o.passed else "not yet",
+        "criteria met": f"{o.criteria_met if o else 0} of {o.criteria_total if o else 0}",
         "calm score": t.score,
-    } for t in attempts]), hide_index=True, width="stretch")
+    } for t, o in zip(attempts, outcomes, strict=True)]), hide_index=True, width="stretch")

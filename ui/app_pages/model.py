@@ -9,6 +9,7 @@ import logging
 import streamlit as st
 
 from prosody.errors import ProsodyError
+from prosody.feedback import TakeFeedback
 from prosody.model import similarity
 from ui import content_views as cv
 from ui import services, state, views
@@ -47,7 +48,7 @@ with st.expander("Record a new model take of this phrase (supervisor or partner)
     live_model = live_take(f"live_model_{mnonce}", baseline=cv.baseline_analysis(person))
     if new_model is not None or live_model is not None:
         data = new_model.getvalue() if new_model is not None else live_model
-        analysis, error = cv.analyse(data, phrase, None)
+        analysis, error = services.analyze_take(data, phrase, None)
         if error:
             st.error(f"We could not use this recording as a model: {views.plain(error)}", icon="⚠️")
         else:
@@ -77,7 +78,7 @@ if model_bytes is None:
     st.error("The recording of this model take is missing from the history folder; choose or "
              "record another.", icon="⚠️")
     st.stop()
-model, error = cv.analyse(model_bytes, phrase, None)
+model, error = services.analyze_take(model_bytes, phrase, None)
 if error:
     st.error(f"The model take could not be analysed: {views.plain(error)}", icon="⚠️")
     st.stop()
@@ -107,7 +108,7 @@ b.markdown("**B: your take**")
 b.audio(data)
 baseline = cv.baseline_analysis(person)
 with st.spinner("Comparing with the model…"):
-    take, error = cv.analyse(data, phrase, baseline)
+    take, error = services.analyze_take(data, phrase, baseline)
 if error:
     st.error(f"We could not use this recording: {views.plain(error)}", icon="⚠️")
     st.stop()
@@ -140,11 +141,11 @@ st.caption("Both melodies in semitones from each take's own middle, your take li
            "with the model (dynamic time warping): where the lines part, listen to the model "
            "again.")
 
-feedback = cv.coach_dict(take, baseline, next((p.scenario for p in phrases
-                                                if p.text == phrase), None)) or {}
-feedback["model_similarity"] = {**sim.to_dict(), "model": label}
-_, problem = cv.save_once(data, take, feedback, person=person, phrase=phrase,
-                          scenario=feedback.get("scenario"), kind="practice")
+scenario = next((p.scenario for p in phrases if p.text == phrase), None)
+coached = cv.coach_dict(take, baseline, scenario)
+_, problem = cv.save_once(data, take, TakeFeedback.of(coached, similarity=sim, model=label),
+                          person=person, phrase=phrase,
+                          scenario=coached["scenario"] if coached else None, kind="practice")
 if problem:
     st.error(f"This take could not be kept in your history: {views.plain(problem)}", icon="💾")
 st.button("Try again", type="primary", key="model_try_again",

@@ -6,6 +6,7 @@ import math
 
 import streamlit as st
 
+from prosody.content import AUDIENCES
 from prosody.syllables import MAX_TEXT_CHARS
 from ui import services, state, views
 from ui.live_view import live_take
@@ -28,16 +29,16 @@ scenario_labels = {s.name: s.label for s in prof.scenarios}
 
 left, right = st.columns(2)
 with left:
-    st.radio("Who are you practising for?", list(state.AUDIENCES),
-             format_func=state.AUDIENCES.get, key="audience", horizontal=True)
+    st.radio("Who are you practising for?", list(AUDIENCES),
+             format_func=lambda a: AUDIENCES[a].listener, key="audience", horizontal=True)
 with right:
     st.selectbox("Scenario", list(scenario_labels), format_func=scenario_labels.get,
                  key="scenario")
 
 library = services.phrases()
-mine = [p for p in library if p["audience"] == st.session_state["audience"]]
-others = [p for p in library if p["audience"] != st.session_state["audience"]]
-choices = [p["text"] for p in mine + others] + [OWN]
+mine = [p for p in library if p.audience == st.session_state["audience"]]
+others = [p for p in library if p.audience != st.session_state["audience"]]
+choices = [p.text for p in mine + others] + [OWN]
 if st.session_state["phrase_choice"] not in choices:
     st.session_state["phrase_choice"] = choices[0]
 st.selectbox("Phrase", choices, key="phrase_choice")
@@ -47,8 +48,8 @@ if st.session_state["phrase_choice"] == OWN:
     phrase = st.session_state["own_phrase"].strip()
 else:
     phrase = st.session_state["phrase_choice"]
-    entry = next(p for p in library if p["text"] == phrase)
-    st.caption(f"**Intent:** {entry['intent']}  \n**Delivery:** {entry['delivery']}")
+    entry = next(p for p in library if p.text == phrase)
+    st.caption(f"**Intent:** {entry.intent}  \n**Delivery:** {entry.delivery}")
 
 nonce = st.session_state["take_nonce"]
 recorded = st.audio_input("Record the phrase (click the microphone, speak, click again to stop)",
@@ -134,7 +135,7 @@ elif result is not None:
     if ref_hz:
         chart = views.contour_chart(
             analysis.tracks, ref_hz=ref_hz, band_st=views.pitch_band_st(fb),
-            flagged=fb.get("phrase_notes"),
+            ends=analysis.phrase_ends, flagged=fb.get("phrase_notes"),
             ref_label="your everyday voice" if baseline else "this take's median",
         )
         caption = views.contour_caption(analysis, has_baseline=baseline is not None)

@@ -6,7 +6,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from prosody.history import streak_days
+from prosody.progress import streak_days
 from ui import services, state, views
 
 state.init()

@@ -8,6 +8,7 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
+from prosody.analysis import AnalysisSettings, phrase_ends
 from prosody.errors import ProsodyError
 from ui import services, state, views
 
@@ -90,6 +91,7 @@ with tab_open:
     if ref_hz and tracks is not None:
         chart = views.contour_chart(
             tracks, ref_hz=ref_hz, band_st=views.pitch_band_st(fb or {}),
+            ends=phrase_ends(tracks, settings=AnalysisSettings.from_dict(take.settings)),
             flagged=(fb or {}).get("phrase_notes"),
             ref_label="your everyday voice" if base is not None else "this take's median")
         st.altair_chart(chart, width="stretch", alt="Pitch contour and loudness of this take")
@@ -122,8 +124,6 @@ with tab_compare:
             alignment = align(ta, tb)
         except ProsodyError as exc:
             st.warning(f"These takes cannot be drawn together: {views.plain(exc)}", icon="↔️")
-        except ValueError as exc:
-            st.warning(f"These takes cannot be aligned: {views.plain(exc)}.", icon="↔️")
         else:
             ref = a.summary.get("f0_median_hz") or 100.0
             st.altair_chart(views.aligned_chart(ta, tb, alignment, ref_hz=ref), width="stretch",

@@ -10,7 +10,8 @@ import streamlit as st
 
 from prosody.content import exercise_progress
 from prosody.errors import ProsodyError
-from prosody.history import MAX_NAME_CHARS, MAX_NOTE_CHARS
+from prosody.feedback import TakeFeedback
+from prosody.store import MAX_NAME_CHARS, MAX_NOTE_CHARS
 from ui import content_views as cv
 from ui import services, state, views
 
@@ -131,11 +132,11 @@ if not takes:
     st.caption("No takes yet.")
 else:
     def result(t) -> str:
-        ex = (t.feedback or {}).get("exercise")
-        if ex:
-            return "passed" if ex.get("passed") else "not yet"
-        sim = (t.feedback or {}).get("model_similarity")
-        return f"{sim['score']} / 100 like the model" if sim else ""
+        said = TakeFeedback.from_dict(t.feedback)
+        if said.exercise:
+            return "passed" if said.exercise_outcome.passed else "not yet"
+        match = said.model_match
+        return f"{match.score} / 100 like the model" if match else ""
 
     st.dataframe(pd.DataFrame([{
         "when": t.created.astimezone().strftime("%Y-%m-%d %H:%M"),

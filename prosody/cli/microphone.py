@@ -12,7 +12,8 @@ import sys
 import threading
 import time
 
-from .errors import ProsodyError
+from ..errors import ProsodyError
+from .format import clock, format_feedback, format_table, format_update
 
 #: Seconds of countdown before an interactive take.
 COUNTDOWN_S = 3
@@ -103,11 +104,6 @@ def _countdown() -> None:
     _say("\r" + " " * 24 + "\r", end="")
 
 
-def _clock(t_s: float, digits: int = 1) -> str:
-    """Minutes and seconds, ``m:ss.s``."""
-    return f"{int(t_s // 60)}:{t_s % 60:0{3 + digits}.{digits}f}"
-
-
 _REASONS = {
     "seconds": "Stopped after {seconds:g} s.",
     "silence": "Stopped after {silence:g} s of silence.",
@@ -121,7 +117,7 @@ _REASONS = {
 
 
 def _cmd_record(args) -> int:
-    from . import record as mic
+    from .. import record as mic
 
     try:
         if args.list_devices:
@@ -210,10 +206,10 @@ class _Meter:
         self.peak_db = max(self.peak_db, block.level_db)
         if self.tty:
             bar = self.mic.meter_bar(block.level_db)
-            _say(f"\r● {_clock(end_s)}  ▕{bar}▏ {block.level_db:6.1f} dBFS", end="")
+            _say(f"\r● {clock(end_s)}  ▕{bar}▏ {block.level_db:6.1f} dBFS", end="")
             self.drawn = True
         elif end_s >= self.next_plain_s:
-            _say(f"recording {_clock(end_s)}  level {self.peak_db:6.1f} dBFS")
+            _say(f"recording {clock(end_s)}  level {self.peak_db:6.1f} dBFS")
             self.peak_db = -120.0
             self.next_plain_s += PLAIN_METER_EVERY_S
 
@@ -223,40 +219,13 @@ class _Meter:
             self.drawn = False
 
 
-def _has_command(name: str) -> bool:
-    from .cli import _parser
-
-    for action in _parser()._subparsers._group_actions:
-        if name in getattr(action, "choices", {}):
-            return True
-    return False
-
-
 def _coach_file(path: str, *, show: bool, save: bool, person: str | None) -> int:
-    """``calmtone coach PATH`` (with ``--save --person NAME`` when saving), through that command
-    itself, so that the feedback and the saved take are exactly the coach's."""
-    import contextlib
-
-    from . import cli
+    """Coach the take as ``calmtone coach PATH`` does (saving it with ``save``), so that the
+    feedback and the saved take are exactly the coach's."""
+    from .analyze import run_coach
 
     sys.stdout.flush()
-    if not _has_command("coach"):
-        # the coach command is not there (yet): give the measurements instead
-        if save:
-            _say(f"calmtone record: --save needs the coach, which this version does not have; "
-                 f"the take is in {path}.")
-            return 1
-        analysis, error = cli._analyze_one(path, None)
-        if error:
-            _say(f"calmtone record: cannot analyse {path}: {error}")
-            return 1
-        print(cli.format_table(path, analysis))
-        return 0
-    argv = ["coach", *(["--save", "--person", person or ""] if save else []), path]
-    if show:
-        return cli.main(argv)
-    with open(os.devnull, "w") as quiet, contextlib.redirect_stdout(quiet):
-        return cli.main(argv)
+    return run_coach([path], save=save, person=person, show=show)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -264,11 +233,19 @@ def _coach_file(path: str, *, show: bool, save: bool, person: str | None) -> int
 
 
 def _cmd_live(args) -> int:
-    from . import live
-    from . import record as mic
+    from .. import live
+    from .. import record as mic
+    from .analyze import baseline_from_file
 
+    baseline = None
+    if args.baseline:
+        analysis, error = baseline_from_file(args.baseline, None)
+        if error:
+            _say(f"calmtone live: cannot use this recording as the baseline: {error}")
+            return 1
     try:
-        baseline = live.LiveBaseline.from_file(args.baseline) if args.baseline else None
+        if args.baseline:
+            baseline = live.LiveBaseline.from_analysis(analysis)
         choice = mic.check_input(device=args.device)
         view = live.LiveView(choice.capture_sr_hz, baseline=baseline)
     except ProsodyError as exc:
@@ -314,55 +291,8 @@ def _cmd_live(args) -> int:
         return _fail("live", exc)
     print()
     print(f"What you said ({view.audio().size / view.sr:.1f} s):")
-    from . import cli
-
-    if rep.feedback is None:
-        print(cli.format_table("live take", rep.analysis))
-        print("(The coach is not available in this version: measurements only.)")
-    else:
-        # the coach command's own report, then the measurements behind it
-        print(cli.format_feedback("live take", rep.feedback))
-        print()
-        print(cli.format_table("live take", rep.analysis))
+    # the coach command's own report, then the measurements behind it
+    print(format_feedback("live take", rep.feedback))
+    print()
+    print(format_table("live take", rep.analysis))
     return 0
-
-
-_ARROW = {"low": "↓", "ok": "✓", "high": "↑", None: " "}
-
-
-def _fmt_value(reading) -> str:
-    """The value in a fixed width, so that a redrawn line does not jump about."""
-    if reading.value is None:
-        return f"{'…':>5}"
-    digits = 0 if reading.unit in ("Hz", "%") else 1
-    sign = "+" if reading.unit in ("st", "dB", "%") else ""
-    return f"{reading.value:>{sign}5.{digits}f}"
-
-
-def _fmt_zone(reading) -> str:
-    z = reading.zone
-    if z is None:
-        return ""
-    low = "" if z.low is None else f"{z.low:g}"
-    high = "" if z.high is None else f"{z.high:g}"
-    return f" [{low}..{high}]"
-
-
-def format_update(update, *, ascii_only: bool = False) -> str:
-    """One line of the live view: time, each reading with its zone, and the cue.
-
-    Parameters
-    ----------
-    update : LiveUpdate
-    ascii_only : bool
-        no block characters or arrows (for logs and pipes)
-    """
-    parts = [_clock(update.time_s, digits=2)]
-    for r in (update.pitch, update.level, update.pace):
-        mark = "" if ascii_only else " " + _ARROW[r.verdict]
-        verdict = f" {r.verdict}" if ascii_only and r.verdict else ""
-        parts.append(f"{r.name} {_fmt_value(r)} {r.unit}"
-                     f"{_fmt_zone(r)}{mark}{verdict}")
-    cue = update.cue.upper() if update.cue else "-"
-    parts.append(f"cue: {cue}")
-    return "  ".join(parts) if not ascii_only else " | ".join(parts)

@@ -1,22 +1,19 @@
-"""``calmtone history list|show|people|export|delete|restore``: the history from a terminal.
-
-Kept apart from ``cli.py`` so that file only registers the command; ``main(argv)`` in
-``cli.py`` runs it like every other command.
-"""
+"""``calmtone history list|show|people|export|delete|restore``: the history from a terminal, and
+:class:`CoachSaver`, which keeps the takes ``calmtone coach --save`` coaches."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-import unicodedata
 from contextlib import nullcontext
 
-from .errors import ProsodyError
+from ..errors import ProsodyError
+from .format import clip, local_time, summary_lines, terminal_text
 
 
-def add_parser(sub) -> None:
-    """Register ``history`` on the ``calmtone`` subparsers."""
+def add_parsers(sub) -> None:
+    """Register ``history`` on the ``calmtone`` sub-command parser."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--home", metavar="DIR",
                         help="the history folder (default: CALMTONE_HOME or the user data folder)")
@@ -80,7 +77,7 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 
 
 def _store(args):
-    from .history import Store
+    from ..store import Store
 
     store = Store.open(args.home)
     notice = store.last_repair.notice  # recordings moved aside, a refused repair, missing ones
@@ -89,41 +86,9 @@ def _store(args):
     return store
 
 
-#: Characters shown as escapes on a terminal: controls (escape sequences, carriage return,
-#: newline), format characters (bidi overrides that reorder what follows) and line separators.
-_HIDDEN = frozenset({"Cc", "Cf", "Zl", "Zp", "Co", "Cs", "Cn"})
-
-
-def terminal_text(text: str | None) -> str:
-    """User text made safe to print: every control, format or separator character becomes a
-    visible escape (``\\x1b``, ``\\n``, ``\\u202e``), so a name or phrase can neither send
-    escape sequences to the terminal nor break one take's line in two."""
-    if not text:
-        return text or ""
-    out = []
-    for ch in text:
-        if unicodedata.category(ch) in _HIDDEN:
-            code = ord(ch)
-            out.append(f"\\x{code:02x}" if code < 0x100 else
-                       f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
-        else:
-            out.append(ch)
-    return "".join(out)
-
-
 def _failed(exc: ProsodyError) -> int:
     print(f"calmtone history: {exc}", file=sys.stderr)
     return 1
-
-
-def _local(created_utc: str) -> str:
-    from datetime import datetime
-
-    return datetime.fromisoformat(created_utc).astimezone().strftime("%Y-%m-%d %H:%M")
-
-
-def _clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _cmd_list(args) -> int:
@@ -146,15 +111,15 @@ def _cmd_list(args) -> int:
     for t in takes:
         score = "" if t.score is None else f"{t.score:.0f}"
         missing = "  (recording missing)" if t.audio_missing else ""
-        print(f"{t.id:>5}  {_local(t.created_utc):<16}  {_clip(terminal_text(t.person), 14):<14} "
-              f"{t.kind:<9} {score:>5}  "
-              f"{_clip(terminal_text(t.phrase) or '(free speech)', 36):<36} "
+        print(f"{t.id:>5}  {local_time(t.created_utc):<16}  "
+              f"{clip(terminal_text(t.person), 14):<14} {t.kind:<9} {score:>5}  "
+              f"{clip(terminal_text(t.phrase) or '(free speech)', 36):<36} "
               f"{terminal_text(t.scenario)}{missing}".rstrip())
     return 0
 
 
 def _cmd_show(args) -> int:
-    from .history import RecordingMissingError
+    from ..store import RecordingMissingError
 
     try:
         with _store(args) as store:
@@ -168,10 +133,8 @@ def _cmd_show(args) -> int:
     if args.json:
         print(json.dumps(take.to_dict(), ensure_ascii=False))
         return 0
-    from .cli import summary_lines
-
     t = terminal_text
-    lines = [f"Take {take.id}: {t(take.person)}, {_local(take.created_utc)} ({take.kind})",
+    lines = [f"Take {take.id}: {t(take.person)}, {local_time(take.created_utc)} ({take.kind})",
              f"  Phrase      {t(take.phrase) or '(free speech)'}"]
     if take.scenario:
         lines.append(f"  Scenario    {t(take.scenario)}")
@@ -205,7 +168,7 @@ def _cmd_people(args) -> int:
     if not people:
         print("Nobody has saved a take yet.")
     for p in people:
-        last = "" if p.last_take_utc is None else f", last {_local(p.last_take_utc)}"
+        last = "" if p.last_take_utc is None else f", last {local_time(p.last_take_utc)}"
         base = "" if p.baseline_take_id is None else f", baseline take {p.baseline_take_id}"
         print(f"{terminal_text(p.name)}: {p.take_count} take{'s' * (p.take_count != 1)}"
               f"{last}{base}")
@@ -253,23 +216,25 @@ def _cmd_delete(args) -> int:
             if args.take is not None:
                 take = store.get(args.take)
                 what = (f"Delete take {take.id} ({terminal_text(take.person)}, "
-                        f"{_local(take.created_utc)}, "
-                        f"\"{_clip(terminal_text(take.phrase), 40)}\") and its recording?")
-                if not (args.yes or _confirm(what)):
-                    print("Nothing deleted.")
-                    return 1
-                store.delete_take(take.id)
-                print(f"Deleted take {take.id}.")
+                        f"{local_time(take.created_utc)}, "
+                        f"\"{clip(terminal_text(take.phrase), 40)}\") and its recording?")
+
+                def delete() -> str:
+                    store.delete_take(take.id)
+                    return f"Deleted take {take.id}."
             else:
                 person = store.person(args.person)
                 what = (f"Delete everything about {terminal_text(person.name)}: "
                         f"{person.take_count} "
                         f"take{'s' * (person.take_count != 1)}, their recordings and baseline?")
-                if not (args.yes or _confirm(what)):
-                    print("Nothing deleted.")
-                    return 1
-                n = store.delete_person(person.name)
-                print(f"Deleted {terminal_text(person.name)} and {n} take{'s' * (n != 1)}.")
+
+                def delete() -> str:
+                    n = store.delete_person(person.name)
+                    return f"Deleted {terminal_text(person.name)} and {n} take{'s' * (n != 1)}."
+            if not (args.yes or _confirm(what)):
+                print("Nothing deleted.")
+                return 1
+            print(delete())
     except ProsodyError as exc:
         return _failed(exc)
     return 0
@@ -307,7 +272,7 @@ class CoachSaver:
     @classmethod
     def open(cls, person: str | None, home: str | None = None) -> CoachSaver:
         """Open the history; ProsodyError when no person is named or it cannot be opened."""
-        from .history import Store
+        from ..store import Store
 
         if not person or not person.strip():
             raise ProsodyError("--save needs --person NAME (who is speaking), so that the takes "
@@ -324,7 +289,7 @@ class CoachSaver:
     def save(self, path: str, analysis, feedback, *, text: str | None,
              scenario: str | None) -> int | None:
         """Keep one coached file; returns its take id, or None (and says why) when it failed."""
-        from .audio import load
+        from ..audio import load
 
         try:
             signal = load(path)  # the 16 kHz signal that was analysed

@@ -1,0 +1,64 @@
+"""The ``calmtone`` command line, on top of the library.
+
+``main(argv) -> int`` so tests call it directly. One module per command group registers its
+commands with ``add_parsers(sub)``; the text they print is laid out in :mod:`.format`:
+
+- ``analyze``: ``analyze`` and ``coach`` (and :func:`~.analyze.run_coach`, the coach as a
+  function);
+- ``history``: ``history list|show|people|export|delete|restore``;
+- ``microphone``: ``record`` and ``live``;
+- ``content``: ``phrases`` and ``exercises``;
+- ``calmer``: ``calmer``;
+- ``app``: ``ui``, which starts the Streamlit app.
+
+Nothing in the library imports this package; the commands import only the standard library at
+start, so ``calmtone --help`` is immediate and each command loads what it needs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import analyze, app, calmer, content, history, microphone
+
+#: The command groups, in the order ``calmtone --help`` lists their commands.
+GROUPS = (analyze, app, microphone, history, content, calmer)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run ``calmtone`` with ``argv`` (default: the process's arguments); the exit status."""
+    parser, _ = _parser_and_commands()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except BrokenPipeError:
+        # the reader went away (`calmtone history list | head`): stop quietly, like other tools
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``calmtone`` argument parser with every command registered."""
+    return _parser_and_commands()[0]
+
+
+def commands() -> tuple[str, ...]:
+    """The names of the ``calmtone`` commands (``analyze``, ``coach``, ...)."""
+    return tuple(_parser_and_commands()[1].choices)
+
+
+def _parser_and_commands():
+    p = argparse.ArgumentParser(
+        prog="calmtone",
+        description="Calm Tone Coach: measure and coach the calm tone of a spoken phrase.",
+    )
+    sub = p.add_subparsers(title="commands", metavar="COMMAND")
+    for group in GROUPS:
+        group.add_parsers(sub)
+    return p, sub

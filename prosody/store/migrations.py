@@ -1,0 +1,152 @@
+"""The schema of the SQLite history, as numbered migrations recorded in ``schema_migrations``.
+
+Opening an older history upgrades it in one transaction (:func:`upgrade`, called by
+:meth:`~prosody.store.sqlite.SQLiteStore.open`). Never edit a released migration: add a new one,
+and raise :data:`SCHEMA_VERSION` with it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+from .names import name_key
+from .values import utc_iso, utc_now
+
+#: The schema version this code writes; opening an older history upgrades it to this.
+SCHEMA_VERSION = 5
+
+# One tuple of steps per version: SQL text, or a function of the connection for what SQL cannot
+# do (Unicode case folding). Never edit a released migration: add a new one.
+Step = str | Callable[[sqlite3.Connection], None]
+MIGRATIONS: tuple[tuple[int, str, tuple[Step, ...]], ...] = (
+    (1, "people, takes and baselines", (
+        """CREATE TABLE people (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            created_utc TEXT NOT NULL,
+            baseline_take_id INTEGER REFERENCES takes(id) ON DELETE SET NULL
+        )""",
+        # AUTOINCREMENT: a deleted take's id is never given to another take, so an id written
+        # in an export or a report keeps meaning that take
+        """CREATE TABLE takes (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            person_id INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+            created_utc TEXT NOT NULL,
+            phrase TEXT NOT NULL,
+            scenario TEXT,
+            profile_name TEXT,
+            profile_version TEXT,
+            settings_json TEXT NOT NULL,
+            summary_json TEXT NOT NULL,
+            feedback_json TEXT,
+            score REAL,
+            duration_s REAL NOT NULL,
+            audio_file TEXT NOT NULL UNIQUE
+        )""",
+        "CREATE INDEX takes_person_time ON takes(person_id, created_utc)",
+        "CREATE INDEX takes_person_phrase_time ON takes(person_id, phrase, created_utc)",
+        "CREATE INDEX takes_scenario_time ON takes(scenario, created_utc)",
+        "CREATE INDEX takes_time ON takes(created_utc)",
+    )),
+    (2, "kinds of take (practice, baseline, model, exercise) and exercise/assignment ids", (
+        "ALTER TABLE takes ADD COLUMN kind TEXT NOT NULL DEFAULT 'practice' "
+        "CHECK (kind IN ('practice', 'baseline', 'model', 'exercise'))",
+        "ALTER TABLE takes ADD COLUMN exercise_id TEXT",
+        "ALTER TABLE takes ADD COLUMN assignment_id TEXT",
+        "CREATE INDEX takes_person_kind_time ON takes(person_id, kind, created_utc)",
+        "CREATE INDEX takes_exercise ON takes(exercise_id) WHERE exercise_id IS NOT NULL",
+        "CREATE INDEX takes_assignment ON takes(assignment_id) WHERE assignment_id IS NOT NULL",
+    )),
+    (3, "frame tracks of each take, so contours draw without analysing the audio again", (
+        """CREATE TABLE take_tracks (
+            take_id INTEGER PRIMARY KEY REFERENCES takes(id) ON DELETE CASCADE,
+            n_frames INTEGER NOT NULL,
+            start_s REAL NOT NULL,
+            frame_s REAL NOT NULL,
+            f0_hz BLOB NOT NULL,
+            loudness_db BLOB NOT NULL,
+            voiced BLOB NOT NULL,
+            speech BLOB NOT NULL,
+            syllable_times_s TEXT NOT NULL,
+            pauses TEXT NOT NULL,
+            phrases TEXT NOT NULL
+        )""",
+    )),
+    (4, "assignments: a phrase set or an exercise given to a person (supervisor view)", (
+        """CREATE TABLE assignments (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            person_id INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL CHECK (kind IN ('phrase_set', 'exercise')),
+            target TEXT NOT NULL,
+            note TEXT,
+            assigned_by TEXT,
+            created_utc TEXT NOT NULL,
+            closed_utc TEXT
+        )""",
+        "CREATE INDEX assignments_person_time ON assignments(person_id, created_utc)",
+    )),
+    (5, "data safety: Unicode name keys, the repair log, deletes finished after a crash", (
+        # NFKC + casefold of the name: 'Émile' and 'émile' are one person (NOCASE is ASCII only)
+        "ALTER TABLE people ADD COLUMN name_key TEXT",
+        lambda con: fill_name_keys(con),
+        "CREATE UNIQUE INDEX people_name_key ON people(name_key)",
+        # what each repair did with which file, so it can be explained and undone
+        """CREATE TABLE repair_log (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at_utc TEXT NOT NULL,
+            action TEXT NOT NULL CHECK (action IN ('quarantined', 'restored', 'adopted',
+                'removed_temp', 'completed_save', 'completed_delete')),
+            audio_file TEXT NOT NULL,
+            folder TEXT
+        )""",
+        # a recording whose take was deleted, until the file is gone too
+        """CREATE TABLE pending_deletes (
+            audio_file TEXT PRIMARY KEY,
+            requested_utc TEXT NOT NULL
+        )""",
+    )),
+)
+assert MIGRATIONS[-1][0] == SCHEMA_VERSION
+
+
+def schema_version(con: sqlite3.Connection) -> int:
+    """The version of the schema in a history's database (0 for a new, empty one)."""
+    exists = con.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' "
+                         "AND name = 'schema_migrations'").fetchone()
+    if not exists:
+        return 0
+    return int(con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations")
+               .fetchone()[0])
+
+
+def upgrade(con: sqlite3.Connection) -> None:
+    """Apply the migrations a database lacks, recording each one; run inside one write
+    transaction (the caller holds it)."""
+    con.execute("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                "version INTEGER PRIMARY KEY, applied_utc TEXT NOT NULL)")
+    # read again under the write lock: another process may have upgraded meanwhile
+    current = schema_version(con)
+    for version, _, statements in MIGRATIONS:
+        if version <= current:
+            continue
+        for step in statements:
+            if isinstance(step, str):
+                con.execute(step)
+            else:
+                step(con)
+        con.execute("INSERT INTO schema_migrations (version, applied_utc) "
+                    "VALUES (?, ?)", (version, utc_iso(utc_now())))
+
+
+def fill_name_keys(con: sqlite3.Connection) -> None:
+    """Migration 5: a key for each existing person. Two people whose names fold to one key
+    (possible before: 'Émile' and 'émile') both stay; the later one's key gets its id, so it
+    is still listed and can be renamed or deleted, and new takes go to the first."""
+    seen: set[str] = set()
+    for person_id, name in con.execute("SELECT id, name FROM people ORDER BY id").fetchall():
+        key = name_key(name)
+        if key in seen:
+            key = f"{key}#{person_id}"
+        seen.add(key)
+        con.execute("UPDATE people SET name_key = ? WHERE id = ?", (key, person_id))

@@ -1,0 +1,913 @@
+"""The SQLite engine of the practice history: one folder, one database, one FLAC per take.
+
+::
+
+    history.sqlite3          takes, people, baselines, frame tracks (SQLite, WAL)
+    audio/take-....flac      the recording of each take, one FLAC file per take
+    quarantine/<UTC time>/   recordings no take referred to, moved aside by a repair
+
+A take is saved atomically. Inside one SQLite write transaction the audio goes to a temporary
+file ``audio/.tmp-take-....flac`` and is flushed to disk, the rows are committed, and only then
+is the file renamed to its final name. After a crash there is the whole take or none of it:
+:meth:`SQLiteStore.repair` (run on every open) removes a temporary file whose take was never
+committed and finishes the rename of one whose take was.
+
+Nothing deletes a recording automatically. A final-named recording that no take refers to
+(the database was replaced by an older copy, its ``-wal`` file was lost) is moved to the
+quarantine folder, never deleted, and the person is told how to restore it; when the database
+holds no takes at all the repair refuses to move anything (the database was probably moved or
+replaced). A take whose recording is missing stays, with ``Take.audio_missing`` set (computed
+when it is read, so it clears when the file comes back); reading its audio raises
+:class:`~prosody.store.records.RecordingMissingError`. Because saving and repair both hold the
+database's write lock, a repair never mistakes another window's take in progress for debris.
+
+A delete removes the rows, records the file as a pending delete in the same transaction,
+removes the file, and checkpoints the WAL; ``secure_delete`` overwrites the freed space, so a
+deleted phrase does not stay readable in any file of the history. A delete cut short is
+finished by the next repair.
+
+The schema is versioned by numbered migrations (:mod:`prosody.store.migrations`); opening an
+older history upgrades it in one transaction.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import os
+import secrets
+import sqlite3
+import threading
+import warnings
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..errors import ProsodyError, quiet_warnings
+from ..util import FRAME_S
+from . import migrations
+from .base import Store
+from .files import (
+    AUDIO_DIR,
+    AUDIO_NAME,
+    AUDIO_PREFIX,
+    AUDIO_SUFFIX,
+    BUSY_TIMEOUT_MS,
+    DB_NAME,
+    DIR_MODE,
+    QUARANTINE_DIR,
+    QUARANTINE_README,
+    TEMP_PREFIX,
+    create_private,
+    data_dir,
+    encode_flac,
+    fsync_dir,
+    is_read_only,
+    make_private,
+    publish_audio,
+    quarantine_readme,
+    read_only_message,
+    storage_error,
+    write_private,
+)
+from .names import (
+    MAX_NOTE_CHARS,
+    name_key,
+    name_scripts,
+    name_skeleton,
+    no_person,
+    person_name,
+)
+from .records import (
+    Assignment,
+    AssignmentKind,
+    ConfusableNameWarning,
+    NewTake,
+    Person,
+    RecordingMissingError,
+    RepairReport,
+    RestoreReport,
+    Take,
+    TakeQuery,
+    refused_message,
+)
+from .values import dumps, filter_bound, utc_iso, utc_now
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..analysis import Tracks
+
+_TAKE_COLUMNS = (
+    "t.id, p.name, t.created_utc, t.kind, t.phrase, t.scenario, t.profile_name, "
+    "t.profile_version, t.score, t.duration_s, t.audio_file, t.exercise_id, t.assignment_id, "
+    "t.settings_json, t.summary_json, t.feedback_json"
+)
+_TAKE_FROM = "FROM takes t JOIN people p ON p.id = t.person_id"
+
+
+class SQLiteStore(Store, engine="sqlite"):
+    """The practice history in one folder. Use :meth:`open`.
+
+    One connection serves all threads behind a lock, so a single ``Store`` can be cached and
+    shared by every session of the app (``st.cache_resource``); separate processes coordinate
+    through SQLite's own locking. Every method raises :class:`ProsodyError` with a sentence a
+    person understands when the disk is full, the folder is read-only or a take is unknown.
+    """
+
+    def __init__(self, home: Path, con: sqlite3.Connection, *, writable: bool) -> None:
+        self.home = home
+        self.db_path = home / DB_NAME
+        self.audio_dir = home / AUDIO_DIR
+        self.quarantine_dir = home / QUARANTINE_DIR
+        self.writable = writable
+        self._con = con
+        self._lock = threading.RLock()
+        self.last_repair = RepairReport()
+
+    # -- opening ------------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str] | None = None, *,
+             repair: bool = True) -> SQLiteStore:
+        """:meth:`Store.open` for the SQLite engine: ``history.sqlite3`` in the folder."""
+        home = Path(path).expanduser() if path is not None else data_dir()
+        db_path = home / DB_NAME
+        try:
+            home.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+            (home / AUDIO_DIR).mkdir(exist_ok=True, mode=DIR_MODE)
+            # SQLite gives -wal and -shm the permissions of the database file: create it private
+            create_private(db_path)
+        except OSError as exc:
+            if not db_path.exists():
+                raise storage_error(exc, "create the practice history folder", home) from exc
+        make_private(home)
+        writable = True
+        try:
+            con = _connect(db_path)
+        except sqlite3.Error as exc:
+            # a history in a folder that cannot be written may still be read
+            con = _connect_read_only(db_path) if db_path.exists() else None
+            if con is None:
+                raise storage_error(exc, "open the practice history", home) from exc
+            writable = False
+        store = cls(home, con, writable=writable)
+        try:
+            store._migrate()
+            if repair:
+                store.last_repair = store.repair()
+        except _ReadOnly:
+            store.writable = False
+        except BaseException:
+            con.close()
+            raise
+        return store
+
+    def close(self) -> None:
+        with self._lock:
+            self._con.close()
+
+    def __repr__(self) -> str:
+        mode = "" if self.writable else ", read-only"
+        return f"{type(self).__name__}({str(self.home)!r}{mode})"
+
+    @property
+    def schema_version(self) -> int:
+        with self._lock:
+            return migrations.schema_version(self._con)
+
+    def _migrate(self) -> None:
+        with self._lock:
+            try:
+                current = migrations.schema_version(self._con)
+            except sqlite3.Error as exc:
+                raise storage_error(exc, "read the practice history", self.home) from exc
+            if current > migrations.SCHEMA_VERSION:
+                raise ProsodyError(
+                    f"the practice history in {self.home} was written by a newer Calm Tone Coach "
+                    f"(schema {current}; this version knows up to "
+                    f"{migrations.SCHEMA_VERSION}); update the app to open it. Nothing was changed."
+                )
+            if current == migrations.SCHEMA_VERSION:
+                return
+            with self._write("upgrade the practice history", read_only_ok=False) as con:
+                migrations.upgrade(con)
+
+    @contextlib.contextmanager
+    def _write(self, doing: str, *, read_only_ok: bool = False) -> Iterator[sqlite3.Connection]:
+        """One write transaction holding SQLite's write lock (waits up to BUSY_TIMEOUT_MS)."""
+        with self._lock:
+            con = self._con
+            try:
+                con.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                if read_only_ok and is_read_only(exc):
+                    raise _ReadOnly() from exc
+                raise storage_error(exc, doing, self.home) from exc
+            try:
+                yield con
+                con.execute("COMMIT")
+            except BaseException as exc:
+                if con.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):
+                        con.execute("ROLLBACK")
+                if read_only_ok and is_read_only(exc):
+                    raise _ReadOnly() from exc
+                if isinstance(exc, (OSError, sqlite3.Error)):
+                    raise storage_error(exc, doing, self.home) from exc
+                raise
+
+    def _read(self, sql: str, params: Sequence = ()) -> list[tuple]:
+        with self._lock:
+            try:
+                return self._con.execute(sql, params).fetchall()
+            except sqlite3.Error as exc:
+                raise storage_error(exc, "read the practice history", self.home) from exc
+
+    # -- repair -------------------------------------------------------------------------------
+
+    def repair(self) -> RepairReport:
+        if not self.writable:
+            return RepairReport(home=str(self.home))
+        with self._write("check the practice history", read_only_ok=True) as con:
+            try:
+                names = os.listdir(self.audio_dir)
+            except OSError:
+                return RepairReport(home=str(self.home))
+            stored = {row[1]: row[0] for row in con.execute("SELECT id, audio_file FROM takes")}
+            present = {n for n in names if AUDIO_NAME.match(n)}
+            log: list[tuple[str, str, str | None]] = []  # (action, file, folder)
+
+            removed, completed = [], []
+            for temp in sorted(n for n in names if n.startswith(TEMP_PREFIX + AUDIO_PREFIX)):
+                final = temp[len(TEMP_PREFIX):]
+                try:
+                    if final in stored and final not in present:
+                        # committed, then stopped before the rename: finish the save
+                        publish_audio(self.audio_dir / temp, self.audio_dir / final)
+                        present.add(final)
+                        completed.append(final)
+                        log.append(("completed_save", final, None))
+                    else:  # never committed: an unfinished copy, not a recording of a take
+                        (self.audio_dir / temp).unlink()
+                        removed.append(temp)
+                        log.append(("removed_temp", temp, None))
+                except OSError:
+                    pass  # a read-only folder: tried again next time
+
+            deleted = []
+            pending = [r[0] for r in con.execute("SELECT audio_file FROM pending_deletes")]
+            for name in sorted(pending):
+                if name not in stored:  # the take is gone: its recording goes too
+                    existed, ok = self._unlink_everywhere(name)
+                    if not ok:
+                        continue
+                    present.discard(name)
+                    if existed:
+                        deleted.append(name)
+                        log.append(("completed_delete", name, None))
+                con.execute("DELETE FROM pending_deletes WHERE audio_file = ?", (name,))
+
+            orphans = sorted(present - stored.keys())
+            missing = tuple(sorted(stored[n] for n in stored.keys() - present))
+            # no take's recording is here: the database is new, empty or another one, so these
+            # recordings are not debris of this history; leave them exactly where they are
+            refused = bool(orphans) and not (present & stored.keys())
+            folder, moved = None, ()
+            if orphans and not refused:
+                folder, moved = self._quarantine(orphans)
+                log += [("quarantined", n, str(folder)) for n in moved]
+            if log:
+                now = utc_iso(utc_now())
+                con.executemany("INSERT INTO repair_log (at_utc, action, audio_file, folder) "
+                                "VALUES (?, ?, ?, ?)", [(now, *entry) for entry in log])
+        return RepairReport(
+            temp_files=tuple(removed), audio_without_take=tuple(orphans if refused else moved),
+            takes_without_audio=missing, saves_completed=tuple(completed),
+            deletes_completed=tuple(deleted),
+            quarantine_dir=None if folder is None or not moved else str(folder),
+            refused=refused, home=str(self.home))
+
+    def _quarantine(self, names: Sequence[str]) -> tuple[Path | None, tuple[str, ...]]:
+        """Move recordings out of ``audio/`` into a new ``quarantine/<UTC time>/`` folder."""
+        stamp = utc_now().strftime("%Y%m%dT%H%M%SZ")
+        try:
+            self.quarantine_dir.mkdir(exist_ok=True, mode=DIR_MODE)
+            folder = self.quarantine_dir / stamp
+            k = 1
+            while True:
+                try:
+                    folder.mkdir(mode=DIR_MODE)
+                    break
+                except FileExistsError:
+                    k += 1
+                    folder = self.quarantine_dir / f"{stamp}-{k}"
+        except OSError:
+            return None, ()
+        moved = []
+        for name in names:
+            with contextlib.suppress(OSError):  # left for the next repair
+                os.replace(self.audio_dir / name, folder / name)
+                moved.append(name)
+        with contextlib.suppress(OSError):
+            fsync_dir(folder)
+            fsync_dir(self.audio_dir)
+            write_private(folder / QUARANTINE_README, quarantine_readme(
+                self.home, folder, moved).encode("utf-8"))
+        if not moved:
+            with contextlib.suppress(OSError):
+                (folder / QUARANTINE_README).unlink()
+                folder.rmdir()
+            return None, ()
+        return folder, tuple(moved)
+
+    def quarantined(self) -> dict[str, Path]:
+        found: dict[str, Path] = {}
+        try:
+            folders = sorted(p for p in self.quarantine_dir.iterdir() if p.is_dir())
+        except OSError:
+            return found
+        for folder in folders:
+            with contextlib.suppress(OSError):
+                for path in sorted(folder.iterdir()):
+                    if AUDIO_NAME.match(path.name):
+                        found.setdefault(path.name, path)
+        return found
+
+    def quarantine_notice(self) -> str | None:
+        parts = []
+        report = self.last_repair
+        if report.refused:
+            parts.append(refused_message(str(self.home), len(report.audio_without_take)))
+        held = self.quarantined()
+        if held:
+            n = len(held)
+            wanted = self._missing_files(held.keys())
+            parts.append(
+                f"{n} recording{'s' * (n != 1)} that no take referred to "
+                f"{'are' if n != 1 else 'is'} kept in {self.quarantine_dir} (moved there by a "
+                "repair, not deleted). " + (
+                    f"{len(wanted)} of them belong to takes in this history: run `calmtone "
+                    "history restore` to put them back. " if wanted else "") +
+                f"To get {'the others' if wanted else 'them'} back, put back the copy of "
+                "history.sqlite3 that lists them "
+                "(with the app closed) and run `calmtone history restore`, or keep them as new "
+                "takes with `calmtone history restore --adopt NAME`. Delete that folder if you "
+                "do not need them.")
+        missing = self.count_missing()
+        if missing:
+            parts.append(
+                f"{missing} take{'s have their' if missing != 1 else ' has its'} recording "
+                f"missing from {self.audio_dir}; they are kept and shown as \"recording "
+                "missing\". Put the FLAC files back there, or delete those takes.")
+        return " ".join(parts) or None
+
+    def count_missing(self) -> int:
+        files = [r[0] for r in self._read("SELECT audio_file FROM takes")]
+        return len(files) - len(self._present(files))
+
+    def _missing_files(self, names: Iterable[str]) -> set[str]:
+        """Of these file names, those a take refers to whose recording is not in audio/."""
+        names = list(names)
+        if not names:
+            return set()
+        rows = self._read("SELECT audio_file FROM takes WHERE audio_file IN "
+                          f"({', '.join('?' * len(names))})", names)
+        referred = [r[0] for r in rows]
+        return set(referred) - self._present(referred)
+
+    def restore(self, *, adopt: str | None = None) -> RestoreReport:
+        if not self.writable:
+            raise ProsodyError(read_only_message(self.home, "restore the recordings"))
+        name = None if adopt is None else person_name(adopt)
+        note = None if name is None else self.name_warning(name)
+        restored, adopted = [], []
+        with self._write("restore the recordings") as con:
+            stored = {r[0] for r in con.execute("SELECT audio_file FROM takes")}
+            for file, path in self.quarantined().items():
+                dest = self.audio_dir / file
+                if (file in stored or name is not None) and not dest.exists():
+                    os.replace(path, dest)
+                    restored.append(file)
+                    con.execute("INSERT INTO repair_log (at_utc, action, audio_file, folder) "
+                                "VALUES (?, ?, ?, ?)", (utc_iso(utc_now()), "restored", file,
+                                                        str(path.parent)))
+            with contextlib.suppress(OSError):
+                fsync_dir(self.audio_dir)
+        if name is not None:
+            with self._lock:
+                present = {n for n in os.listdir(self.audio_dir) if AUDIO_NAME.match(n)}
+                stored = {r[0] for r in self._read("SELECT audio_file FROM takes")}
+            for file in sorted(present - stored):
+                take_id = self._adopt(name, file)
+                if take_id is not None:
+                    adopted.append(take_id)
+        self._tidy_quarantine()
+        if adopted and note:
+            warnings.warn(note, ConfusableNameWarning, stacklevel=2)
+        return RestoreReport(tuple(restored), tuple(adopted), tuple(self.quarantined()))
+
+    def _adopt(self, name: str, file: str) -> int | None:
+        """Make a take of ``name`` from a recording no take refers to, analysing it again.
+
+        None when the file cannot be read as audio (it stays where it is).
+        """
+        import soundfile as sf
+
+        from ..analysis import analyze
+        from ..audio import load
+
+        path = self.audio_dir / file
+        try:  # outside the write lock: analysing takes a moment
+            signal = load(path)
+            with quiet_warnings():  # a recovered take, uncoached
+                analysis = analyze(signal.y, sr=signal.sr)
+            duration_s = float(sf.info(str(path)).duration)
+        except (ProsodyError, RuntimeError, OSError):
+            return None
+        stamp = file[len(AUDIO_PREFIX):len(AUDIO_PREFIX) + 16]
+        created = datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+        with self._write("keep the recording as a take") as con:
+            if con.execute("SELECT 1 FROM takes WHERE audio_file = ?", (file,)).fetchone():
+                return None  # another window adopted it meanwhile
+            person_id = _person_id(con, name, create=True)
+            take_id = con.execute(
+                "INSERT INTO takes (person_id, created_utc, phrase, settings_json, "
+                "summary_json, duration_s, audio_file, kind) "
+                "VALUES (?, ?, '', ?, ?, ?, ?, 'practice')",
+                (person_id, utc_iso(created), dumps(dataclasses.asdict(analysis.settings)),
+                 dumps(analysis.summary.to_dict()), duration_s, file)).lastrowid
+            con.execute("INSERT INTO take_tracks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (take_id, *_pack_tracks(analysis.tracks)))
+            con.execute("INSERT INTO repair_log (at_utc, action, audio_file, folder) "
+                        "VALUES (?, ?, ?, NULL)", (utc_iso(utc_now()), "adopted", file))
+        return int(take_id)
+
+    def _tidy_quarantine(self) -> None:
+        """Remove quarantine folders that hold no recording any more (only their README)."""
+        with contextlib.suppress(OSError):
+            for folder in self.quarantine_dir.iterdir():
+                if folder.is_dir() and not any(AUDIO_NAME.match(p.name)
+                                               for p in folder.iterdir()):
+                    with contextlib.suppress(OSError):
+                        (folder / QUARANTINE_README).unlink(missing_ok=True)
+                        folder.rmdir()
+
+    # -- saving -------------------------------------------------------------------------------
+
+    def _insert_take(self, new: NewTake) -> int:
+        when, y, sr, analysis = new.created_utc, new.audio, new.sr, new.analysis
+        settings_json = dumps(dataclasses.asdict(analysis.settings))
+        summary_json = dumps(analysis.summary.to_dict())
+        feedback_json = None if new.feedback is None else dumps(new.feedback)
+        tracks_row = _pack_tracks(analysis.tracks)
+        flac = encode_flac(y, sr)  # before taking the lock: others wait less
+        audio_file = (f"{AUDIO_PREFIX}{when[:19].replace('-', '').replace(':', '')}Z-"
+                      f"{secrets.token_hex(6)}{AUDIO_SUFFIX}")
+        final = self.audio_dir / audio_file
+        temp = final.with_name(TEMP_PREFIX + final.name)
+        committed = False
+        # the Python lock spans the rename too, so this store never shows the take half-saved
+        with self._lock:
+            try:
+                with self._write("save the take") as con:
+                    # the audio is on disk before the row is committed; the rename comes after,
+                    # so a final-named file without a row is never debris of a save (repair)
+                    write_private(temp, flac)
+                    person_id = _person_id(con, new.person, create=True)
+                    take_id = con.execute(
+                        "INSERT INTO takes (person_id, created_utc, phrase, scenario, "
+                        "profile_name, profile_version, settings_json, summary_json, "
+                        "feedback_json, score, duration_s, audio_file, kind, exercise_id, "
+                        "assignment_id) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (person_id, when, new.phrase, new.scenario, new.profile_name,
+                         new.profile_version, settings_json, summary_json, feedback_json,
+                         new.score, y.size / float(sr), audio_file, new.kind, new.exercise_id,
+                         new.assignment_id),
+                    ).lastrowid
+                    con.execute("INSERT INTO take_tracks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                (take_id, *tracks_row))
+                committed = True
+                publish_audio(temp, final)
+            except BaseException as exc:
+                if not committed:  # nothing of the take is kept: neither may its audio be
+                    with contextlib.suppress(OSError):
+                        temp.unlink()
+                    raise
+                if isinstance(exc, OSError):
+                    raise ProsodyError(
+                        f"take {take_id} was saved, but its recording is still named {temp.name} "
+                        f"in {self.audio_dir} ({exc.strerror or exc}); it is put in place the "
+                        "next time the history opens.") from exc
+                raise
+        return int(take_id)
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def _select_takes(self, query: TakeQuery, *, limit: int | None,
+                      newest_first: bool) -> list[Take]:
+        where, params = self._filters(query)
+        order = "DESC" if newest_first else "ASC"
+        sql = (f"SELECT {_TAKE_COLUMNS} {_TAKE_FROM} {where} "
+               f"ORDER BY t.created_utc {order}, t.id {order}")
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        rows = self._read(sql, params)
+        present = self._present([row[10] for row in rows])
+        return [_take(row, audio_missing=row[10] not in present) for row in rows]
+
+    def _present(self, files: Sequence[str]) -> set[str]:
+        """Which of these recordings are in the audio folder now."""
+        if len(files) <= 64:  # a page of takes: a few stats beat listing a big folder
+            return {f for f in files if (self.audio_dir / f).is_file()}
+        try:
+            return set(files) & set(os.listdir(self.audio_dir))
+        except OSError:
+            return set()
+
+    def _count_takes(self, query: TakeQuery) -> int:
+        where, params = self._filters(query)
+        return int(self._read(f"SELECT count(*) {_TAKE_FROM} {where}", params)[0][0])
+
+    def _filters(self, q: TakeQuery) -> tuple[str, list]:
+        """The WHERE clause of a query, and its parameters."""
+        clauses, params = [], []
+        if q.person is not None:
+            clauses.append("t.person_id = ?")
+            params.append(self._person_id_of(q.person))
+        for column, value in (("phrase", q.phrase), ("scenario", q.scenario),
+                              ("exercise_id", q.exercise_id),
+                              ("assignment_id", q.assignment_id)):
+            if value is not None:
+                clauses.append(f"t.{column} = ?")
+                params.append(value)
+        if q.since is not None:
+            clauses.append("t.created_utc >= ?")
+            params.append(utc_iso(filter_bound(q.since, end=False)))
+        if q.until is not None:
+            clauses.append("t.created_utc < ?")
+            params.append(utc_iso(filter_bound(q.until, end=True)))
+        if q.kinds is not None:
+            clauses.append(f"t.kind IN ({', '.join('?' * len(q.kinds))})")
+            params.extend(q.kinds)
+        return ("WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+    def get(self, take_id: int) -> Take:
+        rows = self._read(f"SELECT {_TAKE_COLUMNS} {_TAKE_FROM} WHERE t.id = ?", (int(take_id),))
+        if not rows:
+            raise ProsodyError(f"there is no take {take_id} in the practice history "
+                               f"({self.home}); `calmtone history list` shows the takes kept.")
+        return _take(rows[0], audio_missing=not (self.audio_dir / rows[0][10]).is_file())
+
+    def audio_path(self, take_id: int) -> Path:
+        take = self.get(take_id)
+        path = self.audio_dir / take.audio_file
+        if take.audio_missing:
+            moved = self.quarantined().get(take.audio_file)
+            where = (f"; a repair moved it to {moved.parent}, `calmtone history restore` puts "
+                     "it back" if moved is not None else "")
+            raise RecordingMissingError(
+                f"the recording of take {take_id} ({take.audio_file}) is missing from "
+                f"{self.audio_dir}{where}. The take and its measurements are kept. If you moved "
+                "the file, put it back in that folder; if it is lost, you can still read the "
+                f"take's results, or delete it (`calmtone history delete --take {take_id}`).")
+        return path
+
+    def tracks(self, take_id: int) -> Tracks:
+        rows = self._read("SELECT n_frames, start_s, frame_s, f0_hz, loudness_db, voiced, "
+                          "speech, syllable_times_s, pauses, phrases FROM take_tracks "
+                          "WHERE take_id = ?", (int(take_id),))
+        if rows:
+            return _unpack_tracks(rows[0])
+        return self.reanalyze(take_id).tracks
+
+    # -- assignments --------------------------------------------------------------------------
+
+    def assign(self, person: str, *, kind: AssignmentKind, target: str, note: str | None = None,
+               assigned_by: str | None = None) -> Assignment:
+        name = person_name(person)
+        if kind not in ("phrase_set", "exercise"):
+            raise ProsodyError(f"kind={kind!r} must be 'phrase_set' or 'exercise'.")
+        if not isinstance(target, str) or not target.strip():
+            raise ProsodyError(f"target={target!r} must name a phrase set or an exercise.")
+        if note is not None and len(note) > MAX_NOTE_CHARS:
+            raise ProsodyError(f"the note is {len(note)} characters long; keep it to at most "
+                               f"{MAX_NOTE_CHARS} (a sentence or two).")
+        warning = self.name_warning(name)
+        with self._write("save the assignment") as con:
+            person_id = _person_id(con, name, create=True)
+            new_id = con.execute(
+                "INSERT INTO assignments (person_id, kind, target, note, assigned_by, "
+                "created_utc) VALUES (?, ?, ?, ?, ?, ?)",
+                (person_id, kind, target.strip(), note or None, assigned_by or None,
+                 utc_iso(utc_now()))).lastrowid
+        if warning:
+            warnings.warn(warning, ConfusableNameWarning, stacklevel=2)
+        return self.assignments(name, include_closed=True, assignment_id=new_id)[0]
+
+    def assignments(self, person: str | None = None, *, include_closed: bool = False,
+                    assignment_id: int | None = None) -> list[Assignment]:
+        clauses, params = [], []
+        if person is not None:
+            clauses.append("a.person_id = ?")
+            params.append(self._person_id_of(person))
+        if not include_closed:
+            clauses.append("a.closed_utc IS NULL")
+        if assignment_id is not None:
+            clauses.append("a.id = ?")
+            params.append(int(assignment_id))
+        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+        rows = self._read(
+            "SELECT a.id, p.name, a.kind, a.target, a.note, a.assigned_by, a.created_utc, "
+            f"a.closed_utc FROM assignments a JOIN people p ON p.id = a.person_id {where} "
+            "ORDER BY a.created_utc DESC, a.id DESC", params)
+        return [Assignment(*row) for row in rows]
+
+    def close_assignment(self, assignment_id: int) -> None:
+        with self._write("close the assignment") as con:
+            cur = con.execute("UPDATE assignments SET closed_utc = ? WHERE id = ? AND "
+                              "closed_utc IS NULL", (utc_iso(utc_now()), int(assignment_id)))
+            if cur.rowcount == 0 and con.execute("SELECT 1 FROM assignments WHERE id = ?",
+                                                 (int(assignment_id),)).fetchone() is None:
+                raise ProsodyError(f"there is no assignment {assignment_id}.")
+
+    # -- people and baselines -----------------------------------------------------------------
+
+    def add_person(self, name: str) -> Person:
+        name = person_name(name)
+        warning = self.name_warning(name)
+        with self._write("add a person") as con:
+            _person_id(con, name, create=True)
+        if warning:
+            warnings.warn(warning, ConfusableNameWarning, stacklevel=2)
+        return self.person(name)
+
+    def name_warning(self, name: str) -> str | None:
+        name = person_name(name)
+        if self._person_id_of(name) != -1:
+            return None
+        scripts = name_scripts(name)
+        if len(scripts) > 1:
+            return (f"the name {name!r} mixes {' and '.join(sorted(scripts))} letters, which "
+                    "can look alike; check that it is typed as intended (a new person is made "
+                    "for every different name).")
+        skeleton = name_skeleton(name)
+        for (other,) in self._read("SELECT name FROM people ORDER BY id"):
+            if name_skeleton(other) == skeleton:
+                return (f"the name {name!r} looks like {other!r}, who already practises here, "
+                        f"but is written differently; if it is the same person, use {other!r} "
+                        "so their takes stay together.")
+        return None
+
+    def _person_id_of(self, name: str) -> int:
+        """The id of the person called ``name`` (NFKC, case-folded), or -1 when none."""
+        with self._lock:
+            try:
+                found = _find_person(self._con, person_name(name))
+            except sqlite3.Error as exc:
+                raise storage_error(exc, "read the practice history", self.home) from exc
+        return -1 if found is None else found
+
+    def person(self, name: str) -> Person:
+        rows = self._read(
+            "SELECT p.name, p.created_utc, count(t.id), max(t.created_utc), p.baseline_take_id "
+            "FROM people p LEFT JOIN takes t ON t.person_id = p.id WHERE p.id = ? "
+            "GROUP BY p.id", (self._person_id_of(name),))
+        if not rows:
+            raise ProsodyError(no_person(name))
+        return Person(*rows[0])
+
+    def people(self) -> list[Person]:
+        rows = self._read(
+            "SELECT p.name, p.created_utc, count(t.id), max(t.created_utc), p.baseline_take_id "
+            "FROM people p LEFT JOIN takes t ON t.person_id = p.id "
+            "GROUP BY p.id ORDER BY p.name COLLATE NOCASE")
+        return [Person(*row) for row in rows]
+
+    def phrases(self, person: str | None = None) -> list[str]:
+        where, params = self._filters(TakeQuery(person=person))
+        rows = self._read(f"SELECT t.phrase, count(*) AS n {_TAKE_FROM} {where} "
+                          "GROUP BY t.phrase ORDER BY n DESC, t.phrase", params)
+        return [row[0] for row in rows]
+
+    def scenarios(self, person: str | None = None) -> list[str]:
+        where, params = self._filters(TakeQuery(person=person))
+        where = f"{where} AND" if where else "WHERE"
+        rows = self._read(f"SELECT DISTINCT t.scenario {_TAKE_FROM} {where} "
+                          "t.scenario IS NOT NULL ORDER BY t.scenario", params)
+        return [row[0] for row in rows]
+
+    def set_baseline(self, person: str, take_id: int | None) -> None:
+        name = person_name(person)
+        with self._write("set the baseline") as con:
+            found = _find_person(con, name)
+            if found is None:
+                raise ProsodyError(no_person(name))
+            row = (found,)
+            name = con.execute("SELECT name FROM people WHERE id = ?", row).fetchone()[0]
+            if take_id is not None:
+                owner = con.execute("SELECT person_id FROM takes WHERE id = ?",
+                                    (int(take_id),)).fetchone()
+                if owner is None or owner[0] != row[0]:
+                    raise ProsodyError(f"take {take_id} is not a take of {name}; choose one of "
+                                       f"their own takes as their baseline.")
+            con.execute("UPDATE people SET baseline_take_id = ? WHERE id = ?",
+                        (None if take_id is None else int(take_id), row[0]))
+
+    def baseline(self, person: str) -> Take | None:
+        rows = self._read("SELECT baseline_take_id FROM people WHERE id = ?",
+                          (self._person_id_of(person),))
+        if not rows or rows[0][0] is None:
+            return None
+        return self.get(rows[0][0])
+
+    # -- deleting -----------------------------------------------------------------------------
+
+    def delete_take(self, take_id: int) -> None:
+        take = self.get(take_id)
+        with self._write("delete the take") as con:
+            con.execute("INSERT OR REPLACE INTO pending_deletes VALUES (?, ?)",
+                        (take.audio_file, utc_iso(utc_now())))
+            con.execute("DELETE FROM takes WHERE id = ?", (take.id,))
+        self._finish_deletes([take.audio_file])
+
+    def delete_person(self, name: str) -> int:
+        name = person_name(name)
+        with self._write("delete the person's data") as con:
+            person_id = _find_person(con, name)
+            if person_id is None:
+                raise ProsodyError(no_person(name))
+            files = [r[0] for r in con.execute("SELECT audio_file FROM takes WHERE person_id = ?",
+                                               (person_id,))]
+            now = utc_iso(utc_now())
+            con.executemany("INSERT OR REPLACE INTO pending_deletes VALUES (?, ?)",
+                            [(f, now) for f in files])
+            con.execute("DELETE FROM people WHERE id = ?", (person_id,))  # takes cascade
+        self._finish_deletes(files)
+        return len(files)
+
+    def _unlink_everywhere(self, name: str) -> tuple[bool, bool]:
+        """Remove a deleted take's recording from audio/ and quarantine: (existed, all gone)."""
+        existed, ok = False, True
+        for path in (self.audio_dir / name, *self.quarantine_dir.glob(f"*/{name}")):
+            try:
+                path.unlink()
+                existed = True
+            except FileNotFoundError:
+                pass
+            except OSError:
+                ok = False
+        return existed, ok
+
+    def _finish_deletes(self, names: Sequence[str]) -> None:
+        failed = [n for n in names if not self._unlink_everywhere(n)[1]]
+        done = [n for n in names if n not in failed]
+        with contextlib.suppress(ProsodyError):  # left pending: the next repair finishes it
+            if done:
+                with self._write("finish the delete") as con:
+                    con.executemany("DELETE FROM pending_deletes WHERE audio_file = ?",
+                                    [(n,) for n in done])
+        self.checkpoint()
+        if failed:
+            raise ProsodyError(
+                f"the takes were deleted but {len(failed)} recording(s) could not be removed "
+                f"from {self.audio_dir} (e.g. {failed[0]}); they will be removed the next time "
+                "the app opens, or delete them by hand."
+            )
+
+    def checkpoint(self) -> bool:
+        """Copy the WAL into the database and empty it (``wal_checkpoint(TRUNCATE)``).
+
+        With ``secure_delete`` on, what a delete freed is then overwritten in the database file
+        and no older copy of it stays in the ``-wal`` file. False when another connection's
+        read kept the checkpoint from finishing (the next delete or the last close does it).
+        """
+        with self._lock:
+            try:
+                busy, _, _ = self._con.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            except sqlite3.Error:
+                return False
+        return busy == 0
+
+    # -- progress -----------------------------------------------------------------------------
+
+    def _feature_rows(self, query: TakeQuery, features: Sequence[str]) -> list[tuple]:
+        where, params = self._filters(query)
+        columns = "".join(", t.score" if f == "score" else ", json_extract(t.summary_json, ?)"
+                          for f in features)
+        column_params = [f"$.{f}" for f in features if f != "score"]
+        return self._read(f"SELECT t.created_utc{columns} {_TAKE_FROM} {where} "
+                          "ORDER BY t.created_utc", [*column_params, *params])
+
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers: database
+
+
+class _ReadOnly(Exception):
+    """The history can be read but not written (raised inside :meth:`Store.open`)."""
+
+
+def _connect(db_path: Path) -> sqlite3.Connection:
+    # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE ... COMMIT)
+    con = sqlite3.connect(db_path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+                          check_same_thread=False)
+    try:
+        con.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        con.execute("PRAGMA foreign_keys = ON")
+        # FULL: a committed take survives a power cut, not only a crash of the app
+        con.execute("PRAGMA synchronous = FULL")
+        # deleted takes are overwritten with zeros, not left readable in free pages
+        con.execute("PRAGMA secure_delete = ON")
+        with contextlib.suppress(sqlite3.OperationalError):  # read-only: keep its mode
+            con.execute("PRAGMA journal_mode = WAL")
+        con.execute("SELECT count(*) FROM sqlite_master").fetchone()  # fails early if unreadable
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def _connect_read_only(db_path: Path) -> sqlite3.Connection | None:
+    """Open a history for reading only, or None when even that fails.
+
+    A WAL database needs its ``-shm`` file, which a read-only folder cannot hold once the last
+    writer closed it; ``immutable=1`` then reads the database file alone, which is complete
+    because a clean close checkpoints everything into it.
+    """
+    uri = db_path.resolve().as_uri()
+    for query in ("mode=ro", "immutable=1"):
+        con = None
+        try:
+            con = sqlite3.connect(f"{uri}?{query}", uri=True, isolation_level=None,
+                                  check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
+            con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            return con
+        except sqlite3.Error:
+            if con is not None:
+                con.close()
+    return None
+
+
+def _find_person(con: sqlite3.Connection, name: str) -> int | None:
+    row = con.execute("SELECT id FROM people WHERE name_key = ?", (name_key(name),)).fetchone()
+    return None if row is None else int(row[0])
+
+
+def _person_id(con: sqlite3.Connection, name: str, *, create: bool) -> int:
+    found = _find_person(con, name)
+    if found is not None:
+        return found
+    if not create:
+        raise ProsodyError(no_person(name))
+    return con.execute("INSERT INTO people (name, name_key, created_utc) VALUES (?, ?, ?)",
+                       (name, name_key(name), utc_iso(utc_now()))).lastrowid
+
+
+#: Letters that look like Latin ones in other scripts, mapped to the Latin letter they mimic
+#: (the commonest confusables of Unicode TR 39; enough to catch a Cyrillic 'А' in 'Аnna').
+def _take(row: tuple, *, audio_missing: bool = False) -> Take:
+    (take_id, person, created_utc, kind, phrase, scenario, profile_name, profile_version, score,
+     duration_s, audio_file, exercise_id, assignment_id, settings, summary, feedback) = row
+    return Take(id=take_id, person=person, created_utc=created_utc, kind=kind, phrase=phrase,
+                scenario=scenario, profile_name=profile_name, profile_version=profile_version,
+                score=score, duration_s=duration_s, audio_file=audio_file,
+                settings_json=settings, summary_json=summary, feedback_json=feedback,
+                exercise_id=exercise_id, assignment_id=assignment_id,
+                audio_missing=audio_missing)
+
+
+def _pack_tracks(tracks: Tracks) -> tuple:
+    time_s = np.asarray(tracks.time_s, dtype=float)
+    n = int(time_s.size)
+    frame_s = float(time_s[1] - time_s[0]) if n > 1 else FRAME_S
+    # float32 halves the size; 1e-7 relative is far below what pitch or level can resolve
+    return (n, float(time_s[0]) if n else 0.0, frame_s,
+            np.asarray(tracks.f0_hz, dtype="<f4").tobytes(),
+            np.asarray(tracks.loudness_db, dtype="<f4").tobytes(),
+            np.packbits(np.asarray(tracks.voiced, dtype=bool)).tobytes(),
+            np.packbits(np.asarray(tracks.speech, dtype=bool)).tobytes(),
+            dumps([float(t) for t in tracks.syllable_times_s]),
+            dumps([[float(a), float(b)] for a, b in tracks.pauses]),
+            dumps([[float(a), float(b)] for a, b in tracks.phrases]))
+
+
+def _unpack_tracks(row: tuple) -> Tracks:
+    from ..analysis import Tracks
+
+    n, start_s, frame_s, f0, loud, voiced, speech, syl, pauses, phrases = row
+    return Tracks(
+        time_s=start_s + np.arange(n) * frame_s,
+        f0_hz=np.frombuffer(f0, dtype="<f4").astype(np.float64),
+        voiced=np.unpackbits(np.frombuffer(voiced, dtype=np.uint8), count=n).astype(bool),
+        loudness_db=np.frombuffer(loud, dtype="<f4").astype(np.float64),
+        speech=np.unpackbits(np.frombuffer(speech, dtype=np.uint8), count=n).astype(bool),
+        syllable_times_s=np.asarray(json.loads(syl), dtype=float),
+        pauses=tuple((a, b) for a, b in json.loads(pauses)),
+        phrases=tuple((a, b) for a, b in json.loads(phrases)),
+    )
