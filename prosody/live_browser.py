@@ -29,7 +29,7 @@ import math
 import numpy as np
 
 from .errors import ProsodyError
-from .util import FRAME_S, MAX_DURATION_S
+from .util import FRAME_S, MAX_DURATION_S, rounded
 
 #: The browser sends its audio this often, in seconds.
 CHUNK_S = 0.5
@@ -99,6 +99,7 @@ def browser_setup(*, baseline=None, profile: str = "soothing") -> dict:
                          profile=profile)["pitch"]
     band_hz = None
     if zone is not None and ref_hz:
+        # the zone's edges are semitones from the baseline (the inverse of util.hz_to_st)
         band_hz = [None if e is None else ref_hz * 2.0 ** (e / 12.0)
                    for e in (zone.low, zone.high)]
     elif zone is not None:
@@ -168,7 +169,7 @@ class StreamStatus:
 def _reading_dict(reading) -> dict | None:
     if reading is None or reading.value is None:
         return None
-    return {"value": round(float(reading.value), 2), "unit": reading.unit,
+    return {"value": rounded(reading.value, 2), "unit": reading.unit,
             "verdict": reading.verdict}
 
 
