@@ -80,6 +80,9 @@ class Summary:
     onset_slope_db_per_s: float | None
     alpha_ratio_db: float | None
     hammarberg_db: float | None
+    spectral_centroid_hz: float | None = None
+    spectral_flux: float | None = None
+    f0_expected_hz: float | None = None
 
     def to_dict(self) -> dict:
         return {k: rounded(v, 4) for k, v in dataclasses.asdict(self).items()}
@@ -258,7 +261,8 @@ def _analyze(y: np.ndarray, *, text, settings: AnalysisSettings, bandwidth_hz: f
 
     level = loudness.level_db(y, sr=sr, n_frames=n)
     speech = timing.speech_activity(level, voiced)
-    spec = voice.spectra(y, sr=sr, n_frames=n, voiced=voiced)
+    background = _background(speech)
+    spec = voice.spectra(y, sr=sr, n_frames=n, voiced=voiced, background=background)
     pauses_s, phrases_s = timing.segment(
         speech, y, sr=sr, threshold_db=timing.speech_threshold_db(level),
         min_pause_s=settings.min_pause_s,
@@ -341,10 +345,16 @@ def _analyze(y: np.ndarray, *, text, settings: AnalysisSettings, bandwidth_hz: f
             notes.append("no syllable onset could be measured: onset slope is undefined.")
 
     # --- voice quality
-    alpha = hamm = None
+    alpha = hamm = centroid = expected = None
     if spec.ltas_db is not None and voiced.sum() >= 5:
         alpha = voice.alpha_ratio_db(spec.ltas_db, spec.freqs_hz)
         hamm = voice.hammarberg_db(spec.ltas_db, spec.freqs_hz)
+        cv = spec.centroid_hz[voiced]
+        cv = cv[np.isfinite(cv)]
+        centroid = float(np.median(cv)) if cv.size >= 5 else None
+        if bandwidth_hz >= voice.FORMANT_MIN_BANDWIDTH_HZ:
+            f3, f4 = voice.formants_hz(y, sr=sr, voiced=voiced, background=background)[2:4]
+            expected = voice.expected_f0_hz(f3, f4)
         if bandwidth_hz < 5000:
             notes.append(
                 f"the recording carries sound only up to {bandwidth_hz / 1000:.1f} kHz "
@@ -377,6 +387,9 @@ def _analyze(y: np.ndarray, *, text, settings: AnalysisSettings, bandwidth_hz: f
         onset_slope_db_per_s=onset,
         alpha_ratio_db=alpha,
         hammarberg_db=hamm,
+        spectral_centroid_hz=centroid,
+        spectral_flux=_mean_flux(spec.flux, voiced),
+        f0_expected_hz=expected,
     )
     tracks = Tracks(
         time_s=time_s,
@@ -506,6 +519,31 @@ def _onset_slope(level: np.ndarray, nuclei: np.ndarray, search_s: float) -> floa
         if dt > 0 and rise > 0:
             slopes.append(rise / dt)
     return float(np.median(slopes)) if slopes else None
+
+
+#: Background frames are this far from any speech frame, in frames (soft word edges and breaths
+#: stay out of the noise estimate).
+BACKGROUND_MARGIN_FRAMES = 10
+
+
+def _background(speech: np.ndarray) -> np.ndarray:
+    """Frames at least ``BACKGROUND_MARGIN_FRAMES`` away from any speech frame."""
+    m = BACKGROUND_MARGIN_FRAMES
+    near = np.convolve(speech.astype(float), np.ones(2 * m + 1), mode="same") > 0
+    return ~near
+
+
+def _mean_flux(flux: np.ndarray, voiced: np.ndarray) -> float | None:
+    """Mean spectral flux over pairs of neighbouring voiced frames (None: fewer than 5 pairs).
+
+    Voiced frames only: the voice stands well above the room there, while the flux of the soft
+    edges of words is mostly the noise's own randomness."""
+    pairs = voiced.copy()
+    pairs[0] = False
+    pairs[1:] &= voiced[:-1]
+    values = flux[pairs]
+    values = values[np.isfinite(values)]
+    return float(np.mean(values)) if values.size >= 5 else None
 
 
 def _snr_db(level: np.ndarray, speech: np.ndarray) -> float | None:
