@@ -415,7 +415,7 @@ def development(data: Path, profile: Profile, *, anchors: bool) -> dict:
     feats = egemaps(corpus, data) if anchors else None
     for mode, wb in (("alone", False), ("with", True)):
         d = design(corpus, profile, with_baseline=wb)
-        held = held_out_scores(d, too_calm_weight=profile.score.too_calm_weight)
+        held = held_out_scores(d, profile, with_baseline=wb)
         res[f"loso_{mode}"] = figures(d.takes, held)
         res[f"shipped_{mode}"] = figures(*shipped_scores(corpus, profile, with_baseline=wb))
         if anchors:

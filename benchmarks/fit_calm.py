@@ -40,6 +40,10 @@ from calm_data import AROUSED, Corpus, Take, load_corpus  # noqa: E402
 from prosody.coach import coach  # noqa: E402
 from prosody.profile import Profile, load_profile  # noqa: E402
 
+#: Features whose weights are not fitted but kept as the profile states them (literature): the
+#: development takes are single short sentences without pauses, which cannot show what pauses
+#: and phrase length do.
+FIXED = ("pauses", "phrase_length")
 #: Share of the fit's weight that each corpus carries (RAVDESS has 6 speakers, CREMA-D 45).
 CORPUS_WEIGHT = {"cremad": 0.7, "ravdess": 0.3}
 #: L2 penalty on the weights (logit per tolerance), per unit of total sample weight.
@@ -180,20 +184,30 @@ def shift_bias(z: np.ndarray, takes) -> float:
     return limit - float(np.quantile(z[high], 1.0 - MAX_HIGH_SHARE))
 
 
-def fit(d: Design, *, too_calm_weight: float, rows: np.ndarray | None = None) -> Fit:
-    """Non-negative L2 logistic regression, then the bias shift of MAX_HIGH_SHARE."""
+def fit(d: Design, profile: Profile, *, with_baseline: bool,
+        rows: np.ndarray | None = None) -> Fit:
+    """Non-negative L2 logistic regression, then the bias shift of MAX_HIGH_SHARE. The FIXED
+    features keep the profile's weights."""
     y = labels(d)
     use = ~np.isnan(y)
     if rows is not None:
         use &= rows
-    X, t, c = d.tension[use], y[use], d.too_calm[use]
+    free = [k for k, n in enumerate(d.names) if n not in FIXED]
+    fixed = {k: (profile.feature(n).weight if with_baseline else profile.feature(n).absolute_weight)
+             for k, n in enumerate(d.names) if n in FIXED}
+    X, t = d.tension[use], y[use]
+    offset = -profile.score.too_calm_weight * d.too_calm[use]
+    for k, w in fixed.items():
+        offset = offset - w * X[:, k]
     sub = dataclasses.replace(d, takes=tuple(x for x, u in zip(d.takes, use, strict=True) if u))
     # the score's logit is bias - X @ w: fit on -X with non-negative weights
-    w, b = logistic(-X, t, sample_weights(sub, t), l2=L2, nonnegative=True,
-                    offset=-too_calm_weight * c)
-    z = b - X @ w - too_calm_weight * c
-    return Fit(dict(zip(d.names, (float(v) for v in w), strict=True)),
-               float(b + shift_bias(z, sub.takes)))
+    w_free, b = logistic(-X[:, free], t, sample_weights(sub, t), l2=L2, nonnegative=True,
+                         offset=offset)
+    weights = dict(fixed)
+    weights.update(zip(free, (float(v) for v in w_free), strict=True))
+    w = np.array([weights[k] for k in range(len(d.names))])
+    z = b - X @ w - profile.score.too_calm_weight * d.too_calm[use]
+    return Fit({n: float(w[k]) for k, n in enumerate(d.names)}, float(b + shift_bias(z, sub.takes)))
 
 
 def scores(d: Design, f: Fit, *, too_calm_weight: float) -> np.ndarray:
@@ -217,6 +231,8 @@ def write_profile(path: Path, relative: Fit, absolute: Fit) -> None:
     text = put(text, "score", "bias", relative.bias)
     text = put(text, "score", "absolute_bias", absolute.bias)
     for name in relative.weights:
+        if name in FIXED:
+            continue
         text = put(text, f"features.{name}", "weight", relative.weights[name])
         text = put(text, f"features.{name}", "absolute_weight", absolute.weights[name])
     path.write_text(text)
@@ -231,11 +247,10 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     corpus = load_corpus(args.data)
     profile = load_profile(args.profile)
-    tcw = profile.score.too_calm_weight
     fits = {}
     for mode, with_baseline in (("relative", True), ("absolute", False)):
         d = design(corpus, profile, with_baseline=with_baseline)
-        f = fit(d, too_calm_weight=tcw)
+        f = fit(d, profile, with_baseline=with_baseline)
         fits[mode] = f
         print(f"{mode}: bias {f.bias:.3f}; weights " + ", ".join(
             f"{n} {w:.3f}" for n, w in sorted(f.weights.items(), key=lambda x: -x[1])))
@@ -253,15 +268,14 @@ if __name__ == "__main__":
 # Leave one speaker out
 
 
-def held_out_scores(d: Design, *, too_calm_weight: float, monotone=None) -> np.ndarray:
-    """Each row scored by a fit on every other speaker (NaN where the coach gives no score)."""
+def held_out_scores(d: Design, profile: Profile, *, with_baseline: bool) -> np.ndarray:
+    """Each row scored by a fit on every other speaker (NaN where the coach gives no score).
+    The monotone cap is not applied (it is the same for every fit)."""
     out = np.full(len(d.takes), np.nan)
     speakers = np.array([t.speaker for t in d.takes])
     for spk in np.unique(speakers):
         mine = speakers == spk
-        f = fit(d, too_calm_weight=too_calm_weight, rows=~mine)
-        out[mine] = scores(d, f, too_calm_weight=too_calm_weight)[mine]
-    if monotone is not None:
-        out = np.minimum(out, monotone)
+        f = fit(d, profile, with_baseline=with_baseline, rows=~mine)
+        out[mine] = scores(d, f, too_calm_weight=profile.score.too_calm_weight)[mine]
     out[~d.scored] = np.nan
     return out

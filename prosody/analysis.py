@@ -83,6 +83,7 @@ class Summary:
     spectral_centroid_hz: float | None = None
     spectral_flux: float | None = None
     f0_expected_hz: float | None = None
+    speech_level_db: float | None = None
 
     def to_dict(self) -> dict:
         return {k: rounded(v, 4) for k, v in dataclasses.asdict(self).items()}
@@ -390,6 +391,7 @@ def _analyze(y: np.ndarray, *, text, settings: AnalysisSettings, bandwidth_hz: f
         spectral_centroid_hz=centroid,
         spectral_flux=_mean_flux(spec.flux, voiced),
         f0_expected_hz=expected,
+        speech_level_db=active_level_db(lv) if lv.size >= 5 else None,
     )
     tracks = Tracks(
         time_s=time_s,
@@ -555,5 +557,13 @@ def _snr_db(level: np.ndarray, speech: np.ndarray) -> float | None:
     """
     if speech.sum() < 5 or (~speech).sum() < 5:
         return None
-    active_db = 10.0 * np.log10(np.mean(10.0 ** (level[speech] / 10.0)))
-    return float(active_db - np.median(level[~speech]))
+    return float(active_level_db(level[speech]) - np.median(level[~speech]))
+
+
+def active_level_db(level_db: np.ndarray) -> float:
+    """The power mean of frame levels, in dB: a speech level as a level meter reads it.
+
+    Dominated by the vowels, it barely moves when room noise fills the soft edges of words,
+    unlike the median (``loudness_db``): the coach's loudness target uses it.
+    """
+    return float(10.0 * np.log10(np.mean(10.0 ** (np.asarray(level_db) / 10.0))))

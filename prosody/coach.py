@@ -408,8 +408,10 @@ def coach(analysis: Analysis, *, profile: Profile | str | Path,
             f"(less than {guards.monotone_floor_st:g}). Calm is not a monotone; let the melody "
             "rise and fall gently, as when you read a bedtime story."
         )))
-    if any(r.verdict == "high" and r.weight > 0
-           and prof.feature(r.name).measure == "irregular_voicing_fraction" for r in results):
+    # a guard, whatever the feature's weight in the score: creak and roughness are not calm
+    creaky = [r.name for r in results if r.verdict == "high"
+              and prof.feature(r.name).measure == "irregular_voicing_fraction"]
+    if creaky:
         flags.append("creak_or_roughness")
 
     weights = sum(r.weight for r in results)
@@ -436,9 +438,10 @@ def coach(analysis: Analysis, *, profile: Profile | str | Path,
     score = raw_score
     if too_flat:
         score = min(score, guards.monotone_cap)
+    rough = lost_to_noise > 0 and weights < ROUGH_SHARE * (weights + lost_to_noise)
 
     for r in results:
-        if r.verdict == "ok" or r.weight <= 0:
+        if r.verdict == "ok" or (r.weight <= 0 and r.name not in creaky):
             continue
         if too_flat and r.name in ("pitch_range", "pitch_movement") and r.verdict == "low":
             continue  # the monotone tip says it already
@@ -451,7 +454,9 @@ def coach(analysis: Analysis, *, profile: Profile | str | Path,
 
     return Feedback(
         score=int(round(score)),
-        explanation=_explanation(prof, results, raw_score, score, too_flat, baseline),
+        explanation=_explanation(prof, results, raw_score, score, too_flat, baseline)
+        + (_ROUGH_NOTE.format(snr=analysis.quality.snr_db, judged=", ".join(
+            r.label.lower() for r in results if r.weight > 0)) if rough else ""),
         features=tuple(results),
         tips=tuple(text for _, text in tips[:MAX_TIPS]),
         well=_well(prof, results, baseline),
@@ -500,8 +505,17 @@ def quality_problem(analysis: Analysis, profile: Profile) -> QualityProblem | No
 
 
 #: The least share of the weight a take would have had (in a quiet room) that must be judged
-#: for a score: below it the background noise has left too little to judge the voice by.
+#: for a score: below it the background noise has left too little to judge the voice by. Low
+#: on purpose: soft speech in an ordinary room must be scored (CREMA-D's booth takes read 3 to
+#: 45 dB, a tenth of them under 7 dB, where only voice warmth holds), and a feature left out
+#: adds no evidence either way, so a score from few measures stays near the middle rather than
+#: claiming calm; the explanation then says the score is rough (ROUGH_SHARE).
 MIN_JUDGED_SHARE = 0.1
+#: Below this share of the weight judged, the explanation says the score is rough.
+ROUGH_SHARE = 0.5
+_ROUGH_NOTE = (" The room was noisy (your voice stood {snr:.0f} dB above the background), so "
+               "the score rests on {judged} only: treat it as rough, and record in a quieter "
+               "spot for the whole picture.")
 
 
 def _too_noisy_for(measure_name: str, label: str, analysis: Analysis, guards) -> str | None:

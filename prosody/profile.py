@@ -66,6 +66,7 @@ SUMMARY_UNITS: dict[str, str] = {
     "hammarberg_db": "dB",
     "spectral_centroid_hz": "Hz",
     "spectral_flux": "flux",
+    "speech_level_db": "dBFS",
 }
 MEASURE_UNITS: dict[str, str] = {**SUMMARY_UNITS, **DERIVED_MEASURES}
 
@@ -110,6 +111,25 @@ class Target:
         if tense == "high":
             return 0.0 if self.high is None else (value - self.high) / self.tolerance_high
         return 0.0 if self.low is None else (self.low - value) / self.tolerance_low
+
+    def in_hz(self, expected_f0_hz: float | None) -> Target | None:
+        """An ``expected_st`` target (semitones around the pitch expected of the voice) as a
+        plain target in Hz around ``expected_f0_hz``; None when that pitch is unknown. Each
+        tolerance becomes the distance in Hz it spans at its edge. Other targets: unchanged."""
+        if self.comparison != "expected_st":
+            return self
+        if expected_f0_hz is None or not expected_f0_hz > 0:
+            return None
+
+        def hz(st: float | None) -> float | None:
+            return None if st is None else expected_f0_hz * 2.0 ** (st / 12.0)
+
+        low, high = hz(self.low), hz(self.high)
+        return Target("value", low, high,
+                      tolerance_low=(low or expected_f0_hz)
+                      * (1.0 - 2.0 ** (-self.tolerance_low / 12.0)),
+                      tolerance_high=(high or expected_f0_hz)
+                      * (2.0 ** (self.tolerance_high / 12.0) - 1.0))
 
     def too_calm(self, value: float, tense: Side) -> float:
         """How far ``value`` lies beyond the edge opposite the ``tense`` side, in tolerances
