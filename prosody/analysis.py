@@ -80,6 +80,10 @@ class Summary:
     onset_slope_db_per_s: float | None
     alpha_ratio_db: float | None
     hammarberg_db: float | None
+    spectral_centroid_hz: float | None = None
+    spectral_flux: float | None = None
+    f0_expected_hz: float | None = None
+    speech_level_db: float | None = None
 
     def to_dict(self) -> dict:
         return {k: rounded(v, 4) for k, v in dataclasses.asdict(self).items()}
@@ -258,7 +262,8 @@ def _analyze(y: np.ndarray, *, text, settings: AnalysisSettings, bandwidth_hz: f
 
     level = loudness.level_db(y, sr=sr, n_frames=n)
     speech = timing.speech_activity(level, voiced)
-    spec = voice.spectra(y, sr=sr, n_frames=n, voiced=voiced)
+    background = _background(speech)
+    spec = voice.spectra(y, sr=sr, n_frames=n, voiced=voiced, background=background)
     pauses_s, phrases_s = timing.segment(
         speech, y, sr=sr, threshold_db=timing.speech_threshold_db(level),
         min_pause_s=settings.min_pause_s,
@@ -341,10 +346,16 @@ def _analyze(y: np.ndarray, *, text, settings: AnalysisSettings, bandwidth_hz: f
             notes.append("no syllable onset could be measured: onset slope is undefined.")
 
     # --- voice quality
-    alpha = hamm = None
+    alpha = hamm = centroid = expected = None
     if spec.ltas_db is not None and voiced.sum() >= 5:
         alpha = voice.alpha_ratio_db(spec.ltas_db, spec.freqs_hz)
         hamm = voice.hammarberg_db(spec.ltas_db, spec.freqs_hz)
+        cv = spec.centroid_hz[voiced]
+        cv = cv[np.isfinite(cv)]
+        centroid = float(np.median(cv)) if cv.size >= 5 else None
+        if bandwidth_hz >= voice.FORMANT_MIN_BANDWIDTH_HZ:
+            f3, f4 = voice.formants_hz(y, sr=sr, voiced=voiced, background=background)[2:4]
+            expected = voice.expected_f0_hz(f3, f4)
         if bandwidth_hz < 5000:
             notes.append(
                 f"the recording carries sound only up to {bandwidth_hz / 1000:.1f} kHz "
@@ -377,6 +388,10 @@ def _analyze(y: np.ndarray, *, text, settings: AnalysisSettings, bandwidth_hz: f
         onset_slope_db_per_s=onset,
         alpha_ratio_db=alpha,
         hammarberg_db=hamm,
+        spectral_centroid_hz=centroid,
+        spectral_flux=_mean_flux(spec.flux, voiced),
+        f0_expected_hz=expected,
+        speech_level_db=active_level_db(lv) if lv.size >= 5 else None,
     )
     tracks = Tracks(
         time_s=time_s,
@@ -508,6 +523,31 @@ def _onset_slope(level: np.ndarray, nuclei: np.ndarray, search_s: float) -> floa
     return float(np.median(slopes)) if slopes else None
 
 
+#: Background frames are this far from any speech frame, in frames (soft word edges and breaths
+#: stay out of the noise estimate).
+BACKGROUND_MARGIN_FRAMES = 10
+
+
+def _background(speech: np.ndarray) -> np.ndarray:
+    """Frames at least ``BACKGROUND_MARGIN_FRAMES`` away from any speech frame."""
+    m = BACKGROUND_MARGIN_FRAMES
+    near = np.convolve(speech.astype(float), np.ones(2 * m + 1), mode="same") > 0
+    return ~near
+
+
+def _mean_flux(flux: np.ndarray, voiced: np.ndarray) -> float | None:
+    """Mean spectral flux over pairs of neighbouring voiced frames (None: fewer than 5 pairs).
+
+    Voiced frames only: the voice stands well above the room there, while the flux of the soft
+    edges of words is mostly the noise's own randomness."""
+    pairs = voiced.copy()
+    pairs[0] = False
+    pairs[1:] &= voiced[:-1]
+    values = flux[pairs]
+    values = values[np.isfinite(values)]
+    return float(np.mean(values)) if values.size >= 5 else None
+
+
 def _snr_db(level: np.ndarray, speech: np.ndarray) -> float | None:
     """Active speech level over the background, in dB (None: no speech or no background).
 
@@ -517,5 +557,13 @@ def _snr_db(level: np.ndarray, speech: np.ndarray) -> float | None:
     """
     if speech.sum() < 5 or (~speech).sum() < 5:
         return None
-    active_db = 10.0 * np.log10(np.mean(10.0 ** (level[speech] / 10.0)))
-    return float(active_db - np.median(level[~speech]))
+    return float(active_level_db(level[speech]) - np.median(level[~speech]))
+
+
+def active_level_db(level_db: np.ndarray) -> float:
+    """The power mean of frame levels, in dB: a speech level as a level meter reads it.
+
+    Dominated by the vowels, it barely moves when room noise fills the soft edges of words,
+    unlike the median (``loudness_db``): the coach's loudness target uses it.
+    """
+    return float(10.0 * np.log10(np.mean(10.0 ** (np.asarray(level_db) / 10.0))))

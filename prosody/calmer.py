@@ -732,9 +732,12 @@ def _desired(x: float, low: float | None, high: float | None, margin: float, *,
     return x
 
 
-def _aim_value(spec, current: float, base: float | None, margin: float) -> float:
-    """The desired measure value (the measure's own unit) for one feature."""
-    rel, ab = spec.relative, spec.absolute
+def _aim_value(spec, current: float, base: float | None, margin: float, *,
+               expected_f0_hz: float | None = None) -> float:
+    """The desired measure value (the measure's own unit) for one feature. An absolute pitch
+    target set against the pitch expected of the voice is placed around ``expected_f0_hz``."""
+    rel = spec.relative
+    ab = spec.absolute.in_hz(expected_f0_hz) if spec.absolute is not None else None
     raise_low = spec.measure == "f0_range_st"
     if base is not None and rel is not None:
         now = relative_change(current, base, rel.comparison)
@@ -771,7 +774,8 @@ def _plan(prof: Profile, before: Analysis, baseline: Analysis | None, world: _Wo
         if current is None:
             return None
         base = _measure(baseline, spec.measure) if baseline is not None else None
-        full = _aim_value(spec, current, base, getattr(st_, _MARGINS[name]))
+        full = _aim_value(spec, current, base, getattr(st_, _MARGINS[name]),
+                          expected_f0_hz=before.summary.f0_expected_hz)
         if spec.measure in ("f0_median_hz", "speech_rate_syl_per_s", "f0_range_st",
                             "f0_velocity_st_per_s") and current > 0 and full > 0:
             return current, float(current * (full / current) ** strength)  # ratios blend in log
@@ -881,9 +885,13 @@ def _move(spec, before: Analysis, after: Analysis, judged_before, judged_after,
     m_after = _measure(after, spec.measure)
     aim = None
     if aim_measure is not None and ref is not None:
+        expected = before.summary.f0_expected_hz
         if ref.relative_to == "baseline":
             base = _measure(baseline, spec.measure)
             aim = relative_change(aim_measure, base, spec.relative.comparison) if base else None
+        elif spec.absolute is not None and spec.absolute.comparison == "expected_st":
+            # judged against the pitch expected of the voice, in semitones
+            aim = float(hz_to_st(aim_measure, expected)) if expected else None
         else:
             aim = aim_measure
     return Move(
@@ -906,7 +914,7 @@ def _move_words(spec, before: float | None, after: float | None) -> str:
         d = float(hz_to_st(after, before))
         amount, unit = abs(d), "semitones"
         same = abs(d) < 0.3
-    elif spec.measure in ("loudness_db", "alpha_ratio_db"):
+    elif spec.measure in ("loudness_db", "speech_level_db", "alpha_ratio_db"):
         d = after - before
         amount, unit = abs(d), "dB"
         same = abs(d) < 0.5

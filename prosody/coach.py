@@ -6,11 +6,17 @@ voice) when there is one and against absolute fallbacks when there is not.
 
 How the score is made
 ---------------------
-Each judged feature earns points between 0 and 1: all of them inside its target range, and
-``1 / (1 + (d / tolerance)**2)`` when it lies a distance ``d`` outside (half its points at one
-tolerance, a fifth at two). The score is 100 times the weighted mean of those points, with the
-weights of the profile. A monotone (pitch range under the profile's floor) caps the score, because
-calm is not flat. A recording that is clipped, too quiet or whispered gets a message instead of a
+Each judged feature gives evidence of calm or of tension: its *tension* is how far it lies on
+the tense side of its target's edge, in tolerances (above ``high``: a higher, faster, louder,
+brighter voice; negative on the calm side), clipped to ``[-calm_credit, tension_cap]`` so that no
+single measure, or a measuring error, can decide alone. A value below the ``low`` edge of a
+two-sided target (too slow, too soft, too flat) costs ``too_calm_weight`` per tolerance, because
+calm is not sad or flat. The score is ``100 / (1 + exp(-logit))`` with ``logit = bias -
+sum(weight * tension) - too-calm costs``: a logistic model whose weights and biases were fitted
+on acted and listener-rated speech, speaker by speaker (``benchmarks/fit_calm.py``; the numbers
+and their provenance are in the profile). A feature that cannot be judged adds no evidence
+either way. A monotone (pitch range under the profile's floor) caps the score, because calm is
+not flat. A recording that is clipped, too quiet or whispered gets a message instead of a
 score: its numbers would mislead. Background noise refuses nothing: each measure is judged only
 while the speech stands far enough above the noise for that measure to hold (the profile's
 ``[guards.snr_limits_db]``), and the others are listed as not judged, with why.
@@ -28,7 +34,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from .errors import ProsodyError, quiet_warnings
-from .profile import FeatureSpec, Profile, Target, load_profile
+from .profile import FeatureSpec, Profile, ScoreModel, Target, load_profile
 from .util import FRAME_S, hz_to_st, relative_change, rounded
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -77,9 +83,11 @@ class FeatureResult:
         the take's own measure, in ``measured_unit`` (for example the median pitch in Hz)
     measured_unit : str
     weight : float
-        the feature's weight in this score
+        the feature's weight in this score (logit per tolerance of tension)
     points : float
-        share of its weight it earned, 0-1
+        how close to its target it came, 0-1: 1 inside, half at one tolerance outside
+    effect : float
+        what it added to the score's logit: positive towards calm, negative towards tension
     """
 
     name: str
@@ -94,6 +102,7 @@ class FeatureResult:
     measured_unit: str
     weight: float
     points: float
+    effect: float = 0.0
 
     def to_dict(self) -> dict:
         return {
@@ -109,6 +118,7 @@ class FeatureResult:
             "measured_unit": self.measured_unit,
             "weight": self.weight,
             "points": rounded(self.points, 3),
+            "effect": rounded(self.effect, 3),
         }
 
 
@@ -371,15 +381,15 @@ def coach(analysis: Analysis, *, profile: Profile | str | Path,
     not_judged: list[tuple[str, str]] = []
     lost_to_noise = 0.0  # the weight of the features the background noise left out
     for spec in prof.features:
-        noisy = _too_noisy_for(spec, analysis, prof.guards)
+        noisy = _too_noisy_for(spec.measure, spec.label.lower(), analysis, prof.guards)
         if noisy:
             not_judged.append((spec.name, noisy))
             lost_to_noise += spec.weight if baseline is not None else spec.absolute_weight
             continue
         # a baseline too noisy for this measure is no reference for it: the general target
-        usable = (baseline if baseline is not None
-                  and not _too_noisy_for(spec, baseline, prof.guards) else None)
-        result, reason = _judge(spec, analysis, usable)
+        usable = (baseline if baseline is not None and not _too_noisy_for(
+            spec.measure, spec.label.lower(), baseline, prof.guards) else None)
+        result, reason = _judge(spec, analysis, usable, prof.score, prof.guards)
         if result is None:
             not_judged.append((spec.name, reason))
         else:
@@ -398,8 +408,10 @@ def coach(analysis: Analysis, *, profile: Profile | str | Path,
             f"(less than {guards.monotone_floor_st:g}). Calm is not a monotone; let the melody "
             "rise and fall gently, as when you read a bedtime story."
         )))
-    if any(r.verdict == "high" and r.weight > 0
-           and prof.feature(r.name).measure == "irregular_voicing_fraction" for r in results):
+    # a guard, whatever the feature's weight in the score: creak and roughness are not calm
+    creaky = [r.name for r in results if r.verdict == "high"
+              and prof.feature(r.name).measure == "irregular_voicing_fraction"]
+    if creaky:
         flags.append("creak_or_roughness")
 
     weights = sum(r.weight for r in results)
@@ -420,25 +432,31 @@ def coach(analysis: Analysis, *, profile: Profile | str | Path,
             features=tuple(results), tips=("Record a whole sentence in a soft, voiced tone.",),
             well=None, phrase_notes=(), quality=None, flags=tuple(flags),
             not_judged=tuple(not_judged), **meta)
-    raw_score = 100.0 * sum(r.weight * r.points for r in results) / weights
+    bias = prof.score.bias if baseline is not None else prof.score.absolute_bias
+    logit = bias + sum(r.effect for r in results)
+    raw_score = 100.0 / (1.0 + math.exp(-max(-50.0, min(50.0, logit))))
     score = raw_score
     if too_flat:
         score = min(score, guards.monotone_cap)
+    rough = lost_to_noise > 0 and weights < ROUGH_SHARE * (weights + lost_to_noise)
 
     for r in results:
-        if r.verdict == "ok" or r.weight <= 0:
+        if r.verdict == "ok" or (r.weight <= 0 and r.name not in creaky):
             continue
         if too_flat and r.name in ("pitch_range", "pitch_movement") and r.verdict == "low":
             continue  # the monotone tip says it already
         spec = prof.feature(r.name)
         template = spec.wording.tip_high if r.verdict == "high" else spec.wording.tip_low
         if template:
-            tips.append((r.weight * (1.0 - r.points), _fill(template, spec, r, baseline)))
+            # the most costly first; a miss that costs nothing (weight 0) still gets its tip last
+            tips.append((-r.effect + 1e-3 * (1.0 - r.points), _fill(template, spec, r, baseline)))
     tips.sort(key=lambda t: -t[0])
 
     return Feedback(
         score=int(round(score)),
-        explanation=_explanation(prof, results, raw_score, score, too_flat, baseline),
+        explanation=_explanation(prof, results, raw_score, score, too_flat, baseline)
+        + (_ROUGH_NOTE.format(snr=analysis.quality.snr_db, judged=", ".join(
+            r.label.lower() for r in results if r.weight > 0)) if rough else ""),
         features=tuple(results),
         tips=tuple(text for _, text in tips[:MAX_TIPS]),
         well=_well(prof, results, baseline),
@@ -487,21 +505,30 @@ def quality_problem(analysis: Analysis, profile: Profile) -> QualityProblem | No
 
 
 #: The least share of the weight a take would have had (in a quiet room) that must be judged
-#: for a score: below it the background noise has left too little to judge the voice by.
-MIN_JUDGED_SHARE = 0.5
+#: for a score: below it the background noise has left too little to judge the voice by. Low
+#: on purpose: soft speech in an ordinary room must be scored (CREMA-D's booth takes read 3 to
+#: 45 dB, a tenth of them under 7 dB, where only voice warmth holds), and a feature left out
+#: adds no evidence either way, so a score from few measures stays near the middle rather than
+#: claiming calm; the explanation then says the score is rough (ROUGH_SHARE).
+MIN_JUDGED_SHARE = 0.1
+#: Below this share of the weight judged, the explanation says the score is rough.
+ROUGH_SHARE = 0.5
+_ROUGH_NOTE = (" The room was noisy (your voice stood {snr:.0f} dB above the background), so "
+               "the score rests on {judged} only: treat it as rough, and record in a quieter "
+               "spot for the whole picture.")
 
 
-def _too_noisy_for(spec: FeatureSpec, analysis: Analysis, guards) -> str | None:
-    """Why ``spec`` cannot be judged on this take's background noise, or None.
+def _too_noisy_for(measure_name: str, label: str, analysis: Analysis, guards) -> str | None:
+    """Why ``measure_name`` cannot be judged on this take's background noise, or None.
 
     A measure is judged only while the speech stands far enough above the background for it to
     hold (``guards.snr_limits_db``, measured by ``benchmarks/noise_robustness.py``).
     """
-    limit = guards.snr_limit_db(spec.measure)
+    limit = guards.snr_limit_db(measure_name)
     snr = analysis.quality.snr_db
     if limit is None or snr is None or snr >= limit:
         return None
-    return (f"the room was too noisy to measure {spec.label.lower()} reliably: your voice stood "
+    return (f"the room was too noisy to measure {label} reliably: your voice stood "
             f"{snr:.0f} dB above the background, and {limit:g} dB is needed. Record in a quieter "
             "spot or a little closer to the microphone to have it judged")
 
@@ -563,8 +590,8 @@ def irregular_voicing_fraction(analysis: Analysis) -> float | None:
 # Judging one feature
 
 
-def _judge(spec: FeatureSpec, analysis: Analysis,
-           baseline: Analysis | None) -> tuple[FeatureResult | None, str]:
+def _judge(spec: FeatureSpec, analysis: Analysis, baseline: Analysis | None,
+           model: ScoreModel, guards) -> tuple[FeatureResult | None, str]:
     take = measure(analysis, spec.measure)
     if take is None:
         return None, f"{spec.label.lower()} could not be measured on this take"
@@ -584,20 +611,33 @@ def _judge(spec: FeatureSpec, analysis: Analysis,
                    else "could not be measured on the baseline")
             return None, why
         value, target, relative_to, weight = take, spec.absolute, "absolute", spec.absolute_weight
+        if target.comparison == "expected_st":
+            expected = analysis.summary.f0_expected_hz
+            if expected is None or expected <= 0 or take <= 0:
+                return None, (f"{spec.label.lower()} needs your everyday voice as a baseline: "
+                              "the recording did not show what pitch is usual for your voice")
+            noisy = _too_noisy_for("f0_expected_hz", "the pitch usual for your voice",
+                                   analysis, guards)
+            if noisy:
+                return None, noisy + " (or record your everyday voice as a baseline)"
+            value = float(hz_to_st(take, expected))
     miss = target.miss(value)
     verdict: Verdict = "ok" if miss == 0 else (
         "low" if target.low is not None and value < target.low else "high")
     points = 1.0 / (1.0 + miss**2)
+    tension = min(max(target.tension(value, spec.tense), -model.calm_credit), model.tension_cap)
+    too_calm = min(target.too_calm(value, spec.tense), model.tension_cap)
+    effect = -weight * tension - model.too_calm_weight * too_calm
     return FeatureResult(
         name=spec.name, label=spec.label, value=value, unit=_unit(spec, target),
         target_low=target.low, target_high=target.high, verdict=verdict,
         relative_to=relative_to, measured=take, measured_unit=spec.measure_unit,
-        weight=weight, points=points,
+        weight=weight, points=points, effect=effect,
     ), ""
 
 
 def _unit(spec: FeatureSpec, target: Target) -> str:
-    if target.comparison == "st":
+    if target.comparison in ("st", "expected_st"):
         return "st"
     if target.comparison == "percent":
         return "%"
@@ -646,6 +686,13 @@ def _quantity(x: float, unit: str, *, signed: bool = False) -> str:
 def _how_much(spec: FeatureSpec, r: FeatureResult, baseline: Analysis | None, *,
               with_aim: bool = True) -> str:
     """"about 2 semitones higher than your everyday voice", "around 290 Hz", ..."""
+    if r.relative_to == "absolute" and r.unit == "st":  # against the pitch usual for the voice
+        if _number(r.value, "st") == "0":
+            return f"right at the usual pitch of a voice like yours ({r.measured:.0f} Hz)"
+        direction = spec.wording.more if r.value > 0 else spec.wording.less
+        aim = f"; calm: {_aim(spec, r)}" if with_aim and r.verdict != "ok" else ""
+        return (f"about {_quantity(r.value, 'st')} {direction} than is usual for a voice like "
+                f"yours ({r.measured:.0f} Hz{aim})")
     if r.relative_to == "absolute":
         value = f"around {_quantity(r.measured, r.measured_unit, signed=True)}"
         if r.verdict == "ok":
@@ -666,7 +713,7 @@ def _how_much(spec: FeatureSpec, r: FeatureResult, baseline: Analysis | None, *,
 def _aim(spec: FeatureSpec, r: FeatureResult) -> str:
     """The target in words: "10 to 25 % slower than your everyday voice", "2.5 to 4 ..."."""
     lo, hi = r.target_low, r.target_high
-    if r.relative_to == "absolute":
+    if r.relative_to == "absolute" and r.unit != "st":
         unit = r.unit
         if lo is not None and hi is not None:
             if unit == "share":
@@ -675,7 +722,8 @@ def _aim(spec: FeatureSpec, r: FeatureResult) -> str:
         if hi is not None:
             return f"at most {_quantity(hi, unit, signed=True)}"
         return f"at least {_quantity(lo, unit, signed=True)}"
-    ref = "than your everyday voice"
+    ref = ("than is usual for a voice like yours" if r.relative_to == "absolute"
+           else "than your everyday voice")
     more, less = spec.wording.more, spec.wording.less
     unit = r.unit
 
@@ -720,15 +768,18 @@ def _well(profile: Profile, results: Sequence[FeatureResult],
 
 def _explanation(profile: Profile, results: Sequence[FeatureResult], raw: float, score: float,
                  too_flat: bool, baseline: Analysis | None) -> str:
-    total = sum(r.weight for r in results)
-    parts = [f"{r.label.lower()} {100 * r.weight / total:.0f} %" for r in
-             sorted(results, key=lambda r: -r.weight) if r.weight > 0]
     against = ("against your everyday voice" if baseline is not None
-               else "against typical calm voices (no baseline: record your everyday voice for a "
-                    "personal reference)")
-    text = (f"The score is the weighted share of calm targets met, {against}: "
-            f"{', '.join(parts)}. A feature inside its range earns all its points and half of "
-            f"them when it misses by its tolerance.")
+               else "against what is usual for calm voices (no baseline: record your everyday "
+                    "voice for a personal reference)")
+    moved = sorted((r for r in results if abs(r.effect) >= 0.05), key=lambda r: r.effect)
+    down = [r.label.lower() for r in moved if r.effect < 0][:3]
+    up = [r.label.lower() for r in reversed(moved) if r.effect > 0][:3]
+    text = (f"The score weighs how calm or tense each part of your voice sounded, {against}, "
+            "by how well it tells calm from tense speech in recordings of many speakers.")
+    if down:
+        text += f" Pulled down most by: {', '.join(down)}."
+    if up:
+        text += f" Lifted most by: {', '.join(up)}."
     if too_flat:
         text += (f" Capped at {profile.guards.monotone_cap:g} (from {raw:.0f}) because the "
                  "voice was a monotone: calm is not flat.")

@@ -34,6 +34,7 @@ from typing import Literal
 
 import numpy as np
 
+from .analysis import active_level_db
 from .errors import ProsodyError, quiet_warnings
 from .util import FRAME_S, SR, relative_change
 
@@ -41,6 +42,11 @@ from .util import FRAME_S, SR, relative_change
 WINDOW_S = 1.5
 #: Window of the pace reading, in seconds: a pace needs several syllables.
 RATE_WINDOW_S = 3.0
+#: Without a baseline the pitch zone sits around the pitch expected of the voice (its formants,
+#: ``voice.expected_f0_hz``): re-estimated every this many seconds of audio until
+#: EXPECTED_VOICED_S of voicing has been heard, then kept.
+EXPECTED_EVERY_S = 1.0
+EXPECTED_VOICED_S = 2.0
 #: Audio re-analysed at each update, in seconds (``track_pitch`` needs 0.5 s at least).
 TAIL_S = 0.5
 #: Frames of each tail kept: those at least this far from its start, in seconds (earlier ones
@@ -219,18 +225,20 @@ class LiveReport:
 #: Summary measures each reading can follow, in order of preference.
 READING_MEASURES = {
     "pitch": ("f0_median_hz",),
-    "level": ("loudness_db",),
+    "level": ("speech_level_db", "loudness_db"),
     "pace": ("speech_rate_syl_per_s", "articulation_rate_syl_per_s"),
 }
 
 
-def live_zones(*, baseline: bool,
-               profile: str = "soothing") -> dict[str, tuple[str, Zone | None]]:
+def live_zones(*, baseline: bool, profile: str = "soothing",
+               expected_f0_hz: float | None = None) -> dict[str, tuple[str, Zone | None]]:
     """Target zones of the three readings from a coaching profile.
 
     The profile's features that score median pitch, pace (speech or articulation rate, as the
     profile chooses) and loudness give the zones: relative to the baseline when ``baseline`` is
-    True, else their absolute fallbacks.
+    True, else their absolute fallbacks. An absolute pitch target set against the pitch
+    expected of the voice (``expected_st``) becomes a zone in Hz around ``expected_f0_hz``
+    (the summary's ``f0_expected_hz`` of an earlier take), or no zone when it is not known.
 
     Returns
     -------
@@ -247,10 +255,21 @@ def live_zones(*, baseline: bool,
         measure = next((m for m in measures if m in by_measure), measures[0])
         spec = by_measure.get(measure)
         target = None if spec is None else (spec.relative if baseline else spec.absolute)
+        if target is not None:
+            target = target.in_hz(expected_f0_hz)
         zones[name] = (measure, None if target is None else Zone(
             target.low, target.high, target.tolerance_low, target.tolerance_high,
             spec.wording.more, spec.wording.less))
     return zones
+
+
+def _pitch_target_is_expected(profile: str) -> bool:
+    """Whether the profile judges pitch without a baseline against the expected pitch."""
+    from .profile import load_profile
+
+    spec = next((f for f in load_profile(profile).features
+                 if f.measure == READING_MEASURES["pitch"][0]), None)
+    return bool(spec and spec.absolute and spec.absolute.comparison == "expected_st")
 
 
 class LiveView:
@@ -264,10 +283,13 @@ class LiveView:
         the speaker's everyday voice; without it readings are absolute
     profile : str
         the coaching profile whose targets give the zones
+    expected_f0_hz : float or None
+        without a baseline, the pitch expected of this voice (``f0_expected_hz`` of an earlier
+        take), which places the absolute pitch zone; without either there is no pitch zone
     """
 
     def __init__(self, sr: int, *, baseline: LiveBaseline | None = None,
-                 profile: str = "soothing"):
+                 profile: str = "soothing", expected_f0_hz: float | None = None):
         if not (isinstance(sr, (int, np.integer)) and sr >= 8000):
             raise ProsodyError(f"sr={sr!r} must be a whole sample rate of at least 8000 Hz.")
         from .record import SpeechGate
@@ -275,7 +297,8 @@ class LiveView:
         self.sr = int(sr)
         self.baseline = baseline
         self.profile = profile
-        self.zones = live_zones(baseline=baseline is not None, profile=profile)
+        self.zones = live_zones(baseline=baseline is not None, profile=profile,
+                                expected_f0_hz=expected_f0_hz)
         if baseline is not None:
             self.range_hz = (baseline.fmin_hz, baseline.fmax_hz)
         else:
@@ -302,6 +325,12 @@ class LiveView:
         self._pace_value: float | None = None
         self._pace_at_s: float | None = None
         self.updates: list[LiveUpdate] = []
+        # the pitch expected of the voice, found from the audio when it is needed
+        self._needs_expected = (baseline is None and expected_f0_hz is None
+                                and self.zones["pitch"][1] is None
+                                and _pitch_target_is_expected(profile))
+        self._voiced_frames = 0
+        self._expected_at = 0
 
     # -- frames ------------------------------------------------------------------------------
 
@@ -352,6 +381,30 @@ class LiveView:
                 self._level[k] = level[j]
                 self._vowel[k] = vowel[j]
 
+    def _estimate_expected(self) -> None:
+        """Place the absolute pitch zone around the pitch expected of this voice, from the
+        formants of the last RATE_WINDOW_S of audio (at 16 kHz, as the analysis measures)."""
+        from . import voice
+        from .dsp import resample
+
+        self._expected_at = self._n
+        w = self._window(RATE_WINDOW_S)
+        f0, level = self._f0[w], self._level[w]
+        voiced = np.isfinite(f0) & self._speech(level, f0)
+        self._voiced_frames = max(self._voiced_frames, int(voiced.sum()))
+        if voiced.sum() * FRAME_S < 0.5:
+            return
+        audio = np.concatenate(self._parts)[-(voiced.size * self.hop):]
+        if self.sr != SR:
+            audio = resample(audio, self.sr, SR)
+        voiced = voiced[: 1 + (audio.size - 1) // int(FRAME_S * SR)]
+        f3, f4 = voice.formants_hz(audio, sr=SR, voiced=voiced)[2:4]
+        expected = voice.expected_f0_hz(f3, f4)
+        if expected is not None:
+            self.zones = live_zones(baseline=False, profile=self.profile,
+                                    expected_f0_hz=expected)
+            self._needs_expected = self._voiced_frames * FRAME_S < EXPECTED_VOICED_S
+
     # -- readings ----------------------------------------------------------------------------
 
     def _window(self, seconds: float) -> slice:
@@ -388,8 +441,12 @@ class LiveView:
         w = self._window(WINDOW_S)
         f0, level = self._f0[w], self._level[w]
         speech = level[self._speech(level, f0)]
-        med = float(np.median(speech)) if speech.size * FRAME_S >= MIN_VOICED_S else None
-        return self._reading("level", med, relative="dB")
+        value = None
+        if speech.size * FRAME_S >= MIN_VOICED_S:
+            # read the way the profile's level measure is defined, to compare with the baseline
+            value = (active_level_db(speech) if self.zones["level"][0] == "speech_level_db"
+                     else float(np.median(speech)))
+        return self._reading("level", value, relative="dB")
 
     def _pace_syl_per_s(self) -> float | None:
         """Syllables per second over the last ``RATE_WINDOW_S``, defined as the profile's
@@ -465,6 +522,8 @@ class LiveView:
         self._recent = np.concatenate([self._recent, y])[-(self._tail_len + self.hop):]
         self._gate.update(y)
         self._analyse_tail()
+        if self._needs_expected and self._n - self._expected_at >= EXPECTED_EVERY_S * self.sr:
+            self._estimate_expected()
         w = self._window(0.5)
         speaking = bool(np.any(self._speech(self._level[w], self._f0[w])))
         readings = (self._pitch(), self._level_reading(), self._pace())

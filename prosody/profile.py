@@ -28,9 +28,13 @@ DEFAULT_PROFILE = "soothing"
 #: How a take is compared with its reference.
 #: ``st``: 12·log2(take / baseline); ``percent``: 100·(take / baseline − 1);
 #: ``difference``: take − baseline, in the measure's own unit; ``value``: the take's own value
-#: (absolute targets only).
-Comparison = Literal["st", "percent", "difference", "value"]
+#: (absolute targets only); ``expected_st``: 12·log2(take / the pitch expected of this voice),
+#: the summary's ``f0_expected_hz`` (absolute targets of a pitch in Hz only).
+Comparison = Literal["st", "percent", "difference", "value", "expected_st"]
 RELATIVE_COMPARISONS: tuple[str, ...] = ("st", "percent", "difference")
+#: The side of a target where a feature sounds tense: above its range or below it.
+Side = Literal["high", "low"]
+ABSOLUTE_COMPARISONS: tuple[str, ...] = ("value", "expected_st")
 
 #: Measures the coach computes itself from the frame tracks (not Summary keys); their units.
 DERIVED_MEASURES: dict[str, str] = {
@@ -60,6 +64,9 @@ SUMMARY_UNITS: dict[str, str] = {
     "onset_slope_db_per_s": "dB/s",
     "alpha_ratio_db": "dB",
     "hammarberg_db": "dB",
+    "spectral_centroid_hz": "Hz",
+    "spectral_flux": "flux",
+    "speech_level_db": "dBFS",
 }
 MEASURE_UNITS: dict[str, str] = {**SUMMARY_UNITS, **DERIVED_MEASURES}
 
@@ -92,6 +99,47 @@ class Target:
         if self.high is not None and value > self.high:
             return (value - self.high) / self.tolerance_high
         return 0.0
+
+    def tension(self, value: float, tense: Side) -> float:
+        """How far ``value`` lies on the ``tense`` side of the range, in tolerances (unclipped).
+
+        For most features the tense side is above ``high`` (a higher, faster, louder, brighter
+        voice); for a few it is below ``low`` (fewer pauses, fewer falling phrase ends).
+        Negative values are the calm side: a tolerance calmer than the edge is -1. Without an
+        edge on the tense side there is no tension (0).
+        """
+        if tense == "high":
+            return 0.0 if self.high is None else (value - self.high) / self.tolerance_high
+        return 0.0 if self.low is None else (self.low - value) / self.tolerance_low
+
+    def in_hz(self, expected_f0_hz: float | None) -> Target | None:
+        """An ``expected_st`` target (semitones around the pitch expected of the voice) as a
+        plain target in Hz around ``expected_f0_hz``; None when that pitch is unknown. Each
+        tolerance becomes the distance in Hz it spans at its edge. Other targets: unchanged."""
+        if self.comparison != "expected_st":
+            return self
+        if expected_f0_hz is None or not expected_f0_hz > 0:
+            return None
+
+        def hz(st: float | None) -> float | None:
+            return None if st is None else expected_f0_hz * 2.0 ** (st / 12.0)
+
+        low, high = hz(self.low), hz(self.high)
+        return Target("value", low, high,
+                      tolerance_low=(low or expected_f0_hz)
+                      * (1.0 - 2.0 ** (-self.tolerance_low / 12.0)),
+                      tolerance_high=(high or expected_f0_hz)
+                      * (2.0 ** (self.tolerance_high / 12.0) - 1.0))
+
+    def too_calm(self, value: float, tense: Side) -> float:
+        """How far ``value`` lies beyond the edge opposite the ``tense`` side, in tolerances
+        (0 inside, or with no such edge): too slow, too soft, pressed too low, too flat, too
+        many pauses."""
+        if tense == "high":
+            return 0.0 if self.low is None or value >= self.low else (
+                (self.low - value) / self.tolerance_low)
+        return 0.0 if self.high is None or value <= self.high else (
+            (value - self.high) / self.tolerance_high)
 
 
 @dataclass(frozen=True)
@@ -128,6 +176,8 @@ class FeatureSpec:
     source: str
     #: the feature is judged only when the take has at least this many syllables
     min_syllables: int = 0
+    #: the side of its targets where the feature sounds tense (the other side is "too calm")
+    tense: Side = "high"
 
     @property
     def measure_unit(self) -> str:
@@ -152,6 +202,24 @@ class Guards:
     def snr_limit_db(self, measure: str) -> float | None:
         """The SNR in dB below which ``measure`` is not judged, or None (no limit)."""
         return dict(self.snr_limits_db).get(measure)
+
+
+@dataclass(frozen=True)
+class ScoreModel:
+    """How the judged features add up to the calm score (docs/coach.md).
+
+    ``score = 100 / (1 + exp(-logit))`` with ``logit = bias - sum(weight * tension) -
+    too_calm_weight * sum(too_calm)``, each tension clipped to ``[-calm_credit, tension_cap]``
+    and each too-calm distance to ``tension_cap``; ``absolute_bias`` replaces ``bias`` without a
+    baseline. Weights and biases are fitted (benchmarks/fit_calm.py) and recorded with their
+    provenance in the profile.
+    """
+
+    bias: float
+    absolute_bias: float
+    calm_credit: float
+    tension_cap: float
+    too_calm_weight: float
 
 
 @dataclass(frozen=True)
@@ -191,6 +259,7 @@ class Profile:
     phrase_notes: PhraseNoteLimits
     scenarios: tuple[Scenario, ...]
     path: str
+    score: ScoreModel
     scenario: str | None = None
 
     def feature(self, name: str) -> FeatureSpec:
@@ -283,7 +352,7 @@ def parse_profile(data: Mapping, *, source: str = "<profile>") -> Profile:
         naming ``source``, the key and the rule it breaks.
     """
     r = _Reader(source)
-    r.keys(data, "", required={"profile", "features", "guards", "phrase_notes"},
+    r.keys(data, "", required={"profile", "score", "features", "guards", "phrase_notes"},
            optional={"scenarios"})
     head = r.table(data, "profile")
     r.keys(head, "profile", required={"name", "version", "description"})
@@ -304,6 +373,8 @@ def parse_profile(data: Mapping, *, source: str = "<profile>") -> Profile:
                for k in sorted(guard_keys)}
     limits_raw = r.table(g, "snr_limits_db", default={})
     measures = {f.measure for f in features}
+    if any(f.absolute is not None and f.absolute.comparison == "expected_st" for f in features):
+        measures.add("f0_expected_hz")  # the reference of a pitch judged without a baseline
     for key in limits_raw:
         if key not in measures:
             raise r.error(f"guards.snr_limits_db.{key}",
@@ -322,17 +393,29 @@ def parse_profile(data: Mapping, *, source: str = "<profile>") -> Profile:
         **{k: r.number(pn, k, "phrase_notes", minimum=0.0, exclusive=True) for k in note_keys}
     )
 
+    sc = r.table(data, "score")
+    score_keys = {f.name for f in dataclasses.fields(ScoreModel)}
+    r.keys(sc, "score", required=score_keys)
+    score = ScoreModel(
+        bias=r.number(sc, "bias", "score"),
+        absolute_bias=r.number(sc, "absolute_bias", "score"),
+        calm_credit=r.number(sc, "calm_credit", "score", minimum=0.0),
+        tension_cap=r.number(sc, "tension_cap", "score", minimum=0.0, exclusive=True),
+        too_calm_weight=r.number(sc, "too_calm_weight", "score", minimum=0.0),
+    )
+
     scenarios = []
     for key, raw in r.table(data, "scenarios", default={}).items():
         scenarios.append(r.scenario(key, raw, features))
     return Profile(name=name, version=version, description=description, features=features,
-                   guards=guards, phrase_notes=notes, scenarios=tuple(scenarios), path=source)
+                   guards=guards, phrase_notes=notes, scenarios=tuple(scenarios), path=source,
+                   score=score)
 
 
 _FEATURE_REQUIRED = {"label", "measure", "weight", "rationale", "source", "more", "less", "praise"}
 # a tip is needed only on a side where some target is bounded
 _FEATURE_OPTIONAL = {"absolute_weight", "relative", "absolute", "min_syllables", "tip_high",
-                     "tip_low"}
+                     "tip_low", "tense"}
 
 
 class _Reader:
@@ -386,7 +469,7 @@ class _Reader:
         self.keys(raw, where, required={"compare", "tolerance"},
                   optional={"low", "high", "tolerance_low", "tolerance_high"})
         compare = raw["compare"]
-        allowed = RELATIVE_COMPARISONS if relative else ("value",)
+        allowed = RELATIVE_COMPARISONS if relative else ABSOLUTE_COMPARISONS
         if compare not in allowed:
             raise self.error(f"{where}.compare",
                              f"must be one of {', '.join(allowed)}, not {compare!r}")
@@ -418,6 +501,10 @@ class _Reader:
                     if "absolute" in raw else None)
         if relative is None and absolute is None:
             raise self.error(where, "needs a relative target, an absolute target or both")
+        if (absolute is not None and absolute.comparison == "expected_st"
+                and MEASURE_UNITS[measure] != "Hz"):
+            raise self.error(f"{where}.absolute.compare",
+                             f"expected_st compares a pitch in Hz, and {measure} is not one")
         weight = self.number(raw, "weight", where, minimum=0.0)
         absolute_weight = self.number(raw, "absolute_weight", where, minimum=0.0, optional=True)
         min_syllables = raw.get("min_syllables", 0)
@@ -426,6 +513,10 @@ class _Reader:
             raise self.error(f"{where}.min_syllables",
                              f"must be a whole number of at least 0, not {min_syllables!r}")
         targets = [t for t in (relative, absolute) if t is not None]
+        default_side = "high" if any(t.high is not None for t in targets) else "low"
+        tense = raw.get("tense", default_side)
+        if tense not in ("high", "low"):
+            raise self.error(f"{where}.tense", f"must be \"high\" or \"low\", not {tense!r}")
         words = {k: self.text(raw, k, where) for k in ("more", "less", "praise")}
         for side in ("high", "low"):
             tip = f"tip_{side}"
@@ -443,7 +534,7 @@ class _Reader:
             absolute_weight=weight if absolute_weight is None else absolute_weight,
             relative=relative, absolute=absolute, wording=wording,
             rationale=self.text(raw, "rationale", where), source=self.text(raw, "source", where),
-            min_syllables=min_syllables,
+            min_syllables=min_syllables, tense=tense,
         )
 
     def _check_template(self, template: str, where: str) -> None:
@@ -526,6 +617,7 @@ __all__ = [
     "PhraseNoteLimits",
     "Profile",
     "Scenario",
+    "ScoreModel",
     "Target",
     "Wording",
     "available_profiles",

@@ -17,6 +17,9 @@ DESIGN_KEYS = [
     "speech_rate_syl_per_s", "articulation_rate_syl_per_s", "pause_count", "pause_mean_s",
     "pause_ratio", "phrase_count", "phrase_mean_syl", "loudness_db", "loudness_sd_db",
     "loudness_range_db", "onset_slope_db_per_s", "alpha_ratio_db", "hammarberg_db",
+    # added with profile 2.0 (docs/coach.md): level-independent effort cues and the pitch
+    # expected of the vocal tract
+    "spectral_centroid_hz", "spectral_flux", "f0_expected_hz", "speech_level_db",
 ]
 ARCTIC = DATA / "arctic_a0007.wav"
 ARCTIC_TEXT = "And you always want to see it in the superlative degree."

@@ -121,8 +121,10 @@ def _reading_zone(reading) -> str:
     z = reading.zone
     if z is None:
         return ""
-    low = "" if z.low is None else f"{z.low:g}"
-    high = "" if z.high is None else f"{z.high:g}"
+    # a zone in Hz placed around the voice (no baseline) is shown in whole hertz
+    shown = "{:.0f}" if reading.unit == "Hz" else "{:g}"
+    low = "" if z.low is None else shown.format(z.low)
+    high = "" if z.high is None else shown.format(z.high)
     return f" [{low}..{high}]"
 
 
