@@ -153,12 +153,17 @@ class StreamStatus:
         ``{'value', 'unit', 'verdict'}`` of the pace reading, None until there is one
     level : dict or None
         the level reading, likewise (relative to the baseline when there is one)
+    band_hz : list or None
+        without a baseline, the general calm band [low, high] in Hz once the live view has
+        heard enough voice to place it around the pitch expected of this voice (its
+        formants); None before that, and always with a baseline (the setup's band holds)
     """
 
     received: int
     cue: str
     pace: dict | None
     level: dict | None
+    band_hz: list | None = None
 
     def to_dict(self) -> dict:
         d = dataclasses.asdict(self)
@@ -267,9 +272,14 @@ class LiveStream:
 
     def status(self) -> StreamStatus:
         u = self.update
+        band = None
+        if self.view.baseline is None:
+            zone = self.view.zones["pitch"][1]
+            if zone is not None:
+                band = [rounded(zone.low, 1), rounded(zone.high, 1)]
         return StreamStatus(self.received, self.cue,
                             _reading_dict(u.pace) if u else None,
-                            _reading_dict(u.level) if u else None)
+                            _reading_dict(u.level) if u else None, band)
 
     def audio(self) -> np.ndarray:
         """The whole take so far, float, full scale 1.0, at ``sr``."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,9 +13,13 @@ import soundfile as sf
 from conftest import SR, harmonic_complex, syllable_train
 
 from prosody import ProsodyError, ProsodyWarning, analyze
+from prosody.audio import load
 from prosody.live import DEFAULT_RANGE_HZ, live_zones
 from prosody.live_browser import CHUNK_S, CUE_EVERY_S, LiveStream, browser_setup, cue_phrase
+from prosody.profile import load_profile
 from prosody.record import to_pcm16
+
+ARCTIC = Path(__file__).parent / "data" / "arctic_a0007.wav"
 
 
 def _b64(y: np.ndarray) -> str:
@@ -34,13 +39,30 @@ def baseline():
         return analyze(y, sr=SR)
 
 
-def test_general_band_is_the_profile_absolute_pitch_zone():
+def test_without_a_baseline_the_band_waits_for_the_voice():
     setup = browser_setup()
-    _, zone = live_zones(baseline=False)["pitch"]
-    assert setup["band_hz"] == [zone.low, zone.high]
+    # the general band sits around the pitch expected of the voice, unknown before it speaks
+    assert setup["band_hz"] is None
     assert setup["band_source"] == "general"
     assert setup["ref_hz"] is None
     assert setup["range_hz"] == list(DEFAULT_RANGE_HZ)
+
+
+def test_the_general_band_is_placed_around_the_voice_once_heard():
+    y = load(ARCTIC).y  # a man reading a sentence, 4 s
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ProsodyWarning)
+        summary = analyze(y, sr=SR).summary
+    stream = LiveStream(SR)
+    assert stream.status().band_hz is None
+    stream.add(0, _chunks(y))
+    low, high = stream.status().band_hz
+    expected = summary.f0_expected_hz
+    target = load_profile().feature("pitch_level").absolute
+    # the profile's zone in semitones around the expected pitch, as the coach judges it
+    assert 12 * np.log2(high / expected) == pytest.approx(target.high, abs=1.0)
+    assert 12 * np.log2(low / expected) == pytest.approx(target.low, abs=1.0)
+    assert low < summary.f0_median_hz < high
 
 
 def test_band_from_the_baseline_follows_the_profile_target_in_semitones(baseline):

@@ -75,17 +75,16 @@ class LiveView {
 
   update(data, send) {
     this.send = send;
+    // without a baseline the server places the band once it has heard the voice: keep it
+    const placed = this.setup && this.setup.band_source !== "baseline" ? this.setup.band_hz
+      : null;
     this.setup = data.setup;
-    const band = this.setup.band_hz;
-    if (band && this.bandNote) {
-      const fmt = (v) => (v == null ? "" : `${Math.round(v)} Hz`);
-      const edges = band[0] != null && band[1] != null ? `${fmt(band[0])}–${fmt(band[1])}`
-        : band[0] != null ? `above ${fmt(band[0])}` : `below ${fmt(band[1])}`;
-      this.bandNote.textContent = this.setup.band_source === "baseline"
-        ? `Shaded: your calm band (${edges}), from your everyday voice.`
-        : `Shaded: the general calm band (${edges}); record a baseline to get your own.`;
-    }
+    if (!this.setup.band_hz && placed) this.setup.band_hz = placed;
     const s = data.status;
+    if (s && s.sid === this.sid && s.band_hz && this.setup.band_source !== "baseline") {
+      this.setup.band_hz = s.band_hz;
+    }
+    this.showBand();
     if (s && s.sid === this.sid) {
       if (s.rtt_t != null && this.sentAt && this.sentAt.has(s.rtt_t)) {
         this.root.dataset.roundtripMs = (performance.now() - this.sentAt.get(s.rtt_t)).toFixed(1);
@@ -323,6 +322,24 @@ class LiveView {
     // the server decides when a cue changes (prosody.live: it must settle, then hold)
     if (this.cue.textContent !== text) this.cue.textContent = text;
     this.cue.dataset.cue = word;
+  }
+
+  showBand() {
+    if (!this.bandNote) return;
+    const band = this.setup.band_hz;
+    if (!band) {
+      this.bandNote.textContent = this.setup.band_source === "baseline" ? ""
+        : "The general calm band appears once you have spoken for a moment; record a " +
+          "baseline to get your own.";
+      return;
+    }
+    const fmt = (v) => (v == null ? "" : `${Math.round(v)} Hz`);
+    const edges = band[0] != null && band[1] != null ? `${fmt(band[0])}–${fmt(band[1])}`
+      : band[0] != null ? `above ${fmt(band[0])}` : `below ${fmt(band[1])}`;
+    this.bandNote.textContent = this.setup.band_source === "baseline"
+      ? `Shaded: your calm band (${edges}), from your everyday voice.`
+      : `Shaded: the general calm band for a voice like yours (${edges}); record a baseline ` +
+        "to get your own.";
   }
 
   showReadings() {
