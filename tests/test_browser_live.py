@@ -245,7 +245,10 @@ def _check_readings(rows: np.ndarray, analyzed_f0_hz: float) -> None:
     assert np.all(np.diff(frames) > 0)  # each reading is a new one
     rate = (np.unique(frames).size - 1) / t_s[-1]
     assert rate >= 8.0, rate
-    assert np.max(np.diff(t_s)) < 0.5  # it kept updating the whole time
+    # it kept updating the whole time: no silence of a second (on a busy 2-core machine headless
+    # Chromium's page thread was seen to stall for 0.6 s while the worklet went on counting)
+    assert np.max(np.diff(t_s)) < 1.0
+    assert np.mean(np.diff(t_s) < 0.25) >= 0.95
     f0 = rows[:, 2][np.isfinite(rows[:, 2])]
     assert f0.size >= 20
     median = float(np.median(f0))
