@@ -50,6 +50,7 @@ import numpy as np
 from ..errors import ProsodyError, quiet_warnings
 from ..util import FRAME_S
 from . import migrations
+from .accounts import AccountsMixin
 from .base import Store
 from .files import (
     AUDIO_DIR,
@@ -75,10 +76,7 @@ from .files import (
     write_private,
 )
 from .names import (
-    MAX_NOTE_CHARS,
     name_key,
-    name_scripts,
-    name_skeleton,
     no_person,
     person_name,
 )
@@ -108,7 +106,7 @@ _TAKE_COLUMNS = (
 _TAKE_FROM = "FROM takes t JOIN people p ON p.id = t.person_id"
 
 
-class SQLiteStore(Store, engine="sqlite"):
+class SQLiteStore(AccountsMixin, Store, engine="sqlite"):
     """The practice history in one folder. Use :meth:`open`.
 
     One connection serves all threads behind a lock, so a single ``Store`` can be cached and
@@ -539,6 +537,11 @@ class SQLiteStore(Store, engine="sqlite"):
         if q.person is not None:
             clauses.append("t.person_id = ?")
             params.append(self._person_id_of(q.person))
+        if q.people is not None:
+            keys = [name_key(n) for n in q.people] or [""]
+            clauses.append("t.person_id IN (SELECT id FROM people WHERE name_key IN "
+                           f"({', '.join('?' * len(keys))}))")
+            params.extend(keys)
         for column, value in (("phrase", q.phrase), ("scenario", q.scenario),
                               ("exercise_id", q.exercise_id),
                               ("assignment_id", q.assignment_id)):
@@ -587,27 +590,14 @@ class SQLiteStore(Store, engine="sqlite"):
 
     # -- assignments --------------------------------------------------------------------------
 
-    def assign(self, person: str, *, kind: AssignmentKind, target: str, note: str | None = None,
-               assigned_by: str | None = None) -> Assignment:
-        name = person_name(person)
-        if kind not in ("phrase_set", "exercise"):
-            raise ProsodyError(f"kind={kind!r} must be 'phrase_set' or 'exercise'.")
-        if not isinstance(target, str) or not target.strip():
-            raise ProsodyError(f"target={target!r} must name a phrase set or an exercise.")
-        if note is not None and len(note) > MAX_NOTE_CHARS:
-            raise ProsodyError(f"the note is {len(note)} characters long; keep it to at most "
-                               f"{MAX_NOTE_CHARS} (a sentence or two).")
-        warning = self.name_warning(name)
+    def _insert_assignment(self, name: str, kind: AssignmentKind, target: str,
+                           note: str | None, assigned_by: str | None) -> int:
         with self._write("save the assignment") as con:
             person_id = _person_id(con, name, create=True)
-            new_id = con.execute(
+            return con.execute(
                 "INSERT INTO assignments (person_id, kind, target, note, assigned_by, "
                 "created_utc) VALUES (?, ?, ?, ?, ?, ?)",
-                (person_id, kind, target.strip(), note or None, assigned_by or None,
-                 utc_iso(utc_now()))).lastrowid
-        if warning:
-            warnings.warn(warning, ConfusableNameWarning, stacklevel=2)
-        return self.assignments(name, include_closed=True, assignment_id=new_id)[0]
+                (person_id, kind, target, note, assigned_by, utc_iso(utc_now()))).lastrowid
 
     def assignments(self, person: str | None = None, *, include_closed: bool = False,
                     assignment_id: int | None = None) -> list[Assignment]:
@@ -646,22 +636,8 @@ class SQLiteStore(Store, engine="sqlite"):
             warnings.warn(warning, ConfusableNameWarning, stacklevel=2)
         return self.person(name)
 
-    def name_warning(self, name: str) -> str | None:
-        name = person_name(name)
-        if self._person_id_of(name) != -1:
-            return None
-        scripts = name_scripts(name)
-        if len(scripts) > 1:
-            return (f"the name {name!r} mixes {' and '.join(sorted(scripts))} letters, which "
-                    "can look alike; check that it is typed as intended (a new person is made "
-                    "for every different name).")
-        skeleton = name_skeleton(name)
-        for (other,) in self._read("SELECT name FROM people ORDER BY id"):
-            if name_skeleton(other) == skeleton:
-                return (f"the name {name!r} looks like {other!r}, who already practises here, "
-                        f"but is written differently; if it is the same person, use {other!r} "
-                        "so their takes stay together.")
-        return None
+    def _person_names(self) -> list[str]:
+        return [row[0] for row in self._read("SELECT name FROM people ORDER BY id")]
 
     def _person_id_of(self, name: str) -> int:
         """The id of the person called ``name`` (NFKC, case-folded), or -1 when none."""
