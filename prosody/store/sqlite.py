@@ -98,12 +98,12 @@ from .values import dumps, filter_bound, utc_iso, utc_now
 if TYPE_CHECKING:  # pragma: no cover
     from ..analysis import Tracks
 
-_TAKE_COLUMNS = (
+TAKE_COLUMNS = (
     "t.id, p.name, t.created_utc, t.kind, t.phrase, t.scenario, t.profile_name, "
     "t.profile_version, t.score, t.duration_s, t.audio_file, t.exercise_id, t.assignment_id, "
     "t.settings_json, t.summary_json, t.feedback_json"
 )
-_TAKE_FROM = "FROM takes t JOIN people p ON p.id = t.person_id"
+TAKE_FROM = "FROM takes t JOIN people p ON p.id = t.person_id"
 
 
 class SQLiteStore(AccountsMixin, Store, engine="sqlite"):
@@ -438,7 +438,7 @@ class SQLiteStore(AccountsMixin, Store, engine="sqlite"):
                 (person_id, utc_iso(created), dumps(dataclasses.asdict(analysis.settings)),
                  dumps(analysis.summary.to_dict()), duration_s, file)).lastrowid
             con.execute("INSERT INTO take_tracks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (take_id, *_pack_tracks(analysis.tracks)))
+                        (take_id, *pack_tracks(analysis.tracks)))
             con.execute("INSERT INTO repair_log (at_utc, action, audio_file, folder) "
                         "VALUES (?, ?, ?, NULL)", (utc_iso(utc_now()), "adopted", file))
         return int(take_id)
@@ -460,7 +460,7 @@ class SQLiteStore(AccountsMixin, Store, engine="sqlite"):
         settings_json = dumps(dataclasses.asdict(analysis.settings))
         summary_json = dumps(analysis.summary.to_dict())
         feedback_json = None if new.feedback is None else dumps(new.feedback)
-        tracks_row = _pack_tracks(analysis.tracks)
+        tracks_row = pack_tracks(analysis.tracks)
         flac = encode_flac(y, sr)  # before taking the lock: others wait less
         audio_file = (f"{AUDIO_PREFIX}{when[:19].replace('-', '').replace(':', '')}Z-"
                       f"{secrets.token_hex(6)}{AUDIO_SUFFIX}")
@@ -509,14 +509,14 @@ class SQLiteStore(AccountsMixin, Store, engine="sqlite"):
                       newest_first: bool) -> list[Take]:
         where, params = self._filters(query)
         order = "DESC" if newest_first else "ASC"
-        sql = (f"SELECT {_TAKE_COLUMNS} {_TAKE_FROM} {where} "
+        sql = (f"SELECT {TAKE_COLUMNS} {TAKE_FROM} {where} "
                f"ORDER BY t.created_utc {order}, t.id {order}")
         if limit is not None:
             sql += " LIMIT ?"
             params.append(limit)
         rows = self._read(sql, params)
         present = self._present([row[10] for row in rows])
-        return [_take(row, audio_missing=row[10] not in present) for row in rows]
+        return [take_from_row(row, audio_missing=row[10] not in present) for row in rows]
 
     def _present(self, files: Sequence[str]) -> set[str]:
         """Which of these recordings are in the audio folder now."""
@@ -529,7 +529,7 @@ class SQLiteStore(AccountsMixin, Store, engine="sqlite"):
 
     def _count_takes(self, query: TakeQuery) -> int:
         where, params = self._filters(query)
-        return int(self._read(f"SELECT count(*) {_TAKE_FROM} {where}", params)[0][0])
+        return int(self._read(f"SELECT count(*) {TAKE_FROM} {where}", params)[0][0])
 
     def _filters(self, q: TakeQuery) -> tuple[str, list]:
         """The WHERE clause of a query, and its parameters."""
@@ -560,11 +560,11 @@ class SQLiteStore(AccountsMixin, Store, engine="sqlite"):
         return ("WHERE " + " AND ".join(clauses) if clauses else ""), params
 
     def get(self, take_id: int) -> Take:
-        rows = self._read(f"SELECT {_TAKE_COLUMNS} {_TAKE_FROM} WHERE t.id = ?", (int(take_id),))
+        rows = self._read(f"SELECT {TAKE_COLUMNS} {TAKE_FROM} WHERE t.id = ?", (int(take_id),))
         if not rows:
             raise ProsodyError(f"there is no take {take_id} in the practice history "
                                f"({self.home}); `calmtone history list` shows the takes kept.")
-        return _take(rows[0], audio_missing=not (self.audio_dir / rows[0][10]).is_file())
+        return take_from_row(rows[0], audio_missing=not (self.audio_dir / rows[0][10]).is_file())
 
     def audio_path(self, take_id: int) -> Path:
         take = self.get(take_id)
@@ -585,7 +585,7 @@ class SQLiteStore(AccountsMixin, Store, engine="sqlite"):
                           "speech, syllable_times_s, pauses, phrases FROM take_tracks "
                           "WHERE take_id = ?", (int(take_id),))
         if rows:
-            return _unpack_tracks(rows[0])
+            return unpack_tracks(rows[0])
         return self.reanalyze(take_id).tracks
 
     # -- assignments --------------------------------------------------------------------------
@@ -666,14 +666,14 @@ class SQLiteStore(AccountsMixin, Store, engine="sqlite"):
 
     def phrases(self, person: str | None = None) -> list[str]:
         where, params = self._filters(TakeQuery(person=person))
-        rows = self._read(f"SELECT t.phrase, count(*) AS n {_TAKE_FROM} {where} "
+        rows = self._read(f"SELECT t.phrase, count(*) AS n {TAKE_FROM} {where} "
                           "GROUP BY t.phrase ORDER BY n DESC, t.phrase", params)
         return [row[0] for row in rows]
 
     def scenarios(self, person: str | None = None) -> list[str]:
         where, params = self._filters(TakeQuery(person=person))
         where = f"{where} AND" if where else "WHERE"
-        rows = self._read(f"SELECT DISTINCT t.scenario {_TAKE_FROM} {where} "
+        rows = self._read(f"SELECT DISTINCT t.scenario {TAKE_FROM} {where} "
                           "t.scenario IS NOT NULL ORDER BY t.scenario", params)
         return [row[0] for row in rows]
 
@@ -776,7 +776,7 @@ class SQLiteStore(AccountsMixin, Store, engine="sqlite"):
         columns = "".join(", t.score" if f == "score" else ", json_extract(t.summary_json, ?)"
                           for f in features)
         column_params = [f"$.{f}" for f in features if f != "score"]
-        return self._read(f"SELECT t.created_utc{columns} {_TAKE_FROM} {where} "
+        return self._read(f"SELECT t.created_utc{columns} {TAKE_FROM} {where} "
                           "ORDER BY t.created_utc", [*column_params, *params])
 
 
@@ -847,7 +847,7 @@ def _person_id(con: sqlite3.Connection, name: str, *, create: bool) -> int:
 
 #: Letters that look like Latin ones in other scripts, mapped to the Latin letter they mimic
 #: (the commonest confusables of Unicode TR 39; enough to catch a Cyrillic 'А' in 'Аnna').
-def _take(row: tuple, *, audio_missing: bool = False) -> Take:
+def take_from_row(row: tuple, *, audio_missing: bool = False) -> Take:
     (take_id, person, created_utc, kind, phrase, scenario, profile_name, profile_version, score,
      duration_s, audio_file, exercise_id, assignment_id, settings, summary, feedback) = row
     return Take(id=take_id, person=person, created_utc=created_utc, kind=kind, phrase=phrase,
@@ -858,7 +858,7 @@ def _take(row: tuple, *, audio_missing: bool = False) -> Take:
                 audio_missing=audio_missing)
 
 
-def _pack_tracks(tracks: Tracks) -> tuple:
+def pack_tracks(tracks: Tracks) -> tuple:
     time_s = np.asarray(tracks.time_s, dtype=float)
     n = int(time_s.size)
     frame_s = float(time_s[1] - time_s[0]) if n > 1 else FRAME_S
@@ -873,7 +873,7 @@ def _pack_tracks(tracks: Tracks) -> tuple:
             dumps([[float(a), float(b)] for a, b in tracks.phrases]))
 
 
-def _unpack_tracks(row: tuple) -> Tracks:
+def unpack_tracks(row: tuple) -> Tracks:
     from ..analysis import Tracks
 
     n, start_s, frame_s, f0, loud, voiced, speech, syl, pauses, phrases = row

@@ -1,0 +1,483 @@
+"""The PostgreSQL engine of the practice history, for a programme with many people and several
+app servers: ``CALMTONE_DB=postgresql://user@host/db`` (psycopg 3).
+
+Everything is in the database, recordings included (``take_audio``, the FLAC bytes of each
+take), so a take is saved in one transaction with its rows: after a crash of the app, of the
+server or of the computer, there is the whole take or none of it, and there is no folder to
+repair, quarantine or tidy. A delete removes the rows and the recording in one transaction.
+Several processes share one database; PostgreSQL serialises their writes, and a migration
+holds an advisory lock so two app servers starting at once upgrade the schema once.
+
+Deleted rows stay in PostgreSQL's files until VACUUM reclaims them (autovacuum does, within
+minutes on a busy table); backups and the write-ahead log keep copies for as long as they are
+kept. ``docs/clinic.md`` says how an administrator makes a delete final.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import secrets
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..errors import ProsodyError
+from . import migrations
+from .accounts import AccountsMixin
+from .base import Store, redacted
+from .files import AUDIO_PREFIX, AUDIO_SUFFIX, encode_flac
+from .names import name_key, no_person, person_name
+from .records import (
+    Assignment,
+    AssignmentKind,
+    ConfusableNameWarning,
+    NewTake,
+    Person,
+    RecordingMissingError,
+    RepairReport,
+    RestoreReport,
+    Take,
+    TakeQuery,
+)
+from .sqlite import TAKE_COLUMNS, TAKE_FROM, pack_tracks, take_from_row, unpack_tracks
+from .values import dumps, filter_bound, utc_iso, utc_now
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..analysis import Tracks
+
+#: How long one statement may wait for a lock or run, in milliseconds: a stuck server gives a
+#: sentence, not a frozen page.
+STATEMENT_TIMEOUT_MS = 30_000
+#: The advisory lock key a migration holds ("calmtone" in ASCII).
+_MIGRATION_LOCK = 0x63616C6D746F6E65 & 0x7FFFFFFFFFFFFFFF
+
+
+class PostgresStore(AccountsMixin, Store, engine="postgresql"):
+    """The practice history in a PostgreSQL database. Use :meth:`Store.open` with its URL.
+
+    One connection serves all threads behind a lock, as the SQLite engine does; each process
+    (each app server, each ``calmtone`` command) has its own. A connection that dropped is
+    opened again on the next call.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.where = redacted(url)
+        # for messages only: the history has no folder of its own
+        self.home = Path(self.where)
+        self.audio_dir = self.quarantine_dir = Path(self.where)
+        self.writable = True
+        self.last_repair = RepairReport(home=self.where)
+        self._lock = threading.RLock()
+        self._con = None
+
+    @classmethod
+    def open(cls, path: str | None = None, *, repair: bool = True) -> PostgresStore:
+        """:meth:`Store.open` for PostgreSQL: ``path`` is the database URL."""
+        from .base import is_database_url, location
+
+        url = location(path)
+        if not is_database_url(url):
+            raise ProsodyError(f"{url!r} is not a PostgreSQL URL; write it as "
+                               "postgresql://USER@HOST/DATABASE.")
+        store = cls(url)
+        try:
+            store._migrate()
+        except BaseException:
+            store.close()
+            raise
+        return store
+
+    def close(self) -> None:
+        with self._lock:
+            if self._con is not None:
+                self._con.close()
+                self._con = None
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.where!r})"
+
+    # -- the connection -----------------------------------------------------------------------
+
+    def _connection(self):
+        import psycopg
+
+        if self._con is None or self._con.closed or self._con.broken:
+            try:
+                self._con = psycopg.connect(
+                    self.url, autocommit=True, application_name="calmtone",
+                    options=f"-c statement_timeout={STATEMENT_TIMEOUT_MS} -c TimeZone=UTC",
+                    connect_timeout=10)
+            except psycopg.Error as exc:
+                raise self._error(exc, "open the practice history") from exc
+        return self._con
+
+    @contextlib.contextmanager
+    def _write(self, doing: str, *, read_only_ok: bool = False) -> Iterator[_Connection]:
+        """One transaction: everything in it is kept, or nothing."""
+        import psycopg
+
+        with self._lock:
+            con = self._connection()
+            try:
+                with con.transaction():
+                    yield _Connection(con)
+            except psycopg.Error as exc:
+                raise self._error(exc, doing) from exc
+
+    def _read(self, sql: str, params: Sequence = ()) -> list[tuple]:
+        import psycopg
+
+        with self._lock:
+            con = self._connection()
+            try:
+                return con.execute(_pg(sql), tuple(params)).fetchall()
+            except psycopg.Error as exc:
+                raise self._error(exc, "read the practice history") from exc
+
+    def _error(self, exc: BaseException, doing: str) -> ProsodyError:
+        """A sentence a person can act on, for a PostgreSQL failure."""
+        import psycopg
+        from psycopg import errors
+
+        if isinstance(exc, errors.DiskFull):
+            return ProsodyError(f"could not {doing}: the disk of the database server is full, "
+                                "so nothing was saved. Earlier takes are safe. Ask the "
+                                "administrator to free space on the server.")
+        if isinstance(exc, (errors.ReadOnlySqlTransaction, errors.InsufficientPrivilege)):
+            self.writable = False
+            return ProsodyError(f"could not {doing}: the database {self.where} may be read but "
+                                "not written by this account, so nothing was saved. Earlier "
+                                "takes are safe. Ask the administrator for write access.")
+        if isinstance(exc, errors.QueryCanceled):
+            return ProsodyError(f"could not {doing}: the database {self.where} was busy for more "
+                                f"than {STATEMENT_TIMEOUT_MS // 1000} s. Nothing was lost; try "
+                                "again.")
+        if isinstance(exc, psycopg.OperationalError):
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else "no answer"
+            return ProsodyError(f"could not {doing}: the database {self.where} cannot be reached "
+                                f"({reason}). Nothing was saved there; earlier takes are safe. "
+                                "Check that the server is running and CALMTONE_DB is right.")
+        return ProsodyError(f"could not {doing} in {self.where}: {exc}. Earlier takes are safe.")
+
+    # -- the schema ---------------------------------------------------------------------------
+
+    @property
+    def schema_version(self) -> int:
+        rows = self._read("SELECT to_regclass('schema_migrations') IS NOT NULL")
+        if not rows[0][0]:
+            return 0
+        return int(self._read("SELECT coalesce(max(version), 0) FROM schema_migrations")[0][0])
+
+    def _migrate(self) -> None:
+        if self.schema_version == migrations.SCHEMA_VERSION:
+            return
+        with self._write("upgrade the practice history") as con:
+            # two app servers starting at once: the second waits here, then finds it done
+            con.execute("SELECT pg_advisory_xact_lock(?)", (_MIGRATION_LOCK,))
+            con.execute("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                        "version INTEGER PRIMARY KEY, applied_utc TEXT NOT NULL)")
+            current = con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations"
+                                  ).fetchone()[0]
+            if current > migrations.SCHEMA_VERSION:
+                raise ProsodyError(
+                    f"the practice history in {self.where} was written by a newer Calm Tone "
+                    f"Coach (schema {current}; this version knows up to "
+                    f"{migrations.SCHEMA_VERSION}); update the app to open it. Nothing was "
+                    "changed.")
+            for version, _, steps in migrations.PG_MIGRATIONS:
+                if version <= current:
+                    continue
+                for step in steps:
+                    con.execute(step)
+                con.execute("INSERT INTO schema_migrations (version, applied_utc) VALUES (?, ?)",
+                            (version, utc_iso(utc_now())))
+
+    # -- repair: nothing is ever half-saved ---------------------------------------------------
+
+    def repair(self) -> RepairReport:
+        """Nothing to do: a take and its recording are one transaction."""
+        return RepairReport(home=self.where)
+
+    def quarantined(self) -> dict[str, Path]:
+        return {}
+
+    def quarantine_notice(self) -> str | None:
+        return None
+
+    def count_missing(self) -> int:
+        return 0
+
+    def restore(self, *, adopt: str | None = None) -> RestoreReport:
+        return RestoreReport()
+
+    # -- saving -------------------------------------------------------------------------------
+
+    def _insert_take(self, new: NewTake) -> int:
+        analysis = new.analysis
+        flac = encode_flac(new.audio, new.sr)  # before the transaction: others wait less
+        audio_file = (f"{AUDIO_PREFIX}{new.created_utc[:19].replace('-', '').replace(':', '')}Z-"
+                      f"{secrets.token_hex(6)}{AUDIO_SUFFIX}")
+        with self._write("save the take") as con:
+            person_id = _person_id(con, new.person, create=True)
+            take_id = con.execute(
+                "INSERT INTO takes (person_id, created_utc, phrase, scenario, profile_name, "
+                "profile_version, settings_json, summary_json, feedback_json, score, duration_s, "
+                "audio_file, kind, exercise_id, assignment_id) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                (person_id, new.created_utc, new.phrase, new.scenario, new.profile_name,
+                 new.profile_version, dumps(dataclasses.asdict(analysis.settings)),
+                 dumps(analysis.summary.to_dict()),
+                 None if new.feedback is None else dumps(new.feedback), new.score,
+                 new.audio.size / float(new.sr), audio_file, new.kind, new.exercise_id,
+                 new.assignment_id)).fetchone()[0]
+            con.execute("INSERT INTO take_tracks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (take_id, *pack_tracks(analysis.tracks)))
+            con.execute("INSERT INTO take_audio (take_id, flac) VALUES (?, ?)", (take_id, flac))
+        return int(take_id)
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def _filters(self, q: TakeQuery) -> tuple[str, list]:
+        clauses, params = [], []
+        if q.person is not None:
+            clauses.append("p.name_key = ?")
+            params.append(name_key(person_name(q.person)))
+        if q.people is not None:
+            clauses.append("p.name_key = ANY(?)")
+            params.append([name_key(n) for n in q.people])
+        for column, value in (("phrase", q.phrase), ("scenario", q.scenario),
+                              ("exercise_id", q.exercise_id),
+                              ("assignment_id", q.assignment_id)):
+            if value is not None:
+                clauses.append(f"t.{column} = ?")
+                params.append(value)
+        if q.since is not None:
+            clauses.append("t.created_utc >= ?")
+            params.append(utc_iso(filter_bound(q.since, end=False)))
+        if q.until is not None:
+            clauses.append("t.created_utc < ?")
+            params.append(utc_iso(filter_bound(q.until, end=True)))
+        if q.kinds is not None:
+            clauses.append("t.kind = ANY(?)")
+            params.append(list(q.kinds))
+        return ("WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+    def _select_takes(self, query: TakeQuery, *, limit: int | None,
+                      newest_first: bool) -> list[Take]:
+        where, params = self._filters(query)
+        order = "DESC" if newest_first else "ASC"
+        sql = (f"SELECT {TAKE_COLUMNS} {TAKE_FROM} {where} "
+               f"ORDER BY t.created_utc {order}, t.id {order}")
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        return [take_from_row(row) for row in self._read(sql, params)]
+
+    def _count_takes(self, query: TakeQuery) -> int:
+        where, params = self._filters(query)
+        return int(self._read(f"SELECT count(*) {TAKE_FROM} {where}", params)[0][0])
+
+    def _feature_rows(self, query: TakeQuery, features: Sequence[str]) -> list[tuple]:
+        where, params = self._filters(query)
+        columns = "".join(", t.score" if f == "score"
+                          else ", (t.summary_json::jsonb ->> ?)::double precision"
+                          for f in features)
+        column_params = [f for f in features if f != "score"]
+        return self._read(f"SELECT t.created_utc{columns} {TAKE_FROM} {where} "
+                          "ORDER BY t.created_utc", [*column_params, *params])
+
+    def get(self, take_id: int) -> Take:
+        rows = self._read(f"SELECT {TAKE_COLUMNS} {TAKE_FROM} WHERE t.id = ?", (int(take_id),))
+        if not rows:
+            raise ProsodyError(f"there is no take {take_id} in the practice history "
+                               f"({self.where}); `calmtone history list` shows the takes kept.")
+        return take_from_row(rows[0])
+
+    def audio_path(self, take_id: int) -> Path:
+        raise RecordingMissingError(
+            f"the recording of take {take_id} is kept inside the database {self.where}, not in "
+            "a file; read it with Store.recording() or Store.audio().")
+
+    def recording(self, take_id: int) -> bytes:
+        rows = self._read("SELECT flac FROM take_audio WHERE take_id = ?", (int(take_id),))
+        if not rows:
+            self.get(take_id)  # an unknown take says so
+            raise RecordingMissingError(f"the recording of take {take_id} is missing from the "
+                                        f"database {self.where}.")
+        return bytes(rows[0][0])
+
+    def recording_location(self, take_id: int) -> str:
+        return f"in the database {self.where} (take_audio {int(take_id)})"
+
+    def tracks(self, take_id: int) -> Tracks:
+        rows = self._read("SELECT n_frames, start_s, frame_s, f0_hz, loudness_db, voiced, "
+                          "speech, syllable_times_s, pauses, phrases FROM take_tracks "
+                          "WHERE take_id = ?", (int(take_id),))
+        if rows:
+            return unpack_tracks(tuple(bytes(v) if isinstance(v, memoryview) else v
+                                       for v in rows[0]))
+        return self.reanalyze(take_id).tracks
+
+    # -- assignments --------------------------------------------------------------------------
+
+    def _insert_assignment(self, name: str, kind: AssignmentKind, target: str,
+                           note: str | None, assigned_by: str | None) -> int:
+        with self._write("save the assignment") as con:
+            person_id = _person_id(con, name, create=True)
+            return int(con.execute(
+                "INSERT INTO assignments (person_id, kind, target, note, assigned_by, "
+                "created_utc) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+                (person_id, kind, target, note, assigned_by, utc_iso(utc_now()))).fetchone()[0])
+
+    def assignments(self, person: str | None = None, *, include_closed: bool = False,
+                    assignment_id: int | None = None) -> list[Assignment]:
+        clauses, params = [], []
+        if person is not None:
+            clauses.append("p.name_key = ?")
+            params.append(name_key(person_name(person)))
+        if not include_closed:
+            clauses.append("a.closed_utc IS NULL")
+        if assignment_id is not None:
+            clauses.append("a.id = ?")
+            params.append(int(assignment_id))
+        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+        rows = self._read(
+            "SELECT a.id, p.name, a.kind, a.target, a.note, a.assigned_by, a.created_utc, "
+            f"a.closed_utc FROM assignments a JOIN people p ON p.id = a.person_id {where} "
+            "ORDER BY a.created_utc DESC, a.id DESC", params)
+        return [Assignment(*row) for row in rows]
+
+    def close_assignment(self, assignment_id: int) -> None:
+        with self._write("close the assignment") as con:
+            found = con.execute("SELECT 1 FROM assignments WHERE id = ?",
+                                (int(assignment_id),)).fetchone()
+            if found is None:
+                raise ProsodyError(f"there is no assignment {assignment_id}.")
+            con.execute("UPDATE assignments SET closed_utc = ? WHERE id = ? AND closed_utc IS "
+                        "NULL", (utc_iso(utc_now()), int(assignment_id)))
+
+    # -- people and baselines -----------------------------------------------------------------
+
+    def add_person(self, name: str) -> Person:
+        import warnings
+
+        name = person_name(name)
+        warning = self.name_warning(name)
+        with self._write("add a person") as con:
+            _person_id(con, name, create=True)
+        if warning:
+            warnings.warn(warning, ConfusableNameWarning, stacklevel=2)
+        return self.person(name)
+
+    def _person_id_of(self, name: str) -> int:
+        rows = self._read("SELECT id FROM people WHERE name_key = ?",
+                          (name_key(person_name(name)),))
+        return int(rows[0][0]) if rows else -1
+
+    def _person_names(self) -> list[str]:
+        return [row[0] for row in self._read("SELECT name FROM people ORDER BY id")]
+
+    def _people(self, where: str, params: Sequence) -> list[Person]:
+        rows = self._read(
+            "SELECT p.name, p.created_utc, count(t.id), max(t.created_utc), p.baseline_take_id "
+            f"FROM people p LEFT JOIN takes t ON t.person_id = p.id {where} "
+            "GROUP BY p.id ORDER BY lower(p.name), p.id", params)
+        return [Person(*row) for row in rows]
+
+    def person(self, name: str) -> Person:
+        found = self._people("WHERE p.name_key = ?", (name_key(person_name(name)),))
+        if not found:
+            raise ProsodyError(no_person(name))
+        return found[0]
+
+    def people(self) -> list[Person]:
+        return self._people("", ())
+
+    def phrases(self, person: str | None = None) -> list[str]:
+        where, params = self._filters(TakeQuery(person=person))
+        rows = self._read(f"SELECT t.phrase, count(*) AS n {TAKE_FROM} {where} "
+                          "GROUP BY t.phrase ORDER BY n DESC, t.phrase", params)
+        return [row[0] for row in rows]
+
+    def scenarios(self, person: str | None = None) -> list[str]:
+        where, params = self._filters(TakeQuery(person=person))
+        where = f"{where} AND" if where else "WHERE"
+        rows = self._read(f"SELECT DISTINCT t.scenario {TAKE_FROM} {where} "
+                          "t.scenario IS NOT NULL ORDER BY t.scenario", params)
+        return [row[0] for row in rows]
+
+    def set_baseline(self, person: str, take_id: int | None) -> None:
+        name = person_name(person)
+        with self._write("set the baseline") as con:
+            row = con.execute("SELECT id, name FROM people WHERE name_key = ?",
+                              (name_key(name),)).fetchone()
+            if row is None:
+                raise ProsodyError(no_person(name))
+            if take_id is not None:
+                owner = con.execute("SELECT person_id FROM takes WHERE id = ?",
+                                    (int(take_id),)).fetchone()
+                if owner is None or owner[0] != row[0]:
+                    raise ProsodyError(f"take {take_id} is not a take of {row[1]}; choose one "
+                                       "of their own takes as their baseline.")
+            con.execute("UPDATE people SET baseline_take_id = ? WHERE id = ?",
+                        (None if take_id is None else int(take_id), row[0]))
+
+    def baseline(self, person: str) -> Take | None:
+        rows = self._read("SELECT baseline_take_id FROM people WHERE name_key = ?",
+                          (name_key(person_name(person)),))
+        if not rows or rows[0][0] is None:
+            return None
+        return self.get(rows[0][0])
+
+    # -- deleting: rows and recordings in one transaction -------------------------------------
+
+    def delete_take(self, take_id: int) -> None:
+        with self._write("delete the take") as con:
+            gone = con.execute("DELETE FROM takes WHERE id = ? RETURNING id",
+                               (int(take_id),)).fetchone()
+        if gone is None:
+            self.get(take_id)  # says there is no such take
+
+    def delete_person(self, name: str) -> int:
+        name = person_name(name)
+        with self._write("delete the person's data") as con:
+            row = con.execute("SELECT id FROM people WHERE name_key = ?",
+                              (name_key(name),)).fetchone()
+            if row is None:
+                raise ProsodyError(no_person(name))
+            n = con.execute("SELECT count(*) FROM takes WHERE person_id = ?", row).fetchone()[0]
+            con.execute("DELETE FROM people WHERE id = ?", row)  # takes, audio, tracks cascade
+        return int(n)
+
+    def checkpoint(self) -> bool:
+        return True
+
+
+class _Connection:
+    """A transaction's connection taking ``?`` placeholders, as the SQLite engine's does."""
+
+    def __init__(self, con) -> None:
+        self._con = con
+
+    def execute(self, sql: str, params: Sequence = ()):
+        return self._con.execute(_pg(sql), tuple(params))
+
+
+def _pg(sql: str) -> str:
+    """SQL written with ``?`` placeholders, for psycopg (``%s``; no literal ``%`` in ours)."""
+    return sql.replace("?", "%s")
+
+
+def _person_id(con: _Connection, name: str, *, create: bool) -> int:
+    key = name_key(name)
+    if create:
+        # two servers adding one new person at once: one insert wins, both read its id
+        con.execute("INSERT INTO people (name, name_key, created_utc) VALUES (?, ?, ?) "
+                    "ON CONFLICT (name_key) DO NOTHING", (name, key, utc_iso(utc_now())))
+    row = con.execute("SELECT id FROM people WHERE name_key = ?", (key,)).fetchone()
+    if row is None:
+        raise ProsodyError(no_person(name))
+    return int(row[0])
