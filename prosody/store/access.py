@@ -209,6 +209,9 @@ class AccountStore(Store):
         self._audit("listened", take)
         return self.inner.recording(take.id)
 
+    def has_recording(self, take_id: int) -> bool:
+        return self.inner.has_recording(self.get(take_id).id)
+
     def recording_location(self, take_id: int) -> str:
         return self.inner.recording_location(self.get(take_id).id)
 

@@ -159,9 +159,8 @@ class Store(ABC):
         if cls is not Store:
             raise NotImplementedError(f"{cls.__name__} must define open()")
         where = location(path)
+        # every engine registers itself when the package (prosody/store/__init__.py) imports it
         engine = "postgresql" if is_database_url(where) else DEFAULT_ENGINE
-        if engine not in _ENGINES:  # registered when its module is imported
-            from . import postgres  # noqa: F401
         return _ENGINES[engine].open(where, repair=repair)
 
     @abstractmethod
@@ -398,6 +397,15 @@ class Store(ABC):
                 return self.recording(take_id)
             raise ProsodyError(f"the recording of take {take_id} ({path}) cannot be read; "
                                "check the permissions of the history's folder.") from None
+
+    def has_recording(self, take_id: int) -> bool:
+        """True when the recording of a take is there to be played (checked now)."""
+        from .records import RecordingMissingError
+
+        try:
+            return self.audio_path(take_id).is_file()
+        except RecordingMissingError:
+            return False
 
     def recording_location(self, take_id: int) -> str:
         """Where the recording of a take is kept, in words (a file, or the database)."""

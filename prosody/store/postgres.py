@@ -309,6 +309,9 @@ class PostgresStore(AccountsMixin, Store, engine="postgresql"):
                                         f"database {self.where}.")
         return bytes(rows[0][0])
 
+    def has_recording(self, take_id: int) -> bool:
+        return bool(self._read("SELECT 1 FROM take_audio WHERE take_id = ?", (int(take_id),)))
+
     def recording_location(self, take_id: int) -> str:
         return f"in the database {self.where} (take_audio {int(take_id)})"
 
