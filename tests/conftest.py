@@ -144,3 +144,35 @@ def resynth_pair(phrase_male, phrase_female):
     female = resynthesise(
         phrase_female, lambda t: 210.0 * 2 ** (3.0 * np.sin(2 * np.pi * 0.4 * t) / 12))
     return {"male": male, "female": female}
+
+
+# --- the two engines of the store ------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A throw-away PostgreSQL server for the whole run (unix socket in a temporary folder)."""
+    from pgcluster import Cluster
+
+    cluster = Cluster().start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def pg_url(pg_cluster) -> str:
+    """The URL of a new, empty PostgreSQL database."""
+    return pg_cluster.new_database()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine_db(request, tmp_path, monkeypatch) -> str:
+    """Where a store is, on each engine: a SQLite history folder or a PostgreSQL URL; also
+    set as CALMTONE_DB, so ``Store.open()`` and every ``calmtone`` command use it."""
+    if request.param == "sqlite":
+        where = str(tmp_path / "calmtone")
+    else:
+        where = request.getfixturevalue("pg_url")
+    monkeypatch.setenv("CALMTONE_DB", where)
+    monkeypatch.setenv("CALMTONE_HOME", str(tmp_path / "not-used"))
+    return where
