@@ -73,12 +73,15 @@ def test_a_take_keeps_every_field_and_its_recording(store, clip):
     assert (again.person, again.phrase, again.scenario, again.kind) == (
         "Anna", "I'm here with you.", "bedtime", "exercise")
     assert (again.exercise_id, again.assignment_id) == ("slow-it-down", "3")
-    assert again.score == 72 and again.tips == ("Slow down a little.",)
+    assert again.score == 72
+    assert again.tips == ("Slow down a little.",)
     assert again.summary == analysis.summary.to_dict()
     assert again.created_utc == "2026-11-02T19:30:00.000+00:00"
-    assert not again.audio_missing and store.has_recording(take.id)
+    assert not again.audio_missing
+    assert store.has_recording(take.id)
     back = store.audio(take.id)
-    assert back.sr == sr and back.y.size == y.size
+    assert back.sr == sr
+    assert back.y.size == y.size
     assert np.max(np.abs(back.y - y)) < 1e-4  # 16-bit FLAC
     assert store.recording(take.id)[:4] == b"fLaC"
     tracks = store.tracks(take.id)
@@ -98,7 +101,8 @@ def test_filters_people_phrases_and_progress(store, clip):
     assert [t.id for t in store.takes(scenario="check-in")] == [a2.id]
     assert [t.id for t in store.takes(since="2026-11-03", until="2026-11-03")] == [b1.id, a2.id]
     assert [t.id for t in store.takes(limit=1, newest_first=False)] == [a1.id]
-    assert store.count(person="Ben") == 1 and store.count() == 3
+    assert store.count(person="Ben") == 1
+    assert store.count() == 3
     assert [(p.name, p.take_count) for p in store.people()] == [("Anna", 2), ("Ben", 1)]
     assert set(store.phrases("Anna")) == {"I'm here with you.", "Slowly now."}
     assert store.scenarios("Anna") == ["bedtime", "check-in"]
@@ -151,7 +155,8 @@ def test_exports_and_report(store, clip, tmp_path):
     buf = io.StringIO()
     store.export_json(buf)
     doc = json.loads(buf.getvalue())
-    assert doc["schema_version"] == SCHEMA_VERSION and doc["takes"][0]["id"] == take.id
+    assert doc["schema_version"] == SCHEMA_VERSION
+    assert doc["takes"][0]["id"] == take.id
     out = store.report_html("Anna", tmp_path / "anna.html")
     assert "<svg" in out.read_text()
 
