@@ -53,7 +53,7 @@ AUDIT_REPEAT_S = 600.0
 #: How long the list of a supervisor's trainees is reused before it is read again, in seconds.
 LINKS_TTL_S = 2.0
 
-_recent: dict[tuple[str, str, int], float] = {}
+_recent: dict[tuple[str, str, str, int], float] = {}
 _recent_lock = threading.Lock()
 
 
@@ -138,7 +138,7 @@ class AccountStore(Store):
     def _audit(self, action: str, take: Take | None = None, *, person: str | None = None,
                detail: str | None = None) -> None:
         if take is not None:
-            key = (self.me, action, take.id)
+            key = (str(self.home), self.me, action, take.id)
             now = time.monotonic()
             with _recent_lock:
                 if now - _recent.get(key, -AUDIT_REPEAT_S) < AUDIT_REPEAT_S:
