@@ -14,8 +14,23 @@ from ui.errors import page_boundary
 st.set_page_config(page_title="Calm Tone Coach",
                    page_icon=str(Path(__file__).with_name("moon.png")), layout="wide")
 state.init()
-# the clinic mode: nothing below runs, on any page, until someone has signed in
-account = auth.gate()
+
+# The pages live in app_pages/, not pages/: Streamlit turns a folder named pages/ into a
+# navigation of its own, which a link straight to a page would reach without this file.
+pages = [
+    st.Page("app_pages/practice.py", title="Practice", icon=":material/mic:", default=True),
+    st.Page("app_pages/baseline.py", title="Baseline", icon=":material/straighten:"),
+    st.Page("app_pages/review.py", title="Review", icon=":material/folder_open:"),
+    st.Page("app_pages/progress.py", title="Progress", icon=":material/trending_up:"),
+    st.Page("app_pages/exercises.py", title="Exercises", icon=":material/fitness_center:"),
+    st.Page("app_pages/model.py", title="Model takes", icon=":material/headphones:"),
+    st.Page("app_pages/calmer.py", title="Hear yourself calmer", icon=":material/bedtime:"),
+    st.Page("app_pages/supervisor.py", title="Supervisor", icon=":material/supervisor_account:"),
+    st.Page("app_pages/settings.py", title="Settings and privacy", icon=":material/lock:"),
+]
+# the clinic mode: nothing below runs, on any page, until someone has signed in (a link to a
+# page, /review, opens that page once signed in)
+account = auth.gate(pages)
 
 
 def _take_name() -> None:
@@ -43,18 +58,5 @@ else:
         if note:
             st.warning(views.plain(note[:1].upper() + note[1:]), icon="⚠️")
 
-# The pages live in app_pages/, not pages/: Streamlit turns a folder named pages/ into a
-# navigation of its own, which a link straight to a page would reach without this file.
-pages = [
-    st.Page("app_pages/practice.py", title="Practice", icon=":material/mic:", default=True),
-    st.Page("app_pages/baseline.py", title="Baseline", icon=":material/straighten:"),
-    st.Page("app_pages/review.py", title="Review", icon=":material/folder_open:"),
-    st.Page("app_pages/progress.py", title="Progress", icon=":material/trending_up:"),
-    st.Page("app_pages/exercises.py", title="Exercises", icon=":material/fitness_center:"),
-    st.Page("app_pages/model.py", title="Model takes", icon=":material/headphones:"),
-    st.Page("app_pages/calmer.py", title="Hear yourself calmer", icon=":material/bedtime:"),
-    st.Page("app_pages/supervisor.py", title="Supervisor", icon=":material/supervisor_account:"),
-    st.Page("app_pages/settings.py", title="Settings and privacy", icon=":material/lock:"),
-]
 # the page boundary: an error a page did not catch is explained, never shown as a traceback
 page_boundary(st.navigation(pages).run)

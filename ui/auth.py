@@ -25,11 +25,12 @@ _log = logging.getLogger("calmtone.ui")
 ACCOUNT, LAST_SEEN, SIGN_IN_NOTE = "account", "account_last_seen", "sign_in_note"
 
 
-def gate():
+def gate(pages: list):
     """The signed-in account, or None in local mode; otherwise draw the sign-in form and stop.
 
     Call it before anything else draws: a page reached by a direct link (``/review``) runs
-    only after it.
+    only after it. ``pages`` are the app's pages: while signed out, the navigation is hidden
+    but still chooses the page the link named, which opens once signed in.
     """
     try:
         clinic = services.has_accounts()
@@ -51,6 +52,7 @@ def gate():
             st.session_state[LAST_SEEN] = time.monotonic()
             return account
         sign_out(problem)
+    st.navigation(pages, position="hidden")  # remembers the page asked for; shows no link
     _sign_in_form()
     st.stop()
 
