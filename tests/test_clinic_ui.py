@@ -333,3 +333,33 @@ def test_two_servers_in_a_real_browser(two_servers, tmp_path):
             raise
         finally:
             browser.close()
+
+
+@pytest.mark.parametrize(("hosts", "host", "origin", "refused"), [
+    # on every interface without --allowed-host: any name, but the page must be that name's
+    (None, "10.0.0.11:8501", "http://10.0.0.11:8501", False),
+    (None, "coach.example.org", "https://coach.example.org", False),
+    (None, "coach.example.org", "https://evil.example", True),  # another site's page
+    (None, "host/with/a/path", None, True),  # not a host name at all
+    # --allowed-host behind a TLS proxy: the proxy's https origin on 443 is the app's own
+    (("localhost", "127.0.0.1", "::1", "0.0.0.0", "coach.example.org"), "coach.example.org",
+     "https://coach.example.org", False),
+    (("localhost", "127.0.0.1", "::1", "0.0.0.0", "coach.example.org"), "rebound.example",
+     None, True),  # a name it was not given (DNS rebinding)
+    (("localhost", "127.0.0.1", "::1", "0.0.0.0", "coach.example.org"), "coach.example.org",
+     "https://evil.example", True),
+])
+def test_the_request_guard_of_a_clinics_server(hosts, host, origin, refused):
+    from ui.server import LocalOnly
+
+    guard = LocalOnly(None, hosts=hosts, port=8501)
+    assert (guard.problem(host, origin) is not None) is refused
+
+
+def test_a_server_on_every_interface_answers_any_name_unless_told(monkeypatch):
+    from ui.server import allowed_hosts, host_refusal
+
+    assert allowed_hosts("0.0.0.0") is None
+    assert "coach.example.org" in allowed_hosts("0.0.0.0", ("coach.example.org",))
+    assert host_refusal("0.0.0.0", accounts=True) is None
+    assert "no accounts" in host_refusal("0.0.0.0", accounts=False)

@@ -173,7 +173,10 @@ class LocalOnly:
                 origin_port = parts.port or (443 if parts.scheme == "https" else 80)
             except ValueError:
                 return "the request comes from a page that is not this app"
-            if (parts.scheme not in ("http", "https") or
+            # the app's own page, or the page of the very host the request names (a reverse
+            # proxy's https://name, whose name --allowed-host lets through)
+            same_as_addressed = parts.netloc.lower() == (host or "").lower()
+            if parts.scheme not in ("http", "https") or not same_as_addressed and (
                     (parts.hostname or "").lower() not in self.hosts or origin_port != self.port):
                 return "the request comes from a page that is not this app"
         return None
