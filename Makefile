@@ -34,6 +34,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/calm_validation.py --data $(DATA)
 	$(BIN)/python benchmarks/history_scale.py
 	$(BIN)/python benchmarks/ui_latency.py
+	$(BIN)/python benchmarks/clinic_scale.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
