@@ -56,20 +56,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
+from history_scale import PHRASES, SCENARIOS  # noqa: E402  (the same practice, at scale)
+
 from prosody import ProsodyWarning, analyze, load  # noqa: E402
 from prosody.store import AccountStore, Store  # noqa: E402
 from prosody.store.files import encode_flac  # noqa: E402
-from prosody.store.sqlite import pack_tracks  # noqa: E402
+from prosody.store.sql import pack_tracks  # noqa: E402
 from prosody.store.values import dumps, utc_iso  # noqa: E402
 
 BOUND_S = 0.300
-PHRASES = (
-    "I'm here with you.", "What do you need right now?", "Let's take a slow breath together.",
-    "You're safe. I'm not going anywhere.", "It's time to rest now.",
-    "Can you tell me what happened?", "We can sort this out together.",
-    "Thank you for telling me.", "Let's sit down for a moment.", "Goodnight, sleep well.",
-)
-SCENARIOS = ("bedtime", "de-escalation", "check-in")
 PASSWORD = "practise-calmly-every-day"
 SUPERVISED = 20
 

@@ -8,7 +8,9 @@ bursts at a known rate, and espeak-ng speech re-synthesised by pyworld on an imp
 from __future__ import annotations
 
 import shutil
+import socket
 import subprocess
+import time
 from pathlib import Path
 
 import numpy as np
@@ -176,3 +178,30 @@ def engine_db(request, tmp_path, monkeypatch) -> str:
     monkeypatch.setenv("CALMTONE_DB", where)
     monkeypatch.setenv("CALMTONE_HOME", str(tmp_path / "not-used"))
     return where
+
+
+# --- a real app server ------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_app(argv: list[str], env: dict, log: Path, port: int) -> subprocess.Popen:
+    """Start ``calmtone ui`` (``argv``) and wait until it listens on ``port`` (90 s at most);
+    a failure with the end of its log when it does not."""
+    with open(log, "w") as err:
+        proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=err)
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return proc
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                proc.wait()
+                pytest.fail("calmtone ui did not start: " + log.read_text()[-2000:])
+            time.sleep(0.3)

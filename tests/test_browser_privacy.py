@@ -12,16 +12,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
 import sys
-import time
 import warnings
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import DATA
+from conftest import DATA, free_port, start_app
 
 from prosody import ProsodyWarning, analyze, load
 from prosody.store import AUDIO_DIR, Store
@@ -31,12 +28,6 @@ CALMTONE = str(Path(sys.executable).with_name("calmtone"))
 HOSTILE = "![x](http://attacker.example/p.png) [click](http://evil.example/login)"
 PAGES = ("Practice", "Baseline", "Review", "Progress", "Exercises", "Model takes",
          "Hear yourself calmer", "Supervisor", "Settings and privacy")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -53,20 +44,7 @@ def seeded_server(tmp_path_factory):
     port = free_port()
     env = {**os.environ, "CALMTONE_HOME": str(home)}
     log = tmp_path_factory.mktemp("log") / "server.err"
-    with open(log, "w") as err:
-        proc = subprocess.Popen([CALMTONE, "ui", "--port", str(port)], env=env,
-                                stdout=subprocess.DEVNULL, stderr=err)
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                proc.wait()
-                pytest.fail("calmtone ui did not start: " + log.read_text()[-2000:])
-            time.sleep(0.3)
+    proc = start_app([CALMTONE, "ui", "--port", str(port)], env, log, port)
     (home / AUDIO_DIR / lost.audio_file).unlink()  # removed while the app runs
     yield f"http://127.0.0.1:{port}", kept, lost, home
     proc.terminate()

@@ -11,7 +11,6 @@ import csv
 import io
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -20,7 +19,7 @@ import warnings
 from pathlib import Path
 
 import pytest
-from conftest import DATA
+from conftest import DATA, free_port, start_app
 from streamlit.testing.v1 import AppTest
 
 from prosody import ProsodyWarning, analyze, load
@@ -185,29 +184,11 @@ def test_without_accounts_the_app_keeps_its_local_mode(tmp_path, monkeypatch):
 # Two real app servers on one PostgreSQL, in Chromium
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def start_server(url: str, host: str, log: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = {**os.environ, "CALMTONE_DB": url, "CALMTONE_HOME": str(log.parent / "no-sqlite")}
-    with open(log, "w") as err:
-        proc = subprocess.Popen([CALMTONE, "ui", "--host", host, "--port", str(port)], env=env,
-                                stdout=subprocess.DEVNULL, stderr=err)
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return proc, f"http://127.0.0.1:{port}"
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                proc.wait()
-                pytest.fail("calmtone ui did not start: " + log.read_text()[-2000:])
-            time.sleep(0.3)
+    proc = start_app([CALMTONE, "ui", "--host", host, "--port", str(port)], env, log, port)
+    return proc, f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture(scope="module")

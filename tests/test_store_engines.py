@@ -201,6 +201,7 @@ def test_two_threads_with_their_own_stores_save_at_once(engine_db, clip):
     assert errors == []
     with Store.open() as s:
         assert [(p.name, p.take_count) for p in s.people()] == [("Anna", 8), ("Ben", 8)]
+        assert s.last_repair.clean
 
 
 def test_one_shared_store_serves_several_threads(store, clip):
@@ -253,6 +254,7 @@ def test_two_processes_save_at_once(engine_db, clip, tmp_path):
         assert p.returncode == 0, err
     with Store.open() as s:
         assert [(p.name, p.take_count) for p in s.people()] == [("Anna", 10), ("Ben", 10)]
+        assert s.last_repair.clean
 
 
 def test_history_commands_work_on_both_engines(engine_db, store, clip, capsys, tmp_path):

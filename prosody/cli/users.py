@@ -143,24 +143,27 @@ def _cmd_list(args) -> int:
     return 0
 
 
-def _cmd_assign(args) -> int:
+def _change(args, change, done: str) -> int:
+    """Open the store, make one change, say what was done (or why not)."""
     try:
         with open_store(args) as store:
-            store.supervise(args.supervisor, args.trainee, actor=actor())
+            change(store)
     except ProsodyError as exc:
         return _failed(exc)
-    print(f"{terminal_text(args.supervisor)} now follows {terminal_text(args.trainee)}.")
+    print(done)
     return 0
+
+
+def _cmd_assign(args) -> int:
+    return _change(args, lambda s: s.supervise(args.supervisor, args.trainee, actor=actor()),
+                   f"{terminal_text(args.supervisor)} now follows "
+                   f"{terminal_text(args.trainee)}.")
 
 
 def _cmd_unassign(args) -> int:
-    try:
-        with open_store(args) as store:
-            store.unsupervise(args.supervisor, args.trainee, actor=actor())
-    except ProsodyError as exc:
-        return _failed(exc)
-    print(f"{terminal_text(args.supervisor)} no longer follows {terminal_text(args.trainee)}.")
-    return 0
+    return _change(args, lambda s: s.unsupervise(args.supervisor, args.trainee, actor=actor()),
+                   f"{terminal_text(args.supervisor)} no longer follows "
+                   f"{terminal_text(args.trainee)}.")
 
 
 def _cmd_passwd(args) -> int:
@@ -175,11 +178,6 @@ def _cmd_passwd(args) -> int:
 
 
 def _cmd_remove(args) -> int:
-    try:
-        with open_store(args) as store:
-            store.remove_account(args.name, actor=actor())
-    except ProsodyError as exc:
-        return _failed(exc)
-    print(f"Removed the account {terminal_text(args.name)}; their takes stay until "
-          "`calmtone history delete --person NAME` removes them.")
-    return 0
+    return _change(args, lambda s: s.remove_account(args.name, actor=actor()),
+                   f"Removed the account {terminal_text(args.name)}; their takes stay until "
+                   "`calmtone history delete --person NAME` removes them.")

@@ -6,6 +6,7 @@
 - ``base``: the interface, and what needs no engine (progress, exports, reading audio);
 - ``sqlite``: the SQLite engine, with its atomic saves, repair and quarantine;
 - ``postgres``: the PostgreSQL engine (``CALMTONE_DB=postgresql://...``), recordings included;
+- ``sql``: the queries both engines share (takes, tracks, people, baselines, assignments);
 - ``accounts``: accounts, passwords, sign-in, notes on takes and the audit log (both engines);
 - ``access``: :class:`AccountStore`, the history as one signed-in account may see it;
 - ``migrations``: the numbered schema migrations;

@@ -25,27 +25,22 @@ from typing import TYPE_CHECKING
 
 from ..errors import ProsodyError
 from . import migrations
-from .accounts import AccountsMixin
 from .base import Store, redacted
 from .files import AUDIO_PREFIX, AUDIO_SUFFIX, encode_flac
-from .names import name_key, no_person, person_name
+from .names import no_person, person_name
 from .records import (
-    Assignment,
-    AssignmentKind,
-    ConfusableNameWarning,
     NewTake,
-    Person,
     RecordingMissingError,
     RepairReport,
     RestoreReport,
     Take,
     TakeQuery,
 )
-from .sqlite import TAKE_COLUMNS, TAKE_FROM, pack_tracks, take_from_row, unpack_tracks
-from .values import dumps, filter_bound, utc_iso, utc_now
+from .sql import SQLEngine, find_person, pack_tracks, person_row_id, take_from_row
+from .values import dumps, utc_iso, utc_now
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..analysis import Tracks
+    pass
 
 #: How long one statement may wait for a lock or run, in milliseconds: a stuck server gives a
 #: sentence, not a frozen page.
@@ -54,7 +49,7 @@ STATEMENT_TIMEOUT_MS = 30_000
 _MIGRATION_LOCK = 0x63616C6D746F6E65 & 0x7FFFFFFFFFFFFFFF
 
 
-class PostgresStore(AccountsMixin, Store, engine="postgresql"):
+class PostgresStore(SQLEngine, Store, engine="postgresql"):
     """The practice history in a PostgreSQL database. Use :meth:`Store.open` with its URL.
 
     One connection serves all threads behind a lock, as the SQLite engine does; each process
@@ -221,7 +216,7 @@ class PostgresStore(AccountsMixin, Store, engine="postgresql"):
         audio_file = (f"{AUDIO_PREFIX}{new.created_utc[:19].replace('-', '').replace(':', '')}Z-"
                       f"{secrets.token_hex(6)}{AUDIO_SUFFIX}")
         with self._write("save the take") as con:
-            person_id = _person_id(con, new.person, create=True)
+            person_id = person_row_id(con, new.person, create=True)
             take_id = con.execute(
                 "INSERT INTO takes (person_id, created_utc, phrase, scenario, profile_name, "
                 "profile_version, settings_json, summary_json, feedback_json, score, duration_s, "
@@ -240,61 +235,16 @@ class PostgresStore(AccountsMixin, Store, engine="postgresql"):
 
     # -- reading ------------------------------------------------------------------------------
 
-    def _filters(self, q: TakeQuery) -> tuple[str, list]:
-        clauses, params = [], []
-        if q.person is not None:
-            clauses.append("p.name_key = ?")
-            params.append(name_key(person_name(q.person)))
-        if q.people is not None:
-            clauses.append("p.name_key = ANY(?)")
-            params.append([name_key(n) for n in q.people])
-        for column, value in (("phrase", q.phrase), ("scenario", q.scenario),
-                              ("exercise_id", q.exercise_id),
-                              ("assignment_id", q.assignment_id)):
-            if value is not None:
-                clauses.append(f"t.{column} = ?")
-                params.append(value)
-        if q.since is not None:
-            clauses.append("t.created_utc >= ?")
-            params.append(utc_iso(filter_bound(q.since, end=False)))
-        if q.until is not None:
-            clauses.append("t.created_utc < ?")
-            params.append(utc_iso(filter_bound(q.until, end=True)))
-        if q.kinds is not None:
-            clauses.append("t.kind = ANY(?)")
-            params.append(list(q.kinds))
-        return ("WHERE " + " AND ".join(clauses) if clauses else ""), params
-
     def _select_takes(self, query: TakeQuery, *, limit: int | None,
                       newest_first: bool) -> list[Take]:
-        where, params = self._filters(query)
-        order = "DESC" if newest_first else "ASC"
-        sql = (f"SELECT {TAKE_COLUMNS} {TAKE_FROM} {where} "
-               f"ORDER BY t.created_utc {order}, t.id {order}")
-        if limit is not None:
-            sql += " LIMIT ?"
-            params.append(limit)
-        return [take_from_row(row) for row in self._read(sql, params)]
+        return [take_from_row(row) for row in self._take_rows(query, limit=limit,
+                                                              newest_first=newest_first)]
 
-    def _count_takes(self, query: TakeQuery) -> int:
-        where, params = self._filters(query)
-        return int(self._read(f"SELECT count(*) {TAKE_FROM} {where}", params)[0][0])
-
-    def _feature_rows(self, query: TakeQuery, features: Sequence[str]) -> list[tuple]:
-        where, params = self._filters(query)
-        columns = "".join(", t.score" if f == "score"
-                          else ", (t.summary_json::jsonb ->> ?)::double precision"
-                          for f in features)
-        column_params = [f for f in features if f != "score"]
-        return self._read(f"SELECT t.created_utc{columns} {TAKE_FROM} {where} "
-                          "ORDER BY t.created_utc", [*column_params, *params])
+    def _json_number(self, key: str) -> tuple[str, str]:
+        return "(t.summary_json::jsonb ->> ?)::double precision", key
 
     def get(self, take_id: int) -> Take:
-        rows = self._read(f"SELECT {TAKE_COLUMNS} {TAKE_FROM} WHERE t.id = ?", (int(take_id),))
-        if not rows:
-            raise ProsodyError(f"there is no take {take_id} in the practice history "
-                               f"({self.where}); `calmtone history list` shows the takes kept.")
-        return take_from_row(rows[0])
+        return take_from_row(self._take_row(take_id))
 
     def audio_path(self, take_id: int) -> Path:
         raise RecordingMissingError(
@@ -315,126 +265,6 @@ class PostgresStore(AccountsMixin, Store, engine="postgresql"):
     def recording_location(self, take_id: int) -> str:
         return f"in the database {self.where} (take_audio {int(take_id)})"
 
-    def tracks(self, take_id: int) -> Tracks:
-        rows = self._read("SELECT n_frames, start_s, frame_s, f0_hz, loudness_db, voiced, "
-                          "speech, syllable_times_s, pauses, phrases FROM take_tracks "
-                          "WHERE take_id = ?", (int(take_id),))
-        if rows:
-            return unpack_tracks(tuple(bytes(v) if isinstance(v, memoryview) else v
-                                       for v in rows[0]))
-        return self.reanalyze(take_id).tracks
-
-    # -- assignments --------------------------------------------------------------------------
-
-    def _insert_assignment(self, name: str, kind: AssignmentKind, target: str,
-                           note: str | None, assigned_by: str | None) -> int:
-        with self._write("save the assignment") as con:
-            person_id = _person_id(con, name, create=True)
-            return int(con.execute(
-                "INSERT INTO assignments (person_id, kind, target, note, assigned_by, "
-                "created_utc) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-                (person_id, kind, target, note, assigned_by, utc_iso(utc_now()))).fetchone()[0])
-
-    def assignments(self, person: str | None = None, *, include_closed: bool = False,
-                    assignment_id: int | None = None) -> list[Assignment]:
-        clauses, params = [], []
-        if person is not None:
-            clauses.append("p.name_key = ?")
-            params.append(name_key(person_name(person)))
-        if not include_closed:
-            clauses.append("a.closed_utc IS NULL")
-        if assignment_id is not None:
-            clauses.append("a.id = ?")
-            params.append(int(assignment_id))
-        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
-        rows = self._read(
-            "SELECT a.id, p.name, a.kind, a.target, a.note, a.assigned_by, a.created_utc, "
-            f"a.closed_utc FROM assignments a JOIN people p ON p.id = a.person_id {where} "
-            "ORDER BY a.created_utc DESC, a.id DESC", params)
-        return [Assignment(*row) for row in rows]
-
-    def close_assignment(self, assignment_id: int) -> None:
-        with self._write("close the assignment") as con:
-            found = con.execute("SELECT 1 FROM assignments WHERE id = ?",
-                                (int(assignment_id),)).fetchone()
-            if found is None:
-                raise ProsodyError(f"there is no assignment {assignment_id}.")
-            con.execute("UPDATE assignments SET closed_utc = ? WHERE id = ? AND closed_utc IS "
-                        "NULL", (utc_iso(utc_now()), int(assignment_id)))
-
-    # -- people and baselines -----------------------------------------------------------------
-
-    def add_person(self, name: str) -> Person:
-        import warnings
-
-        name = person_name(name)
-        warning = self.name_warning(name)
-        with self._write("add a person") as con:
-            _person_id(con, name, create=True)
-        if warning:
-            warnings.warn(warning, ConfusableNameWarning, stacklevel=2)
-        return self.person(name)
-
-    def _person_id_of(self, name: str) -> int:
-        rows = self._read("SELECT id FROM people WHERE name_key = ?",
-                          (name_key(person_name(name)),))
-        return int(rows[0][0]) if rows else -1
-
-    def _person_names(self) -> list[str]:
-        return [row[0] for row in self._read("SELECT name FROM people ORDER BY id")]
-
-    def _people(self, where: str, params: Sequence) -> list[Person]:
-        rows = self._read(
-            "SELECT p.name, p.created_utc, count(t.id), max(t.created_utc), p.baseline_take_id "
-            f"FROM people p LEFT JOIN takes t ON t.person_id = p.id {where} "
-            "GROUP BY p.id ORDER BY lower(p.name), p.id", params)
-        return [Person(*row) for row in rows]
-
-    def person(self, name: str) -> Person:
-        found = self._people("WHERE p.name_key = ?", (name_key(person_name(name)),))
-        if not found:
-            raise ProsodyError(no_person(name))
-        return found[0]
-
-    def people(self) -> list[Person]:
-        return self._people("", ())
-
-    def phrases(self, person: str | None = None) -> list[str]:
-        where, params = self._filters(TakeQuery(person=person))
-        rows = self._read(f"SELECT t.phrase, count(*) AS n {TAKE_FROM} {where} "
-                          "GROUP BY t.phrase ORDER BY n DESC, t.phrase", params)
-        return [row[0] for row in rows]
-
-    def scenarios(self, person: str | None = None) -> list[str]:
-        where, params = self._filters(TakeQuery(person=person))
-        where = f"{where} AND" if where else "WHERE"
-        rows = self._read(f"SELECT DISTINCT t.scenario {TAKE_FROM} {where} "
-                          "t.scenario IS NOT NULL ORDER BY t.scenario", params)
-        return [row[0] for row in rows]
-
-    def set_baseline(self, person: str, take_id: int | None) -> None:
-        name = person_name(person)
-        with self._write("set the baseline") as con:
-            row = con.execute("SELECT id, name FROM people WHERE name_key = ?",
-                              (name_key(name),)).fetchone()
-            if row is None:
-                raise ProsodyError(no_person(name))
-            if take_id is not None:
-                owner = con.execute("SELECT person_id FROM takes WHERE id = ?",
-                                    (int(take_id),)).fetchone()
-                if owner is None or owner[0] != row[0]:
-                    raise ProsodyError(f"take {take_id} is not a take of {row[1]}; choose one "
-                                       "of their own takes as their baseline.")
-            con.execute("UPDATE people SET baseline_take_id = ? WHERE id = ?",
-                        (None if take_id is None else int(take_id), row[0]))
-
-    def baseline(self, person: str) -> Take | None:
-        rows = self._read("SELECT baseline_take_id FROM people WHERE name_key = ?",
-                          (name_key(person_name(person)),))
-        if not rows or rows[0][0] is None:
-            return None
-        return self.get(rows[0][0])
-
     # -- deleting: rows and recordings in one transaction -------------------------------------
 
     def delete_take(self, take_id: int) -> None:
@@ -447,12 +277,12 @@ class PostgresStore(AccountsMixin, Store, engine="postgresql"):
     def delete_person(self, name: str) -> int:
         name = person_name(name)
         with self._write("delete the person's data") as con:
-            row = con.execute("SELECT id FROM people WHERE name_key = ?",
-                              (name_key(name),)).fetchone()
-            if row is None:
+            person_id = find_person(con, name)
+            if person_id is None:
                 raise ProsodyError(no_person(name))
-            n = con.execute("SELECT count(*) FROM takes WHERE person_id = ?", row).fetchone()[0]
-            con.execute("DELETE FROM people WHERE id = ?", row)  # takes, audio, tracks cascade
+            n = con.execute("SELECT count(*) FROM takes WHERE person_id = ?",
+                            (person_id,)).fetchone()[0]
+            con.execute("DELETE FROM people WHERE id = ?", (person_id,))  # takes etc. cascade
         return int(n)
 
     def checkpoint(self) -> bool:
@@ -472,15 +302,3 @@ class _Connection:
 def _pg(sql: str) -> str:
     """SQL written with ``?`` placeholders, for psycopg (``%s``; no literal ``%`` in ours)."""
     return sql.replace("?", "%s")
-
-
-def _person_id(con: _Connection, name: str, *, create: bool) -> int:
-    key = name_key(name)
-    if create:
-        # two servers adding one new person at once: one insert wins, both read its id
-        con.execute("INSERT INTO people (name, name_key, created_utc) VALUES (?, ?, ?) "
-                    "ON CONFLICT (name_key) DO NOTHING", (name, key, utc_iso(utc_now())))
-    row = con.execute("SELECT id FROM people WHERE name_key = ?", (key,)).fetchone()
-    if row is None:
-        raise ProsodyError(no_person(name))
-    return int(row[0])
