@@ -35,6 +35,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/history_scale.py
 	$(BIN)/python benchmarks/ui_latency.py
 	$(BIN)/python benchmarks/live_browser.py
+	$(BIN)/python benchmarks/clinic_scale.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

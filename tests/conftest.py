@@ -34,21 +34,9 @@ def start_calmtone_ui(home: Path, log: Path) -> tuple[subprocess.Popen, str]:
     errors in ``log``; returns (process, url) once it answers, or fails the test."""
     port = free_port()
     calmtone = str(Path(sys.executable).with_name("calmtone"))
-    with open(log, "w") as err:
-        proc = subprocess.Popen([calmtone, "ui", "--port", str(port)],
-                                env={**os.environ, "CALMTONE_HOME": str(home)},
-                                stdout=subprocess.DEVNULL, stderr=err)
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return proc, f"http://127.0.0.1:{port}"
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                proc.wait()
-                pytest.fail("calmtone ui did not start: " + log.read_text()[-2000:])
-            time.sleep(0.3)
+    proc = start_app([calmtone, "ui", "--port", str(port)],
+                     {**os.environ, "CALMTONE_HOME": str(home)}, log, port)
+    return proc, f"http://127.0.0.1:{port}"
 
 
 def tone(freq_hz: float, duration_s: float, *, sr: int = SR, amp: float = 0.3) -> np.ndarray:
@@ -176,3 +164,56 @@ def resynth_pair(phrase_male, phrase_female):
     female = resynthesise(
         phrase_female, lambda t: 210.0 * 2 ** (3.0 * np.sin(2 * np.pi * 0.4 * t) / 12))
     return {"male": male, "female": female}
+
+
+# --- the two engines of the store ------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A throw-away PostgreSQL server for the whole run (unix socket in a temporary folder)."""
+    from pgcluster import Cluster
+
+    cluster = Cluster().start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def pg_url(pg_cluster) -> str:
+    """The URL of a new, empty PostgreSQL database."""
+    return pg_cluster.new_database()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine_db(request, tmp_path, monkeypatch) -> str:
+    """Where a store is, on each engine: a SQLite history folder or a PostgreSQL URL; also
+    set as CALMTONE_DB, so ``Store.open()`` and every ``calmtone`` command use it."""
+    if request.param == "sqlite":
+        where = str(tmp_path / "calmtone")
+    else:
+        where = request.getfixturevalue("pg_url")
+    monkeypatch.setenv("CALMTONE_DB", where)
+    monkeypatch.setenv("CALMTONE_HOME", str(tmp_path / "not-used"))
+    return where
+
+
+# --- a real app server ------------------------------------------------------------------------
+
+
+def start_app(argv: list[str], env: dict, log: Path, port: int) -> subprocess.Popen:
+    """Start ``calmtone ui`` (``argv``) and wait until it listens on ``port`` (90 s at most);
+    a failure with the end of its log when it does not."""
+    with open(log, "w") as err:
+        proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=err)
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return proc
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                proc.wait()
+                pytest.fail("calmtone ui did not start: " + log.read_text()[-2000:])
+            time.sleep(0.3)

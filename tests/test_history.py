@@ -18,7 +18,6 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-import threading
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -616,84 +615,8 @@ def test_repair_keeps_the_takes_when_the_audio_folder_is_gone(home, clip):
 
 
 # ---------------------------------------------------------------------------------------------
-# Saving at once
-
-
-def test_two_threads_with_their_own_stores_save_at_once(home, clip):
-    Store.open().close()
-    barrier, errors = threading.Barrier(2), []
-
-    def work(person):
-        try:
-            with Store.open() as s:
-                barrier.wait()
-                for _ in range(8):
-                    save(s, clip, person=person)
-        except Exception as exc:  # reported below, on the test's thread
-            errors.append(exc)
-
-    threads = [threading.Thread(target=work, args=(p,)) for p in ("Anna", "Ben")]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
-    with Store.open() as s:
-        assert [(p.name, p.take_count) for p in s.people()] == [("Anna", 8), ("Ben", 8)]
-        assert s.last_repair.clean
-
-
-def test_one_shared_store_serves_several_threads(store, clip):
-    errors = []
-
-    def work(person):
-        try:
-            for _ in range(6):
-                save(store, clip, person=person)
-                store.takes(person=person)
-        except Exception as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=work, args=(p,)) for p in ("Anna", "Ben", "Cleo")]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
-    assert store.count() == 18
-
-
-SAVER = r"""
-import pickle, sys, time
-from pathlib import Path
-from prosody.store import Store
-home, blob, person, n, go = sys.argv[1:6]
-with open(blob, "rb") as f:
-    y, sr, analysis = pickle.load(f)
-store = Store.open(home)
-while not Path(go).exists():
-    time.sleep(0.005)
-for i in range(int(n)):
-    store.save_take(person=person, audio=y, sr=sr, analysis=analysis, feedback={"score": i},
-                    phrase=f"take {i}")
-"""
-
-
-def test_two_processes_save_at_once(home, clip, tmp_path):
-    Store.open().close()
-    blob = tmp_path / "clip.pickle"
-    blob.write_bytes(pickle.dumps(clip))
-    go = tmp_path / "go"
-    procs = [subprocess.Popen([sys.executable, "-c", SAVER, str(home), str(blob), person, "12",
-                               str(go)], stderr=subprocess.PIPE, text=True)
-             for person in ("Anna", "Ben")]
-    go.touch()
-    for p in procs:
-        _, err = p.communicate(timeout=60)
-        assert p.returncode == 0, err
-    with Store.open() as s:
-        assert [(p.name, p.take_count) for p in s.people()] == [("Anna", 12), ("Ben", 12)]
-        assert s.last_repair.clean
+# Saving at once: threads and processes saving together are tested on both engines, in
+# tests/test_store_engines.py
 
 
 # ---------------------------------------------------------------------------------------------

@@ -110,10 +110,7 @@ def model_audio(source: tuple[str, object]) -> bytes | None:
     kind, ref = source
     if kind == "demo":
         return demo_bytes(str(ref))
-    try:
-        return services.store().audio_path(int(ref)).read_bytes()
-    except (OSError, ProsodyError):
-        return None
+    return services.recording_bytes(int(ref))
 
 
 # --- drawing ---------------------------------------------------------------------------------

@@ -33,29 +33,33 @@ LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
 MAX_UPLOAD_MB = 170
 
 
-def host_refusal(host: str) -> str | None:
+def host_refusal(host: str, *, accounts: bool = False) -> str | None:
     """Why ``calmtone ui`` must not listen on ``host``, or None when it may.
 
-    The app has no accounts yet: anyone who can reach it can read, download and delete every
-    person's recordings, so it listens on this computer's own (loopback) address only. The
-    clinic mode with accounts will extend this check.
+    Without accounts (the local mode) anyone who can reach the app can read, download and
+    delete every person's recordings, so it listens on this computer's own (loopback) address
+    only. Once the store has accounts (the clinic mode) every visitor signs in and the store
+    enforces each role, so any address is allowed.
 
     Parameters
     ----------
     host : str
         The address given with ``--host``.
+    accounts : bool
+        True when the store has accounts.
 
     Returns
     -------
     str or None
         A sentence saying what is wrong and what to do, or None.
     """
-    if is_loopback(host):
+    if is_loopback(host) or accounts:
         return None
-    return (f"--host {host} would let anyone on the network open the app, and the app has no "
-            "accounts yet: they could listen to, download and delete every recording kept on "
-            "this computer. Use --host 127.0.0.1 (the default: this computer only), or wait for "
-            "the clinic mode with accounts.")
+    return (f"--host {host} would let anyone on the network open the app, and this practice "
+            "history has no accounts: they could listen to, download and delete every "
+            "recording. Use --host 127.0.0.1 (the default: this computer only), or turn on the "
+            "clinic mode by adding accounts (`calmtone users add NAME --role admin`; see "
+            "docs/clinic.md), after which everyone signs in.")
 
 
 def is_loopback(host: str | None) -> bool:
@@ -70,23 +74,41 @@ def is_loopback(host: str | None) -> bool:
         return False
 
 
-def allowed_hosts(host: str) -> tuple[str, ...]:
-    """The host names a request may address: the loopback names and the bound address."""
+def allowed_hosts(host: str, extra: tuple[str, ...] = ()) -> tuple[str, ...] | None:
+    """The host names a request may address: the loopback names, the bound address and
+    ``extra`` (``--allowed-host``). None for any name: a clinic's server bound to every
+    interface (``0.0.0.0``) without ``--allowed-host``, reached by names it cannot know."""
     name = host.strip().strip("[]").lower()
-    return LOOPBACK_NAMES + (() if name in LOOPBACK_NAMES else (name,))
+    if not is_loopback(name) and not extra and ipaddress_unspecified(name):
+        return None
+    names = LOOPBACK_NAMES + (() if name in LOOPBACK_NAMES else (name,))
+    return names + tuple(e.strip().lower().rstrip(".") for e in extra
+                         if e.strip().lower() not in names)
 
 
-def security_options(host: str, port: int) -> dict[str, object]:
+def ipaddress_unspecified(name: str) -> bool:
+    """True for 0.0.0.0 or ::, "every interface"."""
+    try:
+        return ipaddress.ip_address(name).is_unspecified
+    except ValueError:
+        return False
+
+
+def security_options(host: str, port: int, *, extra_hosts: tuple[str, ...] = (),
+                     tls: tuple[str, str] | None = None) -> dict[str, object]:
     """Streamlit settings ``calmtone ui`` fixes whatever a ``.streamlit/config.toml`` says.
 
     They are given as command-line options, which Streamlit puts above every config file and
     environment variable (and keeps above them when a config file changes while it runs).
+    ``tls`` is (certificate file, key file) for HTTPS served by Streamlit itself.
     """
-    return {
+    hosts = allowed_hosts(host, extra_hosts)
+    scheme = "https" if tls else "http"
+    options: dict[str, object] = {
         "server.address": host,
         "server.port": port,
         "server.headless": True,
-        "server.allowedHosts": list(allowed_hosts(host)),
+        "server.allowedHosts": ["*"] if hosts is None else list(hosts),
         "server.enableCORS": True,
         "server.enableXsrfProtection": True,
         "server.maxUploadSize": MAX_UPLOAD_MB,
@@ -103,11 +125,14 @@ def security_options(host: str, port: int) -> dict[str, object]:
         "server.enableAgentApi": False,
         # pages that may steer the app by postMessage when it is framed: only the app itself
         # (Streamlit's default trusts its cloud domains, where anyone can host a page)
-        "client.allowedOrigins": [f"http://{_url_host(host)}:{port}"],
+        "client.allowedOrigins": [f"{scheme}://{_url_host(host)}:{port}"],
         "server.enableStaticServing": False,
         "global.developmentMode": False,
         "server.runOnSave": False,
     }
+    if tls:
+        options["server.sslCertFile"], options["server.sslKeyFile"] = tls
+    return options
 
 
 class LocalOnly:
@@ -118,20 +143,28 @@ class LocalOnly:
     ----------
     app
         The ASGI app behind it.
-    hosts : tuple of str
-        Allowed host names (lower case, IPv6 without brackets).
+    hosts : tuple of str or None
+        Allowed host names (lower case, IPv6 without brackets). None (a clinic's server on
+        every interface, where everyone signs in) allows any well-formed ``Host``; an
+        ``Origin`` must then be the very host and port the request addresses.
     port : int
         The port the app listens on, part of its own origin.
     """
 
-    def __init__(self, app, *, hosts: tuple[str, ...], port: int) -> None:
+    def __init__(self, app, *, hosts: tuple[str, ...] | None, port: int) -> None:
         self.app = app
-        self.hosts = frozenset(hosts)
+        self.hosts = None if hosts is None else frozenset(hosts)
         self.port = port
 
     def problem(self, host: str | None, origin: str | None) -> str | None:
         """Why a request with these headers is refused, or None."""
         name = _host_name(host)
+        if self.hosts is None:
+            if name is None:
+                return "the request names no valid host"
+            if origin is not None and urlsplit(origin).netloc.lower() != host.lower():
+                return "the request comes from a page that is not this app"
+            return None
         if name is None or name not in self.hosts:
             return "this app answers only requests addressed to this computer (127.0.0.1)"
         if origin is not None:
@@ -140,7 +173,10 @@ class LocalOnly:
                 origin_port = parts.port or (443 if parts.scheme == "https" else 80)
             except ValueError:
                 return "the request comes from a page that is not this app"
-            if (parts.scheme not in ("http", "https") or
+            # the app's own page, or the page of the very host the request names (a reverse
+            # proxy's https://name, whose name --allowed-host lets through)
+            same_as_addressed = parts.netloc.lower() == (host or "").lower()
+            if parts.scheme not in ("http", "https") or not same_as_addressed and (
                     (parts.hostname or "").lower() not in self.hosts or origin_port != self.port):
                 return "the request comes from a page that is not this app"
         return None
@@ -235,9 +271,27 @@ async def _report_settings(_app):
     yield None
 
 
-def serve(host: str, port: int) -> int:
-    """Run the app on ``host``:``port`` until Ctrl+C; returns the exit status."""
-    problem = host_refusal(host)
+def serve(host: str, port: int, *, db: str | None = None, extra_hosts: tuple[str, ...] = (),
+          tls: tuple[str, str] | None = None) -> int:
+    """Run the app on ``host``:``port`` until Ctrl+C; returns the exit status.
+
+    ``db`` is the history (a ``postgresql://`` URL or a folder; None: ``CALMTONE_DB`` or
+    ``CALMTONE_HOME``): a non-loopback ``host`` is allowed only when it has accounts.
+    """
+    import os
+
+    from prosody.errors import ProsodyError
+    from prosody.store import DB_ENV, Store, location
+
+    where = location(db)
+    os.environ[DB_ENV] = where  # the app's sessions open the same history
+    try:
+        with Store.open(where) as store:
+            accounts = store.has_accounts()
+    except ProsodyError as exc:
+        print(f"calmtone ui: {exc}", file=sys.stderr)
+        return 2
+    problem = host_refusal(host, accounts=accounts)
     if problem:
         print(f"calmtone ui: {problem}", file=sys.stderr)
         return 2
@@ -246,8 +300,12 @@ def serve(host: str, port: int) -> int:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s",
                         stream=sys.stderr)
-    app = st.App(APP, middleware=[Middleware(LocalOnly, hosts=allowed_hosts(host), port=port)],
+    hosts = allowed_hosts(host, extra_hosts)
+    app = st.App(APP, middleware=[Middleware(LocalOnly, hosts=hosts, port=port)],
                  on_script_error=_on_script_error, lifespan=_report_settings)
-    print(f"Calm Tone Coach: http://{_url_host(host)}:{port}  (Ctrl+C to stop)", flush=True)
-    app.run(config=security_options(host, port))
+    mode = "clinic mode: everyone signs in" if accounts else "local mode"
+    scheme = "https" if tls else "http"
+    print(f"Calm Tone Coach ({mode}): {scheme}://{_url_host(host)}:{port}  (Ctrl+C to stop)",
+          flush=True)
+    app.run(config=security_options(host, port, extra_hosts=extra_hosts, tls=tls))
     return 0

@@ -158,10 +158,18 @@ def practise(data: bytes, *, text: str | None, profile_name: str, scenario: str 
 # --- the practice history -------------------------------------------------------------------
 
 
-def data_dir() -> str:
-    from prosody.store import data_dir as _data_dir
+def where() -> str:
+    """Where the history is: ``CALMTONE_DB`` (a database URL) or the data folder."""
+    from prosody.store import location
 
-    return str(_data_dir())
+    return location()
+
+
+def data_dir() -> str:
+    """Where the history is, fit to show (a database URL without its password)."""
+    from prosody.store import redacted
+
+    return redacted(where())
 
 
 @st.cache_resource(show_spinner=False)
@@ -171,9 +179,51 @@ def _store(home: str):
     return Store.open(home)
 
 
+def base_store():
+    """The whole history (one connection per process, shared by every session): for signing
+    in; pages use :func:`store`."""
+    return _store(where())
+
+
+def has_accounts() -> bool:
+    """True when the history has accounts: everyone signs in (the clinic mode)."""
+    return base_store().has_accounts()
+
+
+def account():
+    """The account signed in in this session, or None (local mode)."""
+    return st.session_state.get("account")
+
+
 def store():
-    """The practice history in this computer's data folder (one connection per folder)."""
-    return _store(data_dir())
+    """The practice history as this session may see it: all of it in local mode, what the
+    signed-in account may see in the clinic mode (:class:`prosody.store.AccountStore`)."""
+    return _scoped(base_store(), account())
+
+
+def _scoped(kept, signed_in):
+    if signed_in is None:
+        return kept
+    from prosody.store import AccountStore
+
+    return AccountStore(kept, signed_in)
+
+
+@dataclass(frozen=True)
+class ExportScope:
+    """What a download button's export may read: the history and who asked (a download runs
+    on another thread, without the session's state)."""
+
+    home: str
+    account: object | None
+
+    def __str__(self) -> str:
+        return self.home
+
+
+def export_scope() -> ExportScope:
+    """The history and the signed-in account, for :func:`export_bytes`."""
+    return ExportScope(where(), account())
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -196,7 +246,7 @@ def baseline(person: str):
     if recording_missing(take):
         return take, None
     try:
-        return take, _reanalysis(data_dir(), take.id, take.created_utc)
+        return take, _reanalysis(where(), take.id, take.created_utc)
     except (ProsodyError, OSError):
         _log.warning("the baseline of %r could not be analysed again", person, exc_info=True)
         return take, None
@@ -211,7 +261,7 @@ def recording_missing(take) -> bool:
     if getattr(take, "audio_missing", False):
         return True
     try:
-        return not store().audio_path(take.id).exists()
+        return not store().has_recording(take.id)
     except (ProsodyError, OSError):  # RecordingMissingError is a ProsodyError
         return True
 
@@ -223,8 +273,7 @@ def recording_bytes(take_id: int) -> bytes | None:
     Streamlit raise ``MediaFileStorageError`` in the middle of the page.
     """
     try:
-        path = store().audio_path(take_id)
-        return path.read_bytes()
+        return store().recording(take_id)
     except (ProsodyError, OSError):
         return None
 
@@ -346,15 +395,19 @@ def progress_summary(person: str, *, phrase: str | None = None, days: int = 14) 
     return in_words(recent, before, days=days)
 
 
-def export_bytes(person: str, fmt: str, home: str | None = None) -> bytes:
+def export_bytes(person: str, fmt: str, home: ExportScope | str | None = None) -> bytes:
     """A person's takes as CSV, JSON or the printable HTML report, ready to download.
 
-    ``home`` is the data folder; download buttons call this on another thread, where the
-    folder must be passed in rather than read from the page's environment.
+    ``home`` is :func:`export_scope` (the history and who asks: the store decides what they
+    may export); download buttons call this on another thread, where it must be passed in
+    rather than read from the page's state.
     """
     import tempfile
 
-    kept = _store(home or data_dir())
+    if isinstance(home, ExportScope):
+        kept = _scoped(_store(home.home), home.account)
+    else:
+        kept = _store(home or where())
     if fmt == "html":
         with tempfile.TemporaryDirectory() as tmp:
             path = kept.report_html(person, Path(tmp) / "report.html")
@@ -389,6 +442,18 @@ def runs_on_this_computer() -> bool:
     except RuntimeError:
         return False
     return is_loopback(address)
+
+
+def serves_a_network() -> bool:
+    """True when ``calmtone ui`` was told to listen on an address other computers reach (a
+    clinic's server); False on loopback, or when no address was set (tests, bare runs)."""
+    from ui.server import is_loopback
+
+    try:
+        address = st.get_option("server.address")
+    except RuntimeError:
+        return False
+    return bool(address) and not is_loopback(address)
 
 
 def release_upload(source) -> None:

@@ -9,7 +9,9 @@ commands with ``add_parsers(sub)``; the text they print is laid out in :mod:`.fo
 - ``microphone``: ``record`` and ``live``;
 - ``content``: ``phrases`` and ``exercises``;
 - ``calmer``: ``calmer``;
-- ``app``: ``ui``, which starts the Streamlit app.
+- ``app``: ``ui``, which starts the Streamlit app;
+- ``users``: ``users add|list|assign|unassign|passwd|remove``, the accounts of a clinic;
+- ``audit``: ``audit``, the clinic's audit log.
 
 Nothing in the library imports this package; the commands import only the standard library at
 start, so ``calmtone --help`` is immediate and each command loads what it needs.
@@ -20,10 +22,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import analyze, app, calmer, content, history, microphone
+from . import analyze, app, audit, calmer, content, history, microphone, users
 
 #: The command groups, in the order ``calmtone --help`` lists their commands.
-GROUPS = (analyze, app, microphone, history, content, calmer)
+GROUPS = (analyze, app, microphone, history, content, calmer, users, audit)
 
 
 def main(argv: list[str] | None = None) -> int:

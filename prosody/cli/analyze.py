@@ -44,6 +44,9 @@ def add_parsers(sub) -> None:
     c.add_argument("--save", action="store_true",
                    help="keep each take in the practice history (see: calmtone history list)")
     c.add_argument("--person", help="who is speaking (needed with --save)")
+    c.add_argument("--db", metavar="URL",
+                   help="with --save: the database (postgresql://...) or history folder "
+                        "(default: CALMTONE_DB, else CALMTONE_HOME or the user data folder)")
     c.set_defaults(func=_cmd_coach)
 
 
@@ -99,13 +102,13 @@ def _cmd_analyze(args) -> int:
 def _cmd_coach(args) -> int:
     return run_coach(args.files, baseline=args.baseline, baseline_text=args.baseline_text,
                      text=args.text, profile=args.profile, scenario=args.scenario,
-                     as_json=args.json, save=args.save, person=args.person)
+                     as_json=args.json, save=args.save, person=args.person, db=args.db)
 
 
 def run_coach(files, *, baseline: str | None = None, baseline_text: str | None = None,
               text: str | None = None, profile: str = "soothing", scenario: str | None = None,
               as_json: bool = False, save: bool = False, person: str | None = None,
-              show: bool = True) -> int:
+              show: bool = True, db: str | None = None) -> int:
     """Coach recordings as ``calmtone coach`` does; returns the exit status.
 
     Parameters
@@ -121,6 +124,8 @@ def run_coach(files, *, baseline: str | None = None, baseline_text: str | None =
         JSON Lines instead of the readable report
     save, person : bool, str or None
         keep each coached take in the practice history, as ``person``'s
+    db : str or None
+        with ``save``: the database URL or history folder (None: CALMTONE_DB or CALMTONE_HOME)
     show : bool
         print the feedback on standard output (False: only save, and say so on stderr)
 
@@ -144,7 +149,7 @@ def run_coach(files, *, baseline: str | None = None, baseline_text: str | None =
         from .history import CoachSaver
 
         try:
-            saver = CoachSaver.open(person)
+            saver = CoachSaver.open(person, db)
         except ProsodyError as exc:
             print(f"calmtone coach: {exc}", file=sys.stderr)
             return 2

@@ -10,13 +10,13 @@ from contextlib import nullcontext
 
 from ..errors import ProsodyError
 from .format import clip, local_time, summary_lines, terminal_text
+from .users import actor, add_store_options, open_store
 
 
 def add_parsers(sub) -> None:
     """Register ``history`` on the ``calmtone`` sub-command parser."""
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--home", metavar="DIR",
-                        help="the history folder (default: CALMTONE_HOME or the user data folder)")
+    add_store_options(common)
 
     h = sub.add_parser("history", help="list, show, export or delete saved takes",
                        description="The practice history: every take saved with --save or the app.")
@@ -77,9 +77,7 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 
 
 def _store(args):
-    from ..store import Store
-
-    store = Store.open(args.home)
+    store = open_store(args)
     notice = store.last_repair.notice  # recordings moved aside, a refused repair, missing ones
     if notice:
         print(f"calmtone history: {terminal_text(notice)}", file=sys.stderr)
@@ -125,7 +123,7 @@ def _cmd_show(args) -> int:
         with _store(args) as store:
             take = store.get(args.take)
             try:
-                recording = str(store.audio_path(take.id))
+                recording = store.recording_location(take.id)
             except RecordingMissingError:
                 recording = f"missing from {store.audio_dir}"
     except ProsodyError as exc:
@@ -191,11 +189,13 @@ def _cmd_export(args) -> int:
                     stream = nullcontext(sys.stdout) if dest == "-" else nullcontext(dest)
                     with stream as target:
                         n = write(target, person=args.person)
+                    store.log(actor(), "exported", args.person, detail=f"{n} takes")
                     if dest != "-":
                         print(f"Wrote {n} take{'s' * (n != 1)} to {dest}")
             if args.report:
                 name = store.person(args.person).name
                 out = store.report_html(name, args.report)
+                store.log(actor(), "exported", name, detail="HTML report")
                 print(f"Wrote the report for {terminal_text(name)} to {out}")
     except ProsodyError as exc:
         return _failed(exc)
@@ -221,6 +221,7 @@ def _cmd_delete(args) -> int:
 
                 def delete() -> str:
                     store.delete_take(take.id)
+                    store.log(actor(), "deleted", take.person, detail=f"take {take.id}")
                     return f"Deleted take {take.id}."
             else:
                 person = store.person(args.person)
@@ -230,6 +231,7 @@ def _cmd_delete(args) -> int:
 
                 def delete() -> str:
                     n = store.delete_person(person.name)
+                    store.log(actor(), "deleted", person.name, detail=f"all {n} takes")
                     return f"Deleted {terminal_text(person.name)} and {n} take{'s' * (n != 1)}."
             if not (args.yes or _confirm(what)):
                 print("Nothing deleted.")
@@ -271,7 +273,8 @@ class CoachSaver:
 
     @classmethod
     def open(cls, person: str | None, home: str | None = None) -> CoachSaver:
-        """Open the history; ProsodyError when no person is named or it cannot be opened."""
+        """Open the history (``home``: a folder or a database URL; None: CALMTONE_DB or
+        CALMTONE_HOME); ProsodyError when no person is named or it cannot be opened."""
         from ..store import Store
 
         if not person or not person.strip():

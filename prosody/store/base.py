@@ -31,7 +31,7 @@ from ..errors import ProsodyError, quiet_warnings
 from ..util import check_audio
 from . import export
 from .files import PathOrFile, read_only_message
-from .names import person_name
+from .names import MAX_NOTE_CHARS, name_scripts, name_skeleton, person_name
 from .records import (
     KINDS,
     Assignment,
@@ -56,9 +56,42 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: The engine :meth:`Store.open` opens.
 DEFAULT_ENGINE = "sqlite"
+#: The environment variable naming the database: a ``postgresql://`` URL (or a folder).
+DB_ENV = "CALMTONE_DB"
 #: Engines by name, filled in by each engine's class (``class SQLiteStore(Store,
 #: engine="sqlite")``).
 _ENGINES: dict[str, type[Store]] = {}
+
+
+def is_database_url(where: str | os.PathLike[str] | None) -> bool:
+    """True for a PostgreSQL URL (``postgresql://`` or ``postgres://``)."""
+    return isinstance(where, str) and where.startswith(("postgresql://", "postgres://"))
+
+
+def location(path: str | os.PathLike[str] | None = None) -> str:
+    """Where the history is: ``path`` when given, else ``CALMTONE_DB``, else the data folder
+    (``CALMTONE_HOME`` or the platform's): a database URL or a folder, as text."""
+    from .files import data_dir
+
+    if path is not None:
+        return path if is_database_url(path) else str(Path(path).expanduser())
+    env = os.environ.get(DB_ENV, "").strip()
+    if env:
+        return env if is_database_url(env) else str(Path(env).expanduser())
+    return str(data_dir())
+
+
+def redacted(where: str) -> str:
+    """A location fit to show: a database URL without its password."""
+    if not is_database_url(where):
+        return where
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(where)
+    if parts.password is None:
+        return where
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 class Store(ABC):
@@ -101,15 +134,19 @@ class Store(ABC):
 
     @classmethod
     def open(cls, path: str | os.PathLike[str] | None = None, *, repair: bool = True) -> Store:
-        """Open (creating or upgrading when needed) the history in ``path``.
+        """Open (creating or upgrading when needed) the history at ``path``.
 
-        ``Store.open`` opens the default engine (SQLite, :class:`~prosody.store.sqlite.
-        SQLiteStore`); an engine's own class opens that engine.
+        ``Store.open`` picks the engine from ``path``: a ``postgresql://...`` URL opens
+        PostgreSQL (:class:`~prosody.store.postgres.PostgresStore`), a folder opens SQLite
+        (:class:`~prosody.store.sqlite.SQLiteStore`). None means ``CALMTONE_DB`` when it is
+        set (a URL or a folder), else the SQLite history in
+        :func:`~prosody.store.files.data_dir` (``CALMTONE_HOME``). An engine's own class opens
+        that engine.
 
         Parameters
         ----------
-        path : path or None
-            the history folder; None means :func:`~prosody.store.files.data_dir`
+        path : path, URL or None
+            the history folder or the database URL; None: see above
         repair : bool
             remove the debris of interrupted saves (see :meth:`repair`); on by default
 
@@ -121,7 +158,10 @@ class Store(ABC):
         """
         if cls is not Store:
             raise NotImplementedError(f"{cls.__name__} must define open()")
-        return _ENGINES[DEFAULT_ENGINE].open(path, repair=repair)
+        where = location(path)
+        # every engine registers itself when the package (prosody/store/__init__.py) imports it
+        engine = "postgresql" if is_database_url(where) else DEFAULT_ENGINE
+        return _ENGINES[engine].open(where, repair=repair)
 
     @abstractmethod
     def close(self) -> None:
@@ -341,22 +381,52 @@ class Store(ABC):
             when the take is kept but its recording is not in the audio folder
         """
 
+    def recording(self, take_id: int) -> bytes:
+        """The recording of a take as stored: the bytes of a FLAC file.
+
+        Raises
+        ------
+        RecordingMissingError
+            when the take is kept but its recording is not
+        """
+        path = self.audio_path(take_id)
+        try:
+            return path.read_bytes()
+        except OSError:  # gone since the check: the same answer
+            if not path.is_file():
+                return self.recording(take_id)
+            raise ProsodyError(f"the recording of take {take_id} ({path}) cannot be read; "
+                               "check the permissions of the history's folder.") from None
+
+    def has_recording(self, take_id: int) -> bool:
+        """True when the recording of a take is there to be played (checked now)."""
+        from .records import RecordingMissingError
+
+        try:
+            return self.audio_path(take_id).is_file()
+        except RecordingMissingError:
+            return False
+
+    def recording_location(self, take_id: int) -> str:
+        """Where the recording of a take is kept, in words (a file, or the database)."""
+        return str(self.audio_path(take_id))
+
     def audio(self, take_id: int) -> Signal:
         """The recording of a take as a :class:`~prosody.audio.Signal` (``.y``, ``.sr``), at the
         rate it was saved, read by :func:`prosody.load`."""
+        import io
+
         import soundfile as sf
 
         from ..audio import load
 
-        path = self.audio_path(take_id)
+        data = self.recording(take_id)
         try:
-            sr = sf.info(str(path)).samplerate
-        except (RuntimeError, OSError):  # gone since the check: the same answer
-            if not path.is_file():
-                return self.audio(take_id)
-            raise ProsodyError(f"the recording of take {take_id} ({path}) cannot be read as "
-                               "audio; it was changed outside the app.") from None
-        return load(path, sr=sr)  # as recorded, for playback
+            sr = sf.info(io.BytesIO(data)).samplerate
+        except (RuntimeError, OSError):
+            raise ProsodyError(f"the recording of take {take_id} cannot be read as audio; it "
+                               "was changed outside the app.") from None
+        return load(data, sr=sr)  # as recorded, for playback
 
     @abstractmethod
     def tracks(self, take_id: int) -> Tracks:
@@ -380,13 +450,31 @@ class Store(ABC):
         with quiet_warnings():  # the same warnings were given when the take was first analysed
             return analyze(signal.y, sr=signal.sr, text=text or None, settings=settings)
 
-    @abstractmethod
     def assign(self, person: str, *, kind: AssignmentKind, target: str, note: str | None = None,
                assigned_by: str | None = None) -> Assignment:
         """Give ``person`` a phrase set or an exercise (a new name adds that person).
 
         ``target`` is not checked against the content files here: the caller knows them.
         """
+        name = person_name(person)
+        if kind not in ("phrase_set", "exercise"):
+            raise ProsodyError(f"kind={kind!r} must be 'phrase_set' or 'exercise'.")
+        if not isinstance(target, str) or not target.strip():
+            raise ProsodyError(f"target={target!r} must name a phrase set or an exercise.")
+        if note is not None and len(note) > MAX_NOTE_CHARS:
+            raise ProsodyError(f"the note is {len(note)} characters long; keep it to at most "
+                               f"{MAX_NOTE_CHARS} (a sentence or two).")
+        warning = self.name_warning(name)
+        new_id = self._insert_assignment(name, kind, target.strip(), note or None,
+                                         assigned_by or None)
+        if warning:
+            warnings.warn(warning, ConfusableNameWarning, stacklevel=2)
+        return self.assignments(name, include_closed=True, assignment_id=new_id)[0]
+
+    @abstractmethod
+    def _insert_assignment(self, name: str, kind: AssignmentKind, target: str,
+                           note: str | None, assigned_by: str | None) -> int:
+        """For engines: keep a checked assignment (adding the person if new); its id."""
 
     @abstractmethod
     def assignments(self, person: str | None = None, *, include_closed: bool = False,
@@ -407,7 +495,6 @@ class Store(ABC):
         (the same sentence as :meth:`name_warning`).
         """
 
-    @abstractmethod
     def name_warning(self, name: str) -> str | None:
         """A sentence to show before ``name`` becomes a new person, or None.
 
@@ -417,6 +504,29 @@ class Store(ABC):
         Raises ProsodyError for a name that cannot be used at all (empty, too long, control
         characters).
         """
+        name = person_name(name)
+        if self._person_id_of(name) != -1:
+            return None
+        scripts = name_scripts(name)
+        if len(scripts) > 1:
+            return (f"the name {name!r} mixes {' and '.join(sorted(scripts))} letters, which "
+                    "can look alike; check that it is typed as intended (a new person is made "
+                    "for every different name).")
+        skeleton = name_skeleton(name)
+        for other in self._person_names():
+            if name_skeleton(other) == skeleton:
+                return (f"the name {name!r} looks like {other!r}, who already practises here, "
+                        f"but is written differently; if it is the same person, use {other!r} "
+                        "so their takes stay together.")
+        return None
+
+    @abstractmethod
+    def _person_id_of(self, name: str) -> int:
+        """For engines: the id of the person called ``name`` (compared as names are), or -1."""
+
+    @abstractmethod
+    def _person_names(self) -> list[str]:
+        """For engines: everyone's name, oldest first."""
 
     @abstractmethod
     def person(self, name: str) -> Person:

@@ -244,6 +244,8 @@ class TakeQuery:
     kinds: tuple[str, ...] | None = None
     exercise_id: str | None = None
     assignment_id: str | None = None
+    #: only the takes of these people (names as kept), when not None: what an account may see
+    people: tuple[str, ...] | None = None
 
     @classmethod
     def of(cls, *, person: str | None = None, phrase: str | None = None,
@@ -283,6 +285,77 @@ class NewTake:
     exercise_id: str | None
     assignment_id: str | None
     created_utc: str
+
+
+Role = Literal["trainee", "supervisor", "admin"]
+ROLES: tuple[str, ...] = get_args(Role)
+
+
+@dataclass(frozen=True)
+class Account:
+    """Someone who signs in to a clinic's app, with their role.
+
+    A trainee practises as the person of the same name; a supervisor follows the trainees in
+    ``trainees``; an administrator manages accounts and deletions. ``password_changed_utc``
+    lets a session end when the password changes.
+    """
+
+    name: str
+    role: Role
+    created_utc: str
+    password_changed_utc: str
+    supervisors: tuple[str, ...] = ()
+    trainees: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "role": self.role, "created_utc": self.created_utc,
+                "supervisors": list(self.supervisors), "trainees": list(self.trainees)}
+
+
+@dataclass(frozen=True)
+class Note:
+    """A supervisor's written note on a take, at a moment of its contour (``at_s``, seconds
+    from the start; None for the take as a whole)."""
+
+    id: int
+    take_id: int
+    author: str
+    at_s: float | None
+    text: str
+    created_utc: str
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """Who did what to whose takes, and when (``calmtone audit``).
+
+    ``action`` is one of ``viewed``, ``listened``, ``exported``, ``deleted``, ``noted``,
+    ``signed_in``, ``sign_in_failed``, ``account_added``, ``account_removed``,
+    ``password_changed``, ``assigned``, ``unassigned``, ``assigned_practice``.
+    """
+
+    id: int
+    at_utc: str
+    actor: str
+    action: str
+    person: str | None
+    take_id: int | None
+    detail: str | None
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+class AccessDeniedError(ProsodyError):
+    """The account signed in may not do this (read or change another person's takes)."""
+
+
+class SignInError(ProsodyError):
+    """The name or password is wrong, or too many wrong tries came first (``wait_s``)."""
+
+    def __init__(self, message: str, *, wait_s: float = 0.0) -> None:
+        super().__init__(message)
+        self.wait_s = wait_s
 
 
 def refused_message(home: str, n: int) -> str:

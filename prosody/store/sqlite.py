@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import json
 import os
 import secrets
 import sqlite3
@@ -45,10 +44,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from ..errors import ProsodyError, quiet_warnings
-from ..util import FRAME_S
 from . import migrations
 from .base import Store
 from .files import (
@@ -75,19 +71,12 @@ from .files import (
     write_private,
 )
 from .names import (
-    MAX_NOTE_CHARS,
-    name_key,
-    name_scripts,
-    name_skeleton,
     no_person,
     person_name,
 )
 from .records import (
-    Assignment,
-    AssignmentKind,
     ConfusableNameWarning,
     NewTake,
-    Person,
     RecordingMissingError,
     RepairReport,
     RestoreReport,
@@ -95,20 +84,13 @@ from .records import (
     TakeQuery,
     refused_message,
 )
-from .values import dumps, filter_bound, utc_iso, utc_now
+from .sql import SQLEngine, find_person, pack_tracks, person_row_id, take_from_row
+from .values import dumps, utc_iso, utc_now
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..analysis import Tracks
+    pass
 
-_TAKE_COLUMNS = (
-    "t.id, p.name, t.created_utc, t.kind, t.phrase, t.scenario, t.profile_name, "
-    "t.profile_version, t.score, t.duration_s, t.audio_file, t.exercise_id, t.assignment_id, "
-    "t.settings_json, t.summary_json, t.feedback_json"
-)
-_TAKE_FROM = "FROM takes t JOIN people p ON p.id = t.person_id"
-
-
-class SQLiteStore(Store, engine="sqlite"):
+class SQLiteStore(SQLEngine, Store, engine="sqlite"):
     """The practice history in one folder. Use :meth:`open`.
 
     One connection serves all threads behind a lock, so a single ``Store`` can be cached and
@@ -432,7 +414,7 @@ class SQLiteStore(Store, engine="sqlite"):
         with self._write("keep the recording as a take") as con:
             if con.execute("SELECT 1 FROM takes WHERE audio_file = ?", (file,)).fetchone():
                 return None  # another window adopted it meanwhile
-            person_id = _person_id(con, name, create=True)
+            person_id = person_row_id(con, name, create=True)
             take_id = con.execute(
                 "INSERT INTO takes (person_id, created_utc, phrase, settings_json, "
                 "summary_json, duration_s, audio_file, kind) "
@@ -440,7 +422,7 @@ class SQLiteStore(Store, engine="sqlite"):
                 (person_id, utc_iso(created), dumps(dataclasses.asdict(analysis.settings)),
                  dumps(analysis.summary.to_dict()), duration_s, file)).lastrowid
             con.execute("INSERT INTO take_tracks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (take_id, *_pack_tracks(analysis.tracks)))
+                        (take_id, *pack_tracks(analysis.tracks)))
             con.execute("INSERT INTO repair_log (at_utc, action, audio_file, folder) "
                         "VALUES (?, ?, ?, NULL)", (utc_iso(utc_now()), "adopted", file))
         return int(take_id)
@@ -462,7 +444,7 @@ class SQLiteStore(Store, engine="sqlite"):
         settings_json = dumps(dataclasses.asdict(analysis.settings))
         summary_json = dumps(analysis.summary.to_dict())
         feedback_json = None if new.feedback is None else dumps(new.feedback)
-        tracks_row = _pack_tracks(analysis.tracks)
+        tracks_row = pack_tracks(analysis.tracks)
         flac = encode_flac(y, sr)  # before taking the lock: others wait less
         audio_file = (f"{AUDIO_PREFIX}{when[:19].replace('-', '').replace(':', '')}Z-"
                       f"{secrets.token_hex(6)}{AUDIO_SUFFIX}")
@@ -476,7 +458,7 @@ class SQLiteStore(Store, engine="sqlite"):
                     # the audio is on disk before the row is committed; the rename comes after,
                     # so a final-named file without a row is never debris of a save (repair)
                     write_private(temp, flac)
-                    person_id = _person_id(con, new.person, create=True)
+                    person_id = person_row_id(con, new.person, create=True)
                     take_id = con.execute(
                         "INSERT INTO takes (person_id, created_utc, phrase, scenario, "
                         "profile_name, profile_version, settings_json, summary_json, "
@@ -509,16 +491,9 @@ class SQLiteStore(Store, engine="sqlite"):
 
     def _select_takes(self, query: TakeQuery, *, limit: int | None,
                       newest_first: bool) -> list[Take]:
-        where, params = self._filters(query)
-        order = "DESC" if newest_first else "ASC"
-        sql = (f"SELECT {_TAKE_COLUMNS} {_TAKE_FROM} {where} "
-               f"ORDER BY t.created_utc {order}, t.id {order}")
-        if limit is not None:
-            sql += " LIMIT ?"
-            params.append(limit)
-        rows = self._read(sql, params)
+        rows = self._take_rows(query, limit=limit, newest_first=newest_first)
         present = self._present([row[10] for row in rows])
-        return [_take(row, audio_missing=row[10] not in present) for row in rows]
+        return [take_from_row(row, audio_missing=row[10] not in present) for row in rows]
 
     def _present(self, files: Sequence[str]) -> set[str]:
         """Which of these recordings are in the audio folder now."""
@@ -529,39 +504,9 @@ class SQLiteStore(Store, engine="sqlite"):
         except OSError:
             return set()
 
-    def _count_takes(self, query: TakeQuery) -> int:
-        where, params = self._filters(query)
-        return int(self._read(f"SELECT count(*) {_TAKE_FROM} {where}", params)[0][0])
-
-    def _filters(self, q: TakeQuery) -> tuple[str, list]:
-        """The WHERE clause of a query, and its parameters."""
-        clauses, params = [], []
-        if q.person is not None:
-            clauses.append("t.person_id = ?")
-            params.append(self._person_id_of(q.person))
-        for column, value in (("phrase", q.phrase), ("scenario", q.scenario),
-                              ("exercise_id", q.exercise_id),
-                              ("assignment_id", q.assignment_id)):
-            if value is not None:
-                clauses.append(f"t.{column} = ?")
-                params.append(value)
-        if q.since is not None:
-            clauses.append("t.created_utc >= ?")
-            params.append(utc_iso(filter_bound(q.since, end=False)))
-        if q.until is not None:
-            clauses.append("t.created_utc < ?")
-            params.append(utc_iso(filter_bound(q.until, end=True)))
-        if q.kinds is not None:
-            clauses.append(f"t.kind IN ({', '.join('?' * len(q.kinds))})")
-            params.extend(q.kinds)
-        return ("WHERE " + " AND ".join(clauses) if clauses else ""), params
-
     def get(self, take_id: int) -> Take:
-        rows = self._read(f"SELECT {_TAKE_COLUMNS} {_TAKE_FROM} WHERE t.id = ?", (int(take_id),))
-        if not rows:
-            raise ProsodyError(f"there is no take {take_id} in the practice history "
-                               f"({self.home}); `calmtone history list` shows the takes kept.")
-        return _take(rows[0], audio_missing=not (self.audio_dir / rows[0][10]).is_file())
+        row = self._take_row(take_id)
+        return take_from_row(row, audio_missing=not (self.audio_dir / row[10]).is_file())
 
     def audio_path(self, take_id: int) -> Path:
         take = self.get(take_id)
@@ -577,154 +522,6 @@ class SQLiteStore(Store, engine="sqlite"):
                 f"take's results, or delete it (`calmtone history delete --take {take_id}`).")
         return path
 
-    def tracks(self, take_id: int) -> Tracks:
-        rows = self._read("SELECT n_frames, start_s, frame_s, f0_hz, loudness_db, voiced, "
-                          "speech, syllable_times_s, pauses, phrases FROM take_tracks "
-                          "WHERE take_id = ?", (int(take_id),))
-        if rows:
-            return _unpack_tracks(rows[0])
-        return self.reanalyze(take_id).tracks
-
-    # -- assignments --------------------------------------------------------------------------
-
-    def assign(self, person: str, *, kind: AssignmentKind, target: str, note: str | None = None,
-               assigned_by: str | None = None) -> Assignment:
-        name = person_name(person)
-        if kind not in ("phrase_set", "exercise"):
-            raise ProsodyError(f"kind={kind!r} must be 'phrase_set' or 'exercise'.")
-        if not isinstance(target, str) or not target.strip():
-            raise ProsodyError(f"target={target!r} must name a phrase set or an exercise.")
-        if note is not None and len(note) > MAX_NOTE_CHARS:
-            raise ProsodyError(f"the note is {len(note)} characters long; keep it to at most "
-                               f"{MAX_NOTE_CHARS} (a sentence or two).")
-        warning = self.name_warning(name)
-        with self._write("save the assignment") as con:
-            person_id = _person_id(con, name, create=True)
-            new_id = con.execute(
-                "INSERT INTO assignments (person_id, kind, target, note, assigned_by, "
-                "created_utc) VALUES (?, ?, ?, ?, ?, ?)",
-                (person_id, kind, target.strip(), note or None, assigned_by or None,
-                 utc_iso(utc_now()))).lastrowid
-        if warning:
-            warnings.warn(warning, ConfusableNameWarning, stacklevel=2)
-        return self.assignments(name, include_closed=True, assignment_id=new_id)[0]
-
-    def assignments(self, person: str | None = None, *, include_closed: bool = False,
-                    assignment_id: int | None = None) -> list[Assignment]:
-        clauses, params = [], []
-        if person is not None:
-            clauses.append("a.person_id = ?")
-            params.append(self._person_id_of(person))
-        if not include_closed:
-            clauses.append("a.closed_utc IS NULL")
-        if assignment_id is not None:
-            clauses.append("a.id = ?")
-            params.append(int(assignment_id))
-        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
-        rows = self._read(
-            "SELECT a.id, p.name, a.kind, a.target, a.note, a.assigned_by, a.created_utc, "
-            f"a.closed_utc FROM assignments a JOIN people p ON p.id = a.person_id {where} "
-            "ORDER BY a.created_utc DESC, a.id DESC", params)
-        return [Assignment(*row) for row in rows]
-
-    def close_assignment(self, assignment_id: int) -> None:
-        with self._write("close the assignment") as con:
-            cur = con.execute("UPDATE assignments SET closed_utc = ? WHERE id = ? AND "
-                              "closed_utc IS NULL", (utc_iso(utc_now()), int(assignment_id)))
-            if cur.rowcount == 0 and con.execute("SELECT 1 FROM assignments WHERE id = ?",
-                                                 (int(assignment_id),)).fetchone() is None:
-                raise ProsodyError(f"there is no assignment {assignment_id}.")
-
-    # -- people and baselines -----------------------------------------------------------------
-
-    def add_person(self, name: str) -> Person:
-        name = person_name(name)
-        warning = self.name_warning(name)
-        with self._write("add a person") as con:
-            _person_id(con, name, create=True)
-        if warning:
-            warnings.warn(warning, ConfusableNameWarning, stacklevel=2)
-        return self.person(name)
-
-    def name_warning(self, name: str) -> str | None:
-        name = person_name(name)
-        if self._person_id_of(name) != -1:
-            return None
-        scripts = name_scripts(name)
-        if len(scripts) > 1:
-            return (f"the name {name!r} mixes {' and '.join(sorted(scripts))} letters, which "
-                    "can look alike; check that it is typed as intended (a new person is made "
-                    "for every different name).")
-        skeleton = name_skeleton(name)
-        for (other,) in self._read("SELECT name FROM people ORDER BY id"):
-            if name_skeleton(other) == skeleton:
-                return (f"the name {name!r} looks like {other!r}, who already practises here, "
-                        f"but is written differently; if it is the same person, use {other!r} "
-                        "so their takes stay together.")
-        return None
-
-    def _person_id_of(self, name: str) -> int:
-        """The id of the person called ``name`` (NFKC, case-folded), or -1 when none."""
-        with self._lock:
-            try:
-                found = _find_person(self._con, person_name(name))
-            except sqlite3.Error as exc:
-                raise storage_error(exc, "read the practice history", self.home) from exc
-        return -1 if found is None else found
-
-    def person(self, name: str) -> Person:
-        rows = self._read(
-            "SELECT p.name, p.created_utc, count(t.id), max(t.created_utc), p.baseline_take_id "
-            "FROM people p LEFT JOIN takes t ON t.person_id = p.id WHERE p.id = ? "
-            "GROUP BY p.id", (self._person_id_of(name),))
-        if not rows:
-            raise ProsodyError(no_person(name))
-        return Person(*rows[0])
-
-    def people(self) -> list[Person]:
-        rows = self._read(
-            "SELECT p.name, p.created_utc, count(t.id), max(t.created_utc), p.baseline_take_id "
-            "FROM people p LEFT JOIN takes t ON t.person_id = p.id "
-            "GROUP BY p.id ORDER BY p.name COLLATE NOCASE")
-        return [Person(*row) for row in rows]
-
-    def phrases(self, person: str | None = None) -> list[str]:
-        where, params = self._filters(TakeQuery(person=person))
-        rows = self._read(f"SELECT t.phrase, count(*) AS n {_TAKE_FROM} {where} "
-                          "GROUP BY t.phrase ORDER BY n DESC, t.phrase", params)
-        return [row[0] for row in rows]
-
-    def scenarios(self, person: str | None = None) -> list[str]:
-        where, params = self._filters(TakeQuery(person=person))
-        where = f"{where} AND" if where else "WHERE"
-        rows = self._read(f"SELECT DISTINCT t.scenario {_TAKE_FROM} {where} "
-                          "t.scenario IS NOT NULL ORDER BY t.scenario", params)
-        return [row[0] for row in rows]
-
-    def set_baseline(self, person: str, take_id: int | None) -> None:
-        name = person_name(person)
-        with self._write("set the baseline") as con:
-            found = _find_person(con, name)
-            if found is None:
-                raise ProsodyError(no_person(name))
-            row = (found,)
-            name = con.execute("SELECT name FROM people WHERE id = ?", row).fetchone()[0]
-            if take_id is not None:
-                owner = con.execute("SELECT person_id FROM takes WHERE id = ?",
-                                    (int(take_id),)).fetchone()
-                if owner is None or owner[0] != row[0]:
-                    raise ProsodyError(f"take {take_id} is not a take of {name}; choose one of "
-                                       f"their own takes as their baseline.")
-            con.execute("UPDATE people SET baseline_take_id = ? WHERE id = ?",
-                        (None if take_id is None else int(take_id), row[0]))
-
-    def baseline(self, person: str) -> Take | None:
-        rows = self._read("SELECT baseline_take_id FROM people WHERE id = ?",
-                          (self._person_id_of(person),))
-        if not rows or rows[0][0] is None:
-            return None
-        return self.get(rows[0][0])
-
     # -- deleting -----------------------------------------------------------------------------
 
     def delete_take(self, take_id: int) -> None:
@@ -738,7 +535,7 @@ class SQLiteStore(Store, engine="sqlite"):
     def delete_person(self, name: str) -> int:
         name = person_name(name)
         with self._write("delete the person's data") as con:
-            person_id = _find_person(con, name)
+            person_id = find_person(con, name)
             if person_id is None:
                 raise ProsodyError(no_person(name))
             files = [r[0] for r in con.execute("SELECT audio_file FROM takes WHERE person_id = ?",
@@ -795,14 +592,8 @@ class SQLiteStore(Store, engine="sqlite"):
 
     # -- progress -----------------------------------------------------------------------------
 
-    def _feature_rows(self, query: TakeQuery, features: Sequence[str]) -> list[tuple]:
-        where, params = self._filters(query)
-        columns = "".join(", t.score" if f == "score" else ", json_extract(t.summary_json, ?)"
-                          for f in features)
-        column_params = [f"$.{f}" for f in features if f != "score"]
-        return self._read(f"SELECT t.created_utc{columns} {_TAKE_FROM} {where} "
-                          "ORDER BY t.created_utc", [*column_params, *params])
-
+    def _json_number(self, key: str) -> tuple[str, str]:
+        return "json_extract(t.summary_json, ?)", f"$.{key}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -852,62 +643,3 @@ def _connect_read_only(db_path: Path) -> sqlite3.Connection | None:
             if con is not None:
                 con.close()
     return None
-
-
-def _find_person(con: sqlite3.Connection, name: str) -> int | None:
-    row = con.execute("SELECT id FROM people WHERE name_key = ?", (name_key(name),)).fetchone()
-    return None if row is None else int(row[0])
-
-
-def _person_id(con: sqlite3.Connection, name: str, *, create: bool) -> int:
-    found = _find_person(con, name)
-    if found is not None:
-        return found
-    if not create:
-        raise ProsodyError(no_person(name))
-    return con.execute("INSERT INTO people (name, name_key, created_utc) VALUES (?, ?, ?)",
-                       (name, name_key(name), utc_iso(utc_now()))).lastrowid
-
-
-#: Letters that look like Latin ones in other scripts, mapped to the Latin letter they mimic
-#: (the commonest confusables of Unicode TR 39; enough to catch a Cyrillic 'А' in 'Аnna').
-def _take(row: tuple, *, audio_missing: bool = False) -> Take:
-    (take_id, person, created_utc, kind, phrase, scenario, profile_name, profile_version, score,
-     duration_s, audio_file, exercise_id, assignment_id, settings, summary, feedback) = row
-    return Take(id=take_id, person=person, created_utc=created_utc, kind=kind, phrase=phrase,
-                scenario=scenario, profile_name=profile_name, profile_version=profile_version,
-                score=score, duration_s=duration_s, audio_file=audio_file,
-                settings_json=settings, summary_json=summary, feedback_json=feedback,
-                exercise_id=exercise_id, assignment_id=assignment_id,
-                audio_missing=audio_missing)
-
-
-def _pack_tracks(tracks: Tracks) -> tuple:
-    time_s = np.asarray(tracks.time_s, dtype=float)
-    n = int(time_s.size)
-    frame_s = float(time_s[1] - time_s[0]) if n > 1 else FRAME_S
-    # float32 halves the size; 1e-7 relative is far below what pitch or level can resolve
-    return (n, float(time_s[0]) if n else 0.0, frame_s,
-            np.asarray(tracks.f0_hz, dtype="<f4").tobytes(),
-            np.asarray(tracks.loudness_db, dtype="<f4").tobytes(),
-            np.packbits(np.asarray(tracks.voiced, dtype=bool)).tobytes(),
-            np.packbits(np.asarray(tracks.speech, dtype=bool)).tobytes(),
-            dumps([float(t) for t in tracks.syllable_times_s]),
-            dumps([[float(a), float(b)] for a, b in tracks.pauses]),
-            dumps([[float(a), float(b)] for a, b in tracks.phrases]))
-
-
-def _unpack_tracks(row: tuple) -> Tracks:
-    from ..analysis import Tracks
-
-    n, start_s, frame_s, f0, loud, voiced, speech, syl, pauses, phrases = row
-    return Tracks(
-        time_s=start_s + np.arange(n) * frame_s,
-        f0_hz=np.frombuffer(f0, dtype="<f4").astype(np.float64),
-        voiced=np.unpackbits(np.frombuffer(voiced, dtype=np.uint8), count=n).astype(bool),
-        loudness_db=np.frombuffer(loud, dtype="<f4").astype(np.float64),
-        speech=np.unpackbits(np.frombuffer(speech, dtype=np.uint8), count=n).astype(bool),
-        syllable_times_s=np.asarray(json.loads(syl), dtype=float),
-        pauses=tuple((a, b) for a, b in json.loads(pauses)),
-        phrases=tuple((a, b) for a, b in json.loads(phrases)),
-    )

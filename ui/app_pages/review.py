@@ -58,7 +58,7 @@ with st.expander(f"Export {views.plain(person)}'s takes"):
                "or a printable report with each take's contour and tips (HTML: open it in a "
                "browser and print to PDF).")
     e1, e2, e3 = st.columns(3)
-    home = services.data_dir()
+    home = services.export_scope()  # the store decides what this account may export
     stem = f"calmtone-{views.safe_filename(person)}"
     # the files are made only when a button is clicked: thousands of takes take a moment
     e1.download_button("Summaries (CSV)", partial(services.export_bytes, person, "csv", home),
@@ -68,6 +68,34 @@ with st.expander(f"Export {views.plain(person)}'s takes"):
     e3.download_button("Printable report (HTML)",
                        partial(services.export_bytes, person, "html", home),
                        file_name=f"{stem}.html", mime="text/html")
+
+
+
+def _notes(store, take) -> None:
+    """A supervisor's notes on this take, each at its moment of the contour; the form to add
+    one for a supervisor of its trainee (the store refuses anyone else)."""
+    st.markdown("#### Supervisor's notes")
+    notes = store.notes(take.id)
+    if not notes:
+        st.caption("No notes on this take yet.")
+    for n in notes:
+        at = "the whole take" if n.at_s is None else f"{n.at_s:.1f} s"
+        with st.container(border=True):
+            st.markdown(f"**{views.plain(n.author)}**, at {at}: {views.plain(n.text)}")
+    if not store.supervises(take.person):
+        return
+    with st.form(f"note_{take.id}", clear_on_submit=True):
+        at_s = st.number_input("At (seconds into the take)", min_value=0.0,
+                               max_value=float(max(take.duration_s, 0.1)), value=0.0, step=0.1)
+        text = st.text_area("Note for the trainee", max_chars=500)
+        if st.form_submit_button("Add note"):
+            try:
+                store.add_note(take.id, text=text, at_s=at_s)
+            except ProsodyError as exc:
+                st.error(f"The note was not saved: {views.plain(exc)}", icon="💾")
+            else:
+                st.rerun()
+
 
 tab_open, tab_compare = st.tabs(["Open a take", "Compare two takes"])
 with tab_open:
@@ -97,6 +125,8 @@ with tab_open:
         st.altair_chart(chart, width="stretch", alt="Pitch contour and loudness of this take")
     if fb:
         views.feature_cards(fb)
+    if services.account() is not None:
+        _notes(store, take)
     with st.expander("Delete this take"):
         sure = st.checkbox("Yes, delete this recording and its results", key="review_sure")
         if st.button("Delete take", disabled=not sure):

@@ -18,12 +18,19 @@ st.selectbox("Coaching profile", names, key="profile",
 prof = services.profile(st.session_state["profile"])
 st.caption(f"Profile **{prof.name}**, version {prof.version}. {prof.description}")
 
-st.subheader("Your recordings stay on this computer")
-st.markdown(
-    "Calm Tone Coach never sends a recording or a result anywhere: analysis runs on this "
-    "computer, the app listens only on this computer's own address (127.0.0.1), and there are "
-    "no accounts, analytics or cloud services."
-)
+if services.account() is None:
+    st.subheader("Your recordings stay on this computer")
+    st.markdown(
+        "Calm Tone Coach never sends a recording or a result anywhere: analysis runs on this "
+        "computer, the app listens only on this computer's own address (127.0.0.1), and there "
+        "are no accounts, analytics or cloud services."
+    )
+else:
+    st.subheader("Your recordings stay with your programme")
+    st.markdown(
+        "Your takes are kept by your training programme's server. Only you, your supervisors "
+        "and the programme's administrators can see them; every view, export and delete of "
+        "someone else's takes is recorded in an audit log.")
 home = services.data_dir()
 overridden = " (set by CALMTONE_HOME)" if os.environ.get("CALMTONE_HOME") else ""
 st.markdown("Your practice history (recordings as FLAC files and a small database) is kept "

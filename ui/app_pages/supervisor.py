@@ -29,8 +29,13 @@ st.title("Supervisor")
 st.markdown("Give a trainee (or a partner, or yourself) a phrase set or an exercise, and see "
             "their attempts and progress. Everything stays on this computer.")
 
+signed_in = services.account()
+if signed_in is not None and signed_in.role == "trainee":
+    st.info("This page is for supervisors. Your supervisor's notes are on the Review page.",
+            icon="ℹ️")
+    st.stop()
 try:
-    store = services.store()
+    store = services.store()  # a supervisor sees only the trainees assigned to them
     people = [p.name for p in store.people()]
 except ProsodyError as exc:
     st.error(f"The practice history could not be opened: {views.plain(exc)}", icon="⚠️")

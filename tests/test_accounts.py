@@ -1,0 +1,294 @@
+"""Accounts and roles, on both engines: passwords kept only as slow salted hashes, wrong
+passwords slowed down, and what trainees, supervisors and administrators may see and change,
+enforced by the store (``AccountStore``) whatever the page, export or command asks; the
+``calmtone users`` and ``calmtone audit`` commands.
+
+The cast: alice and bob practise (trainees), sue supervises alice (not bob), ada administers.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import DATA
+
+from prosody import ProsodyError, analyze, load
+from prosody.cli import main
+from prosody.store import (
+    IDLE_TIMEOUT_S,
+    AccessDeniedError,
+    AccountStore,
+    SignInError,
+    Store,
+    is_database_url,
+)
+from prosody.store import accounts as acc
+
+PASSWORDS = {"alice": "alice-sings-softly", "bob": "bob-speaks-slowly",
+             "sue": "sue-listens-well", "ada": "ada-keeps-order"}
+
+
+@pytest.fixture(scope="module")
+def clip():
+    sig = load(DATA / "arctic_a0007.wav")
+    y = np.concatenate([sig.y, np.zeros(sig.sr // 2), sig.y[: 2 * sig.sr]])
+    return y, sig.sr, analyze(y, sr=sig.sr)
+
+
+def save(store, clip, person: str, phrase: str):
+    y, sr, analysis = clip
+    return store.save_take(person=person, audio=y, sr=sr, analysis=analysis,
+                           feedback={"score": 70}, phrase=phrase)
+
+
+@pytest.fixture
+def clinic(engine_db, clip):
+    """The store with the four accounts, sue following alice, and one take each of alice and
+    bob (saved as the store's operator would)."""
+    with Store.open() as store:
+        for name, role in (("alice", "trainee"), ("bob", "trainee"), ("sue", "supervisor"),
+                           ("ada", "admin")):
+            store.add_account(name, role=role, password=PASSWORDS[name])
+        store.supervise("sue", "alice")
+        takes = {"alice": save(store, clip, "alice", "Alice's quiet phrase"),
+                 "bob": save(store, clip, "bob", "Bob's private phrase")}
+        yield store, takes
+
+
+def as_(store, name: str) -> AccountStore:
+    return AccountStore(store, store.sign_in(name, PASSWORDS[name]))
+
+
+# ---------------------------------------------------------------------------------------------
+# Passwords and signing in
+
+
+def test_passwords_are_kept_only_as_salted_scrypt_hashes(engine_db, clinic):
+    store, _ = clinic
+    if is_database_url(engine_db):
+        import psycopg
+
+        with psycopg.connect(engine_db) as con:
+            hashes = [r[0] for r in con.execute("SELECT password_hash FROM accounts")]
+    else:
+        con = sqlite3.connect(Path(engine_db) / "history.sqlite3")
+        hashes = [r[0] for r in con.execute("SELECT password_hash FROM accounts")]
+        con.close()
+        raw = (Path(engine_db) / "history.sqlite3").read_bytes()
+        assert not any(p.encode() in raw for p in PASSWORDS.values())
+    assert len(set(hashes)) == 4
+    assert all(h.startswith(f"scrypt${2**15}$8$1$") for h in hashes)
+    assert not any(p in h for h in hashes for p in PASSWORDS.values())
+
+
+def test_a_hash_checks_only_its_own_password():
+    stored = acc.hash_password("correct horse battery")
+    assert acc.verify_password("correct horse battery", stored)
+    assert not acc.verify_password("correct horse battery!", stored)
+    assert acc.hash_password("correct horse battery") != stored  # a new salt each time
+    assert not acc.verify_password("x", "not a hash")
+
+
+@pytest.mark.parametrize(("password", "match"), [
+    ("short", "at least 8"),  # too short to resist guessing
+    ("x" * 2000, "at most 1024"),  # a denial of service through the hash
+    (None, "must be text"),  # not a string at all
+])
+def test_bad_passwords_are_refused(engine_db, password, match):
+    with Store.open() as store, pytest.raises(ProsodyError, match=match):
+        store.add_account("carol", role="trainee", password=password)
+    with Store.open() as store:
+        assert not store.has_accounts()
+
+
+def test_sign_in_says_the_same_for_a_wrong_name_or_password(clinic):
+    store, _ = clinic
+    for name, password in (("alice", "not her password"), ("nobody", "whatever-it-is")):
+        with pytest.raises(SignInError, match=r"^The name or password is wrong\.$"):
+            store.sign_in(name, password)
+    assert store.sign_in("ALICE", PASSWORDS["alice"]).name == "alice"
+
+
+def test_repeated_wrong_passwords_wait_longer_each_time(clinic, monkeypatch):
+    store, _ = clinic
+    waits = []
+    for _ in range(acc.FREE_FAILURES + 2):
+        with pytest.raises(SignInError) as caught:
+            store.sign_in("bob", "guess-guess-guess")
+        waits.append(caught.value.wait_s)
+        # let the wait pass, so the next try is checked
+        monkeypatch.setattr(acc, "utc_now", _later(acc.utc_now, 3600 * (len(waits))))
+    assert waits == [0.0, 0.0, 1.0, 2.0, 4.0]
+    assert [acc.wait_after(n) for n in (3, 10, 30)] == [1.0, 128.0, acc.MAX_WAIT_S]
+
+
+def test_while_waiting_even_the_right_password_is_refused(clinic):
+    store, _ = clinic
+    for _ in range(acc.FREE_FAILURES):
+        with pytest.raises(SignInError):
+            store.sign_in("bob", "guess-guess-guess")
+    with pytest.raises(SignInError, match="wait") as caught:
+        store.sign_in("bob", PASSWORDS["bob"])
+    assert caught.value.wait_s > 0
+    store.set_password("bob", "a-brand-new-password")  # an administrator resets it
+    assert store.sign_in("bob", "a-brand-new-password").name == "bob"
+
+
+def _later(now, seconds: float):
+    from datetime import timedelta
+
+    return lambda: now() + timedelta(seconds=seconds)
+
+
+def test_a_password_change_is_seen_by_a_session(clinic):
+    store, _ = clinic
+    before = store.sign_in("alice", PASSWORDS["alice"])
+    store.set_password("alice", "another-long-password")
+    assert store.account("alice").password_changed_utc != before.password_changed_utc
+    assert IDLE_TIMEOUT_S == 30 * 60  # as docs/clinic.md says
+
+
+# ---------------------------------------------------------------------------------------------
+# What each role may see and do
+
+
+def test_a_trainee_sees_and_deletes_only_their_own_takes(clinic, clip):
+    store, takes = clinic
+    alice = as_(store, "alice")
+    assert [t.person for t in alice.takes()] == ["alice"]
+    assert alice.count() == 1
+    assert [p.name for p in alice.people()] == ["alice"]
+    assert alice.phrases() == ["Alice's quiet phrase"]
+    bob_take = takes["bob"].id
+    for attempt in (lambda: alice.get(bob_take), lambda: alice.recording(bob_take),
+                    lambda: alice.tracks(bob_take), lambda: alice.takes(person="bob"),
+                    lambda: alice.progress("bob"), lambda: alice.delete_take(bob_take),
+                    lambda: alice.delete_person("bob"), lambda: alice.baseline("bob"),
+                    lambda: alice.export_csv(io.StringIO(), person="bob"),
+                    lambda: save(alice, clip, "bob", "as someone else"),
+                    lambda: alice.audit_log(), lambda: alice.accounts()):
+        with pytest.raises(AccessDeniedError):
+            attempt()
+    buf = io.StringIO()
+    assert alice.export_csv(buf) == 1  # everyone she may see: herself
+    assert "Bob's private phrase" not in buf.getvalue()
+    mine = save(alice, clip, "alice", "one more")
+    alice.delete_take(mine.id)
+    assert store.count(person="bob") == 1
+
+
+def test_a_supervisor_sees_comments_and_assigns_for_their_trainees_only(clinic):
+    store, takes = clinic
+    sue = as_(store, "sue")
+    assert [p.name for p in sue.people()] == ["alice"]
+    assert [t.person for t in sue.takes()] == ["alice"]
+    buf = io.StringIO()
+    sue.export_json(buf, person="alice")
+    assert "Alice's quiet phrase" in buf.getvalue()
+    assert "Bob's" not in buf.getvalue()
+    note = sue.add_note(takes["alice"].id, text="Lovely fall at the end.", at_s=1.5)
+    assert (note.author, note.at_s) == ("sue", 1.5)
+    sue.assign("alice", kind="exercise", target="slow-it-down")
+    for attempt in (lambda: sue.get(takes["bob"].id), lambda: sue.takes(person="bob"),
+                    lambda: sue.add_note(takes["bob"].id, text="Hi"),
+                    lambda: sue.assign("bob", kind="exercise", target="slow-it-down"),
+                    lambda: sue.delete_take(takes["alice"].id),
+                    lambda: sue.report_html("bob", "/nonexistent/x.html")):
+        with pytest.raises(AccessDeniedError):
+            attempt()
+    # the trainee reads the note on her take
+    alice = as_(store, "alice")
+    assert [n.text for n in alice.notes(takes["alice"].id)] == ["Lovely fall at the end."]
+    with pytest.raises(AccessDeniedError):
+        alice.add_note(takes["alice"].id, text="a note on my own take")
+
+
+def test_a_new_assignment_takes_effect_at_once(clinic):
+    store, takes = clinic
+    sue = as_(store, "sue")
+    with pytest.raises(AccessDeniedError):
+        sue.get(takes["bob"].id)
+    store.supervise("sue", "bob")
+    sue._links = (float("-inf"), sue.account)  # what LINKS_TTL_S seconds later does
+    assert sue.get(takes["bob"].id).person == "bob"
+    store.unsupervise("sue", "bob")
+    sue._links = (float("-inf"), sue.account)
+    with pytest.raises(AccessDeniedError):
+        sue.get(takes["bob"].id)
+
+
+def test_an_administrator_manages_accounts_and_deletions_and_reads_the_audit(clinic):
+    store, takes = clinic
+    sue, ada = as_(store, "sue"), as_(store, "ada")
+    sue.tracks(takes["alice"].id)
+    sue.export_csv(io.StringIO(), person="alice")
+    assert {p.name for p in ada.people()} == {"alice", "bob"}
+    ada.delete_take(takes["bob"].id)
+    ada.add_account("carol", role="trainee", password="carol-is-new-here")
+    entries = ada.audit_log()
+    done = {(e.actor, e.action, e.person) for e in entries}
+    assert {("sue", "viewed", "alice"), ("sue", "exported", "alice"),
+            ("ada", "deleted", "bob"), ("ada", "account_added", "carol"),
+            ("sue", "signed_in", "sue")} <= done
+    assert not any(e.person == "bob" and e.actor == "sue" for e in entries)
+
+
+# ---------------------------------------------------------------------------------------------
+# calmtone users, calmtone audit
+
+
+def run(capsys, monkeypatch, *argv: str, stdin: str = ""):
+    monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_users_commands(engine_db, capsys, monkeypatch):
+    code, out, _ = run(capsys, monkeypatch, "users", "list")
+    assert code == 0
+    assert "local mode" in out
+    code, out, _ = run(capsys, monkeypatch, "users", "add", "sue", "--role", "supervisor",
+                       "--password-stdin", stdin="sue-listens-well\n")
+    assert code == 0
+    assert "first account" in out
+    for name in ("alice", "bob"):
+        assert run(capsys, monkeypatch, "users", "add", name, "--role", "trainee",
+                   "--password-stdin", stdin=PASSWORDS[name] + "\n")[0] == 0
+    assert run(capsys, monkeypatch, "users", "assign", "sue", "alice")[0] == 0
+    code, out, _ = run(capsys, monkeypatch, "users", "list", "--json")
+    listed = {a["name"]: a for a in map(json.loads, out.splitlines())}
+    assert listed["sue"]["trainees"] == ["alice"]
+    assert listed["alice"]["supervisors"] == ["sue"]
+    assert "password" not in out
+    code, _, err = run(capsys, monkeypatch, "users", "assign", "alice", "bob")
+    assert code == 1
+    assert "not a supervisor" in err
+    code, _, err = run(capsys, monkeypatch, "users", "add", "ALICE", "--role", "trainee",
+                       "--password-stdin", stdin="whatever-it-is\n")
+    assert code == 1
+    assert "already an account" in err
+    assert run(capsys, monkeypatch, "users", "passwd", "bob", "--password-stdin",
+               stdin="bob-new-password\n")[0] == 0
+    assert run(capsys, monkeypatch, "users", "unassign", "sue", "alice")[0] == 0
+    assert run(capsys, monkeypatch, "users", "remove", "bob")[0] == 0
+    code, out, _ = run(capsys, monkeypatch, "users", "list")
+    assert out.splitlines() == ["alice (trainee)", "sue (supervisor)"]
+    code, out, _ = run(capsys, monkeypatch, "audit", "--json")
+    actions = [json.loads(line)["action"] for line in out.splitlines()]
+    assert actions[:3] == ["account_removed", "unassigned", "password_changed"]
+    assert all(json.loads(line)["actor"].startswith("command line") for line in
+               out.splitlines())
+    code, out, _ = run(capsys, monkeypatch, "audit", "--person", "bob")
+    assert "account_removed bob" in out
+
+
+def test_users_add_without_a_terminal_asks_for_password_stdin(engine_db, capsys, monkeypatch):
+    code, _, err = run(capsys, monkeypatch, "users", "add", "eve", "--role", "admin")
+    assert code == 1
+    assert "--password-stdin" in err

@@ -1,0 +1,346 @@
+"""The app in the clinic mode: the sign-in gate, roles on the pages, supervisor notes, sign-out
+and the idle time (AppTest on SQLite); then two real ``calmtone ui`` processes on one
+PostgreSQL, one listening on 0.0.0.0, visited by Chromium as alice, bob's absence and sue.
+
+The cast (as in tests/test_accounts.py): alice and bob practise, sue supervises alice only.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+import warnings
+from pathlib import Path
+
+import pytest
+from conftest import DATA, free_port, start_app
+from streamlit.testing.v1 import AppTest
+
+from prosody import ProsodyWarning, analyze, load
+from prosody.store import Store
+
+APP = str(Path(__file__).resolve().parent.parent / "ui" / "app.py")
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CALMTONE = str(Path(sys.executable).with_name("calmtone"))
+PASSWORDS = {"alice": "alice-sings-softly", "bob": "bob-speaks-slowly",
+             "sue": "sue-listens-well"}
+ALICE_PHRASE, BOB_PHRASE = "Alice's quiet phrase", "Bob's private phrase"
+
+
+def seed(where: str) -> dict:
+    """Accounts alice, bob (trainees) and sue (supervisor of alice); one take each of alice
+    and bob."""
+    sig = load(DATA / "arctic_a0007.wav")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ProsodyWarning)
+        analysis = analyze(sig.y, sr=sig.sr)
+    with Store.open(where) as store:
+        for name in ("alice", "bob"):
+            store.add_account(name, role="trainee", password=PASSWORDS[name])
+        store.add_account("sue", role="supervisor", password=PASSWORDS["sue"])
+        store.supervise("sue", "alice")
+        return {person: store.save_take(person=person, audio=sig.y, sr=sig.sr,
+                                        analysis=analysis, feedback={"score": 66},
+                                        phrase=phrase)
+                for person, phrase in (("alice", ALICE_PHRASE), ("bob", BOB_PHRASE))}
+
+
+# ---------------------------------------------------------------------------------------------
+# AppTest, SQLite
+
+
+@pytest.fixture
+def clinic_home(tmp_path, monkeypatch):
+    home = str(tmp_path / "home")
+    monkeypatch.setenv("CALMTONE_HOME", home)
+    monkeypatch.delenv("CALMTONE_DB", raising=False)
+    return home, seed(home)
+
+
+def text_of(at: AppTest) -> str:
+    parts = [m.value for m in (*at.markdown, *at.caption, *at.error, *at.info, *at.success,
+                               *at.title)]
+    parts += [str(s.options) for s in at.selectbox]
+    parts += [d.value.to_csv() for d in at.dataframe]
+    return "\n".join(parts)
+
+
+def app(page: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    if page:
+        at.switch_page(f"app_pages/{page}.py")
+        at.run()
+    assert not at.exception
+    return at
+
+
+def sign_in(at: AppTest, name: str, password: str) -> AppTest:
+    at.text_input(key="sign_in_name").input(name)
+    at.text_input(key="sign_in_password").input(password)
+    at.button[0].click()
+    at.run()
+    assert not at.exception
+    return at
+
+
+@pytest.mark.parametrize("page", [None, "review", "progress", "supervisor", "settings",
+                                  "practice", "exercises"])
+def test_signed_out_every_page_asks_to_sign_in_and_shows_no_take(clinic_home, page):
+    at = app(page)
+    assert [t.label for t in at.text_input] == ["Name", "Password"]
+    assert at.text_input(key="sign_in_password").proto.type == 1  # PASSWORD
+    assert [b.label for b in at.button] == ["Sign in"]
+    shown = text_of(at)
+    assert ALICE_PHRASE not in shown
+    assert BOB_PHRASE not in shown
+    assert "alice" not in shown
+
+
+def test_a_wrong_password_shows_nothing(clinic_home):
+    at = sign_in(app("review"), "alice", "not-her-password")
+    assert at.error[0].value == "The name or password is wrong."
+    assert ALICE_PHRASE not in text_of(at)
+    assert [b.label for b in at.button] == ["Sign in"]
+
+
+def test_a_trainee_sees_only_her_takes_and_her_supervisors_notes(clinic_home):
+    home, takes = clinic_home
+    at = sign_in(app(), "alice", PASSWORDS["alice"])
+    assert "Signed in as **alice** (trainee)" in text_of(at)
+    assert not [t for t in at.text_input if t.label == "Who is practising?"]
+    at.switch_page("app_pages/review.py")
+    at.run()
+    shown = text_of(at)
+    assert ALICE_PHRASE in shown
+    assert BOB_PHRASE not in shown
+    assert at.selectbox(key="review_take").value == takes["alice"].id
+    assert "No notes on this take yet." in shown
+    assert not [f for f in at.text_area if f.label == "Note for the trainee"]
+    at.switch_page("app_pages/supervisor.py")
+    at.run()
+    assert "This page is for supervisors" in at.info[0].value
+
+
+def test_a_supervisor_sees_her_trainee_leaves_a_note_and_never_sees_bob(clinic_home):
+    home, takes = clinic_home
+    at = sign_in(app(), "sue", PASSWORDS["sue"])
+    at.switch_page("app_pages/review.py")
+    at.run()
+    assert at.selectbox[0].label == "Person"
+    assert at.selectbox[0].options == ["alice"]
+    shown = text_of(at)
+    assert ALICE_PHRASE in shown
+    assert BOB_PHRASE not in shown
+    at.number_input[0].set_value(1.5)
+    at.text_area[0].input("Let the last word fall.")
+    next(b for b in at.button if b.label == "Add note").click()
+    at.run()
+    assert not at.exception
+    assert "**sue**, at 1.5 s: Let the last word fall" in text_of(at)
+    at.switch_page("app_pages/supervisor.py")
+    at.run()
+    assert at.selectbox(key="supervise_person").options == ["alice"]
+    assert BOB_PHRASE not in text_of(at)
+    # the trainee sees the note on Review
+    alice = sign_in(app(), "alice", PASSWORDS["alice"])
+    alice.switch_page("app_pages/review.py")
+    alice.run()
+    assert "**sue**, at 1.5 s: Let the last word fall" in text_of(alice)
+
+
+def test_sign_out_and_the_idle_time_end_the_session(clinic_home):
+    at = sign_in(app(), "alice", PASSWORDS["alice"])
+    next(b for b in at.button if b.label == "Sign out").click()
+    at.run()
+    assert [b.label for b in at.button] == ["Sign in"]
+    assert "You signed out." in at.info[0].value
+    at = sign_in(at, "alice", PASSWORDS["alice"])
+    at.session_state["account_last_seen"] = time.monotonic() - 31 * 60
+    at.run()
+    assert [b.label for b in at.button] == ["Sign in"]
+    assert "after 30 minutes without activity" in at.info[0].value
+    at = sign_in(at, "alice", PASSWORDS["alice"])
+    with Store.open() as store:
+        store.set_password("alice", "a-changed-password")
+    at.run()
+    assert "password or role changed" in at.info[0].value
+
+
+def test_without_accounts_the_app_keeps_its_local_mode(tmp_path, monkeypatch):
+    monkeypatch.setenv("CALMTONE_HOME", str(tmp_path / "home"))
+    at = app()
+    assert [t.label for t in at.text_input][0] == "Who is practising?"
+    assert not [b for b in at.button if b.label == "Sign in"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Two real app servers on one PostgreSQL, in Chromium
+
+
+def start_server(url: str, host: str, log: Path) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    env = {**os.environ, "CALMTONE_DB": url, "CALMTONE_HOME": str(log.parent / "no-sqlite")}
+    proc = start_app([CALMTONE, "ui", "--host", host, "--port", str(port)], env, log, port)
+    return proc, f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture(scope="module")
+def two_servers(pg_cluster, tmp_path_factory):
+    url = pg_cluster.new_database()
+    takes = seed(url)
+    logs = tmp_path_factory.mktemp("servers")
+    a = start_server(url, "0.0.0.0", logs / "a.err")  # the network-facing one
+    b = start_server(url, "127.0.0.1", logs / "b.err")
+    yield url, takes, a[1], b[1]
+    for proc, _ in (a, b):
+        proc.terminate()
+        proc.wait(timeout=30)
+    assert not (logs / "no-sqlite").exists()
+
+
+def test_with_accounts_the_server_on_0_0_0_0_serves_the_sign_in_page(two_servers):
+    _, _, a, _ = two_servers
+    with urllib.request.urlopen(a + "/_stcore/health", timeout=30) as r:
+        assert r.status == 200
+
+
+def test_two_servers_in_a_real_browser(two_servers, tmp_path):
+    if not Path(CHROMIUM).exists():  # a failure, not a skip: CI installs it
+        pytest.fail("chromium is not installed; run `apt-get install chromium`")
+    from playwright.sync_api import sync_playwright
+
+    url, takes, a, b = two_servers
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM,
+                                     args=["--no-sandbox", "--disable-gpu"])
+        pages = []
+
+        def visit(server: str, path: str = ""):
+            context = browser.new_context(viewport={"width": 1280, "height": 1400},
+                                          accept_downloads=True)
+            page = context.new_page()
+            pages.append(page)
+            page.goto(server + path)
+            page.get_by_role("button", name="Sign in").wait_for(timeout=60_000)
+            return page
+
+        def body(page) -> str:
+            page.wait_for_timeout(1500)
+            return page.inner_text("body")
+
+        def sign_in_as(page, name: str, password: str) -> None:
+            page.get_by_label("Name", exact=True).fill(name)
+            page.get_by_label("Password", exact=True).fill(password)
+            page.get_by_role("button", name="Sign in").click()
+
+        def open_page(page, title: str) -> None:
+            page.get_by_role("link", name=title, exact=True).first.click()
+            page.wait_for_load_state("networkidle")
+
+        try:
+            # signed out: no page shows anyone's takes, direct links included
+            for path in ("", "/review", "/supervisor", "/progress"):
+                page = visit(a, path)
+                shown = body(page)
+                assert ALICE_PHRASE not in shown
+                assert BOB_PHRASE not in shown
+            # a wrong password shows nothing
+            sign_in_as(page, "alice", "not-her-password")
+            page.get_by_text("The name or password is wrong.").wait_for(timeout=30_000)
+            assert ALICE_PHRASE not in body(page)
+
+            # alice saves a take through server B...
+            alice_b = visit(b)
+            sign_in_as(alice_b, "alice", PASSWORDS["alice"])
+            alice_b.get_by_text("Signed in as").wait_for(timeout=60_000)
+            alice_b.locator("input[type='file']").first.set_input_files(
+                str(DATA / "arctic_a0007.wav"))
+            alice_b.get_by_text("Kept in alice's practice history").wait_for(timeout=120_000)
+            # ...and sees it at once through server A, with her own takes only
+            alice_a = visit(a, "/review")
+            sign_in_as(alice_a, "alice", PASSWORDS["alice"])
+            alice_a.get_by_text("Review your takes").wait_for(timeout=60_000)
+            alice_a.get_by_text("2 take(s)").wait_for(timeout=30_000)
+            shown = body(alice_a)
+            assert BOB_PHRASE not in shown
+            with Store.open(url) as store:
+                newest = max(t.id for t in store.takes(person="alice"))
+
+            # sue, through server B: alice's takes, never bob's (Review, Supervisor, exports)
+            sue = visit(b, "/review")
+            sign_in_as(sue, "sue", PASSWORDS["sue"])
+            sue.get_by_text("Review your takes").wait_for(timeout=60_000)
+            sue.get_by_role("combobox", name="Person").click()
+            options = sue.get_by_role("option").all_inner_texts()
+            assert options == ["alice"], options
+            sue.keyboard.press("Escape")
+            assert BOB_PHRASE not in body(sue)
+            sue.get_by_label("Note for the trainee").fill("Let the last word fall.")
+            sue.get_by_role("button", name="Add note").click()
+            sue.get_by_text("Let the last word fall.").wait_for(timeout=30_000)
+            sue.get_by_text("Export alice's takes").click()
+            with sue.expect_download(timeout=60_000) as got:
+                sue.get_by_role("button", name="Summaries (CSV)").click()
+            rows = list(csv.DictReader(io.StringIO(Path(got.value.path()).read_text())))
+            assert {r["person"] for r in rows} == {"alice"}
+            assert len(rows) == 2
+            open_page(sue, "Supervisor")
+            sue.get_by_role("combobox", name="Person").wait_for(timeout=30_000)
+            shown = body(sue)
+            assert "bob" not in shown.lower()
+            assert BOB_PHRASE not in shown
+
+            # the note reaches alice through server A (a reload would be a new session, signed
+            # out: she moves between pages instead)
+            open_page(alice_a, "Progress")
+            open_page(alice_a, "Review")
+            alice_a.get_by_text("Review your takes").wait_for(timeout=60_000)
+            alice_a.get_by_text("Let the last word fall.").wait_for(timeout=30_000)
+            with Store.open(url) as store:
+                assert [n.text for n in store.notes(newest)] == ["Let the last word fall."]
+                assert {(e.actor, e.action) for e in store.audit_log()} >= {
+                    ("sue", "exported"), ("sue", "viewed"), ("alice", "signed_in")}
+        except Exception:
+            for k, p in enumerate(pages):
+                p.screenshot(path=str(tmp_path / f"clinic-{k}.png"), full_page=True)
+            print("screenshots in", tmp_path)
+            raise
+        finally:
+            browser.close()
+
+
+@pytest.mark.parametrize(("hosts", "host", "origin", "refused"), [
+    # on every interface without --allowed-host: any name, but the page must be that name's
+    (None, "10.0.0.11:8501", "http://10.0.0.11:8501", False),
+    (None, "coach.example.org", "https://coach.example.org", False),
+    (None, "coach.example.org", "https://evil.example", True),  # another site's page
+    (None, "host/with/a/path", None, True),  # not a host name at all
+    # --allowed-host behind a TLS proxy: the proxy's https origin on 443 is the app's own
+    (("localhost", "127.0.0.1", "::1", "0.0.0.0", "coach.example.org"), "coach.example.org",
+     "https://coach.example.org", False),
+    (("localhost", "127.0.0.1", "::1", "0.0.0.0", "coach.example.org"), "rebound.example",
+     None, True),  # a name it was not given (DNS rebinding)
+    (("localhost", "127.0.0.1", "::1", "0.0.0.0", "coach.example.org"), "coach.example.org",
+     "https://evil.example", True),
+])
+def test_the_request_guard_of_a_clinics_server(hosts, host, origin, refused):
+    from ui.server import LocalOnly
+
+    guard = LocalOnly(None, hosts=hosts, port=8501)
+    assert (guard.problem(host, origin) is not None) is refused
+
+
+def test_a_server_on_every_interface_answers_any_name_unless_told(monkeypatch):
+    from ui.server import allowed_hosts, host_refusal
+
+    assert allowed_hosts("0.0.0.0") is None
+    assert "coach.example.org" in allowed_hosts("0.0.0.0", ("coach.example.org",))
+    assert host_refusal("0.0.0.0", accounts=True) is None
+    assert "no accounts" in host_refusal("0.0.0.0", accounts=False)
