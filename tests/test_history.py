@@ -450,6 +450,23 @@ def test_export_csv_parses(store, several, tmp_path):
     assert rows[0]["syllables_source"] == "acoustic"
 
 
+def test_export_to_a_pipe_writes_into_it_and_leaves_it_a_pipe(store, several, tmp_path):
+    # an export to a device or a pipe (/dev/null, a FIFO) must not be replaced by a plain file,
+    # as an atomic rename would do (as root, to /dev/null itself)
+    import stat
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text(encoding="utf-8")))
+    reader.start()
+    assert store.export_csv(fifo, person="Anna") == 4
+    reader.join(timeout=30)
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    assert len(list(csv.DictReader(io.StringIO(got[0])))) == 4
+
+
 def test_export_json_parses(store, several):
     buf = io.StringIO()
     assert store.export_json(buf) == 6

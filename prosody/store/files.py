@@ -226,6 +226,15 @@ def text_out(dest: PathOrFile, home: Path) -> Iterator[IO[str]]:
         yield dest  # type: ignore[misc]
         return
     out = Path(dest)
+    if out.exists() and not out.is_file():
+        # a device, a pipe or a socket (/dev/null, /dev/stdout, a FIFO): written in place; an
+        # atomic rename would put a plain file where the device was (as root, /dev/null itself)
+        try:
+            with open(out, "w", encoding="utf-8", newline="") as f:
+                yield f
+        except OSError as exc:
+            raise storage_error(exc, f"write {out}", out.parent) from exc
+        return
     temp = out.with_name(f".{out.name}.{secrets.token_hex(4)}.tmp")
     try:
         # private from the start, like everything the history writes
