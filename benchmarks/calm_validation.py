@@ -339,7 +339,12 @@ def egemaps(corpus, data: Path) -> dict[str, np.ndarray]:
             cached = pickle.load(f)
     missing = [f for f in files if f not in cached]
     if missing:
-        import opensmile
+        try:
+            import opensmile
+        except ImportError:
+            raise SystemExit("the eGeMAPS anchors need openSMILE: .venv/bin/pip install -e "
+                             "'.[bench]' (make bench does), or leave them out with "
+                             "--skip-anchors") from None
 
         from prosody.audio import load
 

@@ -80,6 +80,7 @@ class Summary:
     onset_slope_db_per_s: float | None
     alpha_ratio_db: float | None
     hammarberg_db: float | None
+    # added with profile 2.0 (docs/coach.md); defaults keep older stored summaries readable
     spectral_centroid_hz: float | None = None
     spectral_flux: float | None = None
     f0_expected_hz: float | None = None
@@ -391,7 +392,7 @@ def _analyze(y: np.ndarray, *, text, settings: AnalysisSettings, bandwidth_hz: f
         spectral_centroid_hz=centroid,
         spectral_flux=_mean_flux(spec.flux, voiced),
         f0_expected_hz=expected,
-        speech_level_db=active_level_db(lv) if lv.size >= 5 else None,
+        speech_level_db=_speech_level_db(level, speech, background),
     )
     tracks = Tracks(
         time_s=time_s,
@@ -560,10 +561,35 @@ def _snr_db(level: np.ndarray, speech: np.ndarray) -> float | None:
     return float(active_level_db(level[speech]) - np.median(level[~speech]))
 
 
-def active_level_db(level_db: np.ndarray) -> float:
+#: The room's noise is taken out of the speech level only down to this share of each frame's
+#: power (-13 dB), as in the spectra (voice.NOISE_FLOOR_SHARE).
+LEVEL_FLOOR_SHARE = 0.05
+
+
+def _speech_level_db(level: np.ndarray, speech: np.ndarray,
+                     background: np.ndarray) -> float | None:
+    """The summary's ``speech_level_db``: :func:`active_level_db` of the speech frames, with the
+    median power of the background frames (at least ``voice.MIN_NOISE_FRAMES``) as the noise."""
+    from .voice import MIN_NOISE_FRAMES
+
+    lv = level[speech]
+    if lv.size < 5:
+        return None
+    noise_db = (float(np.median(level[background]))
+                if background.sum() >= MIN_NOISE_FRAMES else None)
+    return active_level_db(lv, noise_db=noise_db)
+
+
+def active_level_db(level_db: np.ndarray, *, noise_db: float | None = None) -> float:
     """The power mean of frame levels, in dB: a speech level as a level meter reads it.
 
     Dominated by the vowels, it barely moves when room noise fills the soft edges of words,
-    unlike the median (``loudness_db``): the coach's loudness target uses it.
+    unlike the median (``loudness_db``): the coach's loudness target uses it. With
+    ``noise_db``, the room's steady noise power is taken out of every frame first (down to
+    ``LEVEL_FLOOR_SHARE`` of it): noise adds its power to a soft voice 10-15 dB above it and
+    less to a louder take in the same room, which would shrink the change the coach compares.
     """
-    return float(10.0 * np.log10(np.mean(10.0 ** (np.asarray(level_db) / 10.0))))
+    power = 10.0 ** (np.asarray(level_db, dtype=float) / 10.0)
+    if noise_db is not None:
+        power = np.maximum(power - 10.0 ** (noise_db / 10.0), LEVEL_FLOOR_SHARE * power)
+    return float(10.0 * np.log10(np.mean(power)))

@@ -444,7 +444,8 @@ class LiveView:
         value = None
         if speech.size * FRAME_S >= MIN_VOICED_S:
             # read the way the profile's level measure is defined, to compare with the baseline
-            value = (active_level_db(speech) if self.zones["level"][0] == "speech_level_db"
+            value = (active_level_db(speech, noise_db=self._gate.floor_db)
+                     if self.zones["level"][0] == "speech_level_db"
                      else float(np.median(speech)))
         return self._reading("level", value, relative="dB")
 

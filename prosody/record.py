@@ -261,8 +261,13 @@ class SpeechGate:
         return self.speech_s >= self.min_speech_s
 
     @property
+    def floor_db(self) -> float | None:
+        """The room's noise floor: the quietest recent 100 ms, in dBFS (None before any)."""
+        return min(self._recent_db) if self._recent_db else None
+
+    @property
     def threshold_db(self) -> float:
-        floor = min(self._recent_db) if self._recent_db else -120.0
+        floor = self.floor_db if self.floor_db is not None else -120.0
         return float(np.clip(floor + self.margin_db, self.min_threshold_db,
                              self.max_threshold_db))
 

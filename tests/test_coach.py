@@ -370,7 +370,7 @@ def test_unjudgeable_recordings_get_a_message_not_a_score(world, base, rng, dama
 def test_a_noisy_take_is_scored_without_the_measures_the_noise_spoils(world, base, rng):
     baseline, settings = base
     profile = load_profile("soothing")
-    noisy = quiet_analyze(add_noise(variant(world, **CALM), 16.0, rng), settings=settings)
+    noisy = quiet_analyze(add_noise(variant(world, **CALM), 12.0, rng), settings=settings)
     snr = noisy.quality.snr_db
     fb = coach(noisy, profile=profile, baseline=baseline)
     assert fb.quality is None
