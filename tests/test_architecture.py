@@ -35,6 +35,7 @@ LAYER_OF_MODULE = {
     "prosody.profile": COACHING, "prosody.coach": COACHING, "prosody.compare": COACHING,
     "prosody.model": COACHING, "prosody.content": COACHING, "prosody.calmer": COACHING,
     "prosody.live": COACHING, "prosody.progress": COACHING, "prosody.feedback": COACHING,
+    "prosody.explain": COACHING,
 }
 LAYER_OF_PACKAGE = {"prosody.store": STORE, "prosody.cli": SURFACE, "ui": SURFACE}
 
