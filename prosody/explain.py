@@ -230,6 +230,24 @@ def read_feedback(feedback: Mapping, profile: Profile, *, tracks: Tracks | None 
                    baseline=baseline)
 
 
+def baseline_heard(analysis) -> str:
+    """What was heard in an everyday-voice recording that passed
+    :func:`prosody.coach.check_baseline`, so the person knows it was read and taken."""
+    s = analysis.summary
+    parts = []
+    if s.speech_s is not None:
+        parts.append(f"{s.speech_s:.0f} s of your voice")
+    if s.syllables:
+        rate = (f", {s.speech_rate_syl_per_s:.1f} a second" if s.speech_rate_syl_per_s
+                else "")
+        parts.append(f"{s.syllables} syllables{rate}")
+    if s.f0_median_hz:
+        parts.append(f"a typical pitch of {s.f0_median_hz:.0f} Hz")
+    heard = ", ".join(parts) if parts else "your voice"
+    return (f"We heard {heard}: the words fit the recording and the pace and pitch are those "
+            "of an everyday voice. From now on the coach compares you with yourself.")
+
+
 # ---------------------------------------------------------------------------------------------
 # Cards
 

@@ -92,6 +92,39 @@ def score_meaning(score: float) -> str:
     return score_band(score).meaning
 
 
+def not_kept(analysis, feedback) -> str | None:
+    """Why a take must not be kept in the history, or None: a recording with no voice in it,
+    or one the coach could not judge (silent, too quiet, whispered, clipped, too noisy).
+
+    Parameters
+    ----------
+    analysis : Analysis or None
+    feedback : Feedback, its dict, TakeFeedback or None
+        None (a baseline, measured and checked on its own) keeps the take
+
+    Returns
+    -------
+    str or None
+        the coach's sentence on what is wrong and what to do, with "Nothing was saved."
+    """
+    voiced = getattr(getattr(analysis, "tracks", None), "voiced", None)
+    if voiced is not None and not voiced.any():
+        return ("No voice was found in this recording: nothing was saved. Check that the "
+                "microphone is on and close, and record again.")
+    if isinstance(feedback, TakeFeedback):
+        coached = feedback.coach
+    elif hasattr(feedback, "to_dict"):
+        coached = feedback.to_dict()
+    else:
+        coached = TakeFeedback.from_dict(feedback).coach
+    if not coached or "score" not in coached or coached.get("score") is not None:
+        return None
+    quality = coached.get("quality") or {}
+    tips = coached.get("tips") or ()
+    why = quality.get("message") or (tips[0] if tips else "this take could not be judged.")
+    return f"{why[:1].upper()}{why[1:].rstrip('.')}. Nothing was saved."
+
+
 def range_words(low: float | None, high: float | None, show, *, at_most: str = "at most",
                 at_least: str = "at least", none: str = "—") -> str:
     """A target range in words: "at most 4 st", "at least 80", "1 to 4 st".

@@ -290,7 +290,13 @@ class CoachSaver:
              scenario: str | None) -> int | None:
         """Keep one coached file; returns its take id, or None (and says why) when it failed."""
         from ..audio import load
+        from ..feedback import not_kept
 
+        refused = not_kept(analysis, feedback)
+        if refused:
+            self.failed += 1
+            print(f"{path}: coached, but not saved: {refused}", file=sys.stderr)
+            return None
         try:
             signal = load(path)  # the 16 kHz signal that was analysed
             take = self.store.save_take(
