@@ -11,6 +11,8 @@ def add_parsers(sub) -> None:
                    help="address to listen on: this computer's own (loopback) address only, "
                         "127.0.0.1 by default; the app has no accounts, so any other is refused")
     u.add_argument("--port", type=int, default=8501)
+    u.add_argument("--browser", action="store_true",
+                   help="open the app in the default browser once it is ready")
     u.set_defaults(func=_cmd_ui)
 
 
@@ -19,4 +21,4 @@ def _cmd_ui(args) -> int:
     # and a Host/Origin guard in front of every route (why: see ui/server.py)
     from ui.server import serve
 
-    return serve(args.host, args.port)
+    return serve(args.host, args.port, browser=args.browser)
