@@ -434,8 +434,7 @@ DEFAULT_PERSON = "Me"
 
 def remembered_person() -> str:
     """Who is practising when a browser tab opens the app: the person named in the page's
-    address (a reload keeps it), else whoever practised or was chosen last on this computer,
-    else "Me"."""
+    address (a reload keeps it), else whoever saved a take last on this computer, else "Me"."""
     named = st.query_params.get(PERSON_PARAM)
     if named:
         try:
@@ -445,12 +444,13 @@ def remembered_person() -> str:
         else:
             return " ".join(named.split())
     try:
-        people = store().people()
+        # who saved a take last: not who was added last (an assignment adds a person too)
+        people = [p for p in store().people() if p.last_take_utc]
     except ProsodyError:
         return DEFAULT_PERSON
     if not people:
         return DEFAULT_PERSON
-    return max(people, key=lambda p: max(p.last_take_utc or "", p.created_utc)).name
+    return max(people, key=lambda p: p.last_take_utc).name
 
 
 def choose_person(name: str) -> str | None:

@@ -187,7 +187,7 @@ PITCH_VIEW_ST = 18.0
 def _legend_color(domain: list[str]):
     return alt.Color("what:N", title=None, scale=alt.Scale(
         domain=domain, range=[LEGEND[d] for d in domain]),
-        legend=alt.Legend(orient="bottom", columns=3, symbolType="square"))
+        legend=alt.Legend(orient="bottom", columns=3, symbolType="square", symbolOpacity=1))
 
 
 def _tracks_frame(tracks, ref_hz: float) -> pd.DataFrame:
@@ -250,7 +250,7 @@ def contour_chart(tracks, *, ref_hz: float, band_st: tuple[float, float] | None,
     if flagged:
         spans = pd.DataFrame([{"t0": n["start_s"], "t1": n["end_s"], "what": "tension crept in",
                                "note": n.get("message", "")} for n in flagged])
-        layers.append(alt.Chart(spans).mark_rect(opacity=0.2).encode(
+        layers.append(alt.Chart(spans).mark_rect(opacity=0.12).encode(
             x="t0:Q", x2="t1:Q", color=color, tooltip=["note:N"]))
     layers.append(alt.Chart(df).mark_line(strokeWidth=2, clip=True).encode(
         x=x, y=y, color=color,
@@ -276,10 +276,9 @@ def contour_chart(tracks, *, ref_hz: float, band_st: tuple[float, float] | None,
     layers += _change_marks(pitch_marks, color)
     top = alt.layer(*layers).properties(height=260, width="container", title=title)
 
-    floor = _floor_db(df)
-    df["loudness_db"] = df["loudness_db"].clip(lower=floor)
-    df["what"] = "loudness"
-    loud = [alt.Chart(df).mark_area(opacity=0.55, color="#78909c", clip=True).encode(
+    floor = _floor_db(tracks)
+    level = df.assign(loudness_db=df["loudness_db"].clip(lower=floor), what="loudness")
+    loud = [alt.Chart(level).mark_area(opacity=0.55, color="#78909c", clip=True).encode(
         x=x, y=alt.Y("loudness_db:Q", title="loudness (dB)",
                      scale=alt.Scale(domain=[floor, 0], nice=False)),
         y2=alt.datum(floor),
@@ -315,10 +314,21 @@ def _change_marks(marks, color) -> list[alt.Chart]:
     return out
 
 
-def _floor_db(df: pd.DataFrame) -> float:
-    """The bottom of the loudness panel: 10 dB under the quietest speech-like frame."""
-    speechy = df["loudness_db"][df["loudness_db"] > -100]
-    return float(np.floor(speechy.min() / 10) * 10) if len(speechy) else -80.0
+#: The loudness panel shows this many dB under the loudest speech at most: quieter is silence.
+LOUDNESS_VIEW_DB = 60.0
+
+
+def _floor_db(tracks) -> float:
+    """The bottom of the loudness panel: a little under the quietest speech (10th percentile
+    of the speech frames, less 10 dB), never more than :data:`LOUDNESS_VIEW_DB` under the
+    loudest; silence sits on it, speech rises from it."""
+    level = np.asarray(tracks.loudness_db, dtype=float)
+    speech = level[np.asarray(tracks.speech, dtype=bool)] if len(level) else level
+    if not speech.size:
+        return -80.0
+    top = float(np.max(speech))
+    low = float(np.percentile(speech, 10)) - 10.0
+    return float(np.floor(max(low, top - LOUDNESS_VIEW_DB) / 10) * 10)
 
 
 #: How each shape of phrase end is marked on the contour.
@@ -361,7 +371,9 @@ def melody_lines(frames: list[pd.DataFrame], *, x_title: str, y_title: str,
         y=alt.Y("pitch_st:Q", title=y_title),
         color=alt.Color("take:N", legend=where),
         strokeDash=alt.StrokeDash("take:N", legend=where),
-    ).properties(height=height, width="container", title=title)
+    ).properties(height=height, width="container", title=title,
+                 # the height is the plot's: a legend below it adds to it, not cuts into it
+                 autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
 
 
 def melody_frame(time_s, pitch_st, name: str) -> pd.DataFrame:
@@ -461,20 +473,22 @@ def progress_chart(series, *, title: str, zone=None, share: bool = False) -> alt
     never a dot at "December"."""
     import datetime as dt
 
-    def ms(day) -> float:  # midnight UTC of a day, as Vega reads time
-        return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc).timestamp() * 1e3
+    def utc(day) -> alt.DateTime:
+        return alt.DateTime(year=day.year, month=day.month, date=day.day, utc=True)
 
-    df = pd.DataFrame({"day": [ms(p.day) for p in series],
+    # days as ISO dates read as UTC midnight, so no time zone moves a point off its day
+    df = pd.DataFrame({"day": [p.day.isoformat() for p in series],
                        "date": [f"{p.day:%d %b %Y}" for p in series],
                        "value": [p.value * (100 if share else 1) for p in series],
                        "takes": [p.n_takes for p in series]})
     first, last = min(p.day for p in series), max(p.day for p in series)
     span = (last - first).days + 2
     step = max(1, -(-span // 8))
-    domain = [ms(first - dt.timedelta(days=1)), ms(last + dt.timedelta(days=1))]
-    x = alt.X("day:T", title="day", scale=alt.Scale(type="utc", domain=domain),
-              axis=alt.Axis(format="%d %b", formatType="utc", labelAngle=0,
-                            tickCount={"interval": "day", "step": step}, grid=False))
+    x = alt.X("utcyearmonthdate(day):T", title="day",
+              scale=alt.Scale(domain=[utc(first - dt.timedelta(days=1)),
+                                      utc(last + dt.timedelta(days=1))]),
+              axis=alt.Axis(format="%d %b", labelAngle=0, grid=False,
+                            tickCount={"interval": "day", "step": step}))
     y_title = title + (" (%)" if share else "")
     values = list(df["value"])
     if zone is not None:
@@ -493,8 +507,9 @@ def progress_chart(series, *, title: str, zone=None, share: bool = False) -> alt
                alt.Tooltip("takes:Q")]
     layers.append(alt.Chart(df).mark_line(point=alt.OverlayMarkDef(size=70)).encode(
         x=x, y=y, tooltip=tooltip))
-    layers.append(alt.Chart(df).mark_text(dy=-12, fontSize=11).encode(
-        x=x, y=y, text=alt.Text("takes:Q", format="d")))
+    if len(df) <= 10:  # beside a few points, how many takes each is the mean of
+        layers.append(alt.Chart(df).mark_text(dy=-12, fontSize=11).encode(
+            x=x, y=y, text=alt.Text("takes:Q", format="d")))
     return alt.layer(*layers).properties(height=300, width="container")
 
 

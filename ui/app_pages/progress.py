@@ -47,8 +47,9 @@ elif zone.personal:
 else:
     where = (", with the general calm zone shaded (record your everyday voice for your own)"
              if feature != "score" else ", with the calm zone (80 and up) shaded")
-caption = (f"{FEATURES[feature]} per day (the mean of that day's takes; the number beside each "
-           f"point is how many){where}.")
+caption = (f"{FEATURES[feature]} per day (the mean of that day's takes"
+           + ("; the number above each point is how many" if len(series) <= 10 else "")
+           + f"){where}.")
 st.altair_chart(chart, width="stretch", alt=caption)
 st.caption(caption)
 

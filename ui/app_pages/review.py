@@ -57,12 +57,12 @@ table = pd.DataFrame([{
     "score": t.score,
 } for t in takes])
 st.dataframe(table, hide_index=True, width="stretch",
-             column_config={"score": st.column_config.NumberColumn("calm score", format="%d"),
-                            "phrase": st.column_config.TextColumn("phrase", width="large")})
+             column_config={"score": st.column_config.NumberColumn("calm score", format="%d")})
 
 by_id = {t.id: t for t in takes}
+# options of a select box are plain text (no Markdown): the whole phrase, as typed
 labels = {t.id: f"#{t.id} · {t.created.astimezone():%d %b %H:%M} · {KINDS.get(t.kind, t.kind)}"
-          f" · {views.plain(t.phrase)}" + (f" · {t.score:.0f}" if t.score is not None else "")
+          f" · {t.phrase}" + (f" · {t.score:.0f}" if t.score is not None else "")
           for t in takes}
 
 with st.expander(f"Export {views.plain(person)}'s takes"):
