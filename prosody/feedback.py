@@ -107,22 +107,23 @@ def not_kept(analysis, feedback) -> str | None:
     str or None
         the coach's sentence on what is wrong and what to do, with "Nothing was saved."
     """
-    voiced = getattr(getattr(analysis, "tracks", None), "voiced", None)
-    if voiced is not None and not voiced.any():
-        return ("No voice was found in this recording: nothing was saved. Check that the "
-                "microphone is on and close, and record again.")
     if isinstance(feedback, TakeFeedback):
         coached = feedback.coach
     elif hasattr(feedback, "to_dict"):
         coached = feedback.to_dict()
     else:
         coached = TakeFeedback.from_dict(feedback).coach
-    if not coached or "score" not in coached or coached.get("score") is not None:
-        return None
-    quality = coached.get("quality") or {}
-    tips = coached.get("tips") or ()
-    why = quality.get("message") or (tips[0] if tips else "this take could not be judged.")
-    return f"{why[:1].upper()}{why[1:].rstrip('.')}. Nothing was saved."
+    if coached and "score" in coached and coached.get("score") is None:
+        # the coach's own sentence: what is wrong and what to do
+        quality = coached.get("quality") or {}
+        tips = coached.get("tips") or ()
+        why = quality.get("message") or (tips[0] if tips else "this take could not be judged.")
+        return f"{why[:1].upper()}{why[1:].rstrip('.')}. Nothing was saved."
+    voiced = getattr(getattr(analysis, "tracks", None), "voiced", None)
+    if voiced is not None and not voiced.any():
+        return ("No voice was found in this recording. Check that the microphone is on and "
+                "close, and record again. Nothing was saved.")
+    return None
 
 
 def range_words(low: float | None, high: float | None, show, *, at_most: str = "at most",

@@ -49,7 +49,7 @@ try:
     known = [p.name for p in services.store().people()]
 except ProsodyError:
     known = []
-names = [*dict.fromkeys([person, *known]), NEW]
+names = [*dict.fromkeys([person, *known, services.DEFAULT_PERSON]), NEW]
 if st.session_state.get("person_pick") not in (person, NEW):
     st.session_state["person_pick"] = person  # chosen elsewhere (or deleted): follow it
 with st.popover(f"Practising as {views.plain(person)}", icon=":material/person:"):

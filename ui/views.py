@@ -161,7 +161,8 @@ def take_feedback(reading, *, tracks=None, ends=(), ref_hz: float | None = None,
                               flagged=flagged, marks=[(c.number, c.mark) for c in
                                                       reading.changes if c.mark is not None],
                               ref_label=ref_label)
-        caption = contour_caption(tracks, ends, ref_label=ref_label)
+        caption = contour_caption(tracks, ends, ref_label=ref_label,
+                                  marked=any(c.mark is not None for c in reading.changes))
         st.altair_chart(chart, width="stretch", alt=caption)
         st.caption(caption)
         for note in flagged:
@@ -343,7 +344,7 @@ def _phrase_end_marks(ends, ref_hz: float) -> pd.DataFrame:
                          for e in ends])
 
 
-def contour_caption(tracks, ends, *, ref_label: str) -> str:
+def contour_caption(tracks, ends, *, ref_label: str, marked: bool = False) -> str:
     """What the chart shows, from the same tracks and phrase ends it draws."""
     parts = [f"Your pitch over time, in semitones against {ref_label}"]
     n_pauses = len(tracks.pauses)
@@ -356,7 +357,8 @@ def contour_caption(tracks, ends, *, ref_label: str) -> str:
         parts.append(f"{falls} of {len(ends)} phrase end{'s' * (len(ends) != 1)} "
                      "fall (↘; ↗ rises, → level)")
     return ("; ".join(parts) + ". Beneath: your loudness on the same time axis, drawn up from "
-            "the quietest moment. Numbered marks show where each change to make is heard.")
+            "the quietest moment."
+            + (" Numbered marks show where each change to make is heard." if marked else ""))
 
 
 def melody_lines(frames: list[pd.DataFrame], *, x_title: str, y_title: str,

@@ -114,13 +114,16 @@ elif guide in ("who", "baseline"):
             c2.button("Skip the guided start", key="guide_skip", on_click=_go,
                       args=("skipped",))
     st.stop()
-elif guide == "phrase":
+step3 = None
+if guide == "phrase":
     heard = st.session_state.pop("guide_heard", None)
     if heard:
         st.success(f"**Baseline saved for {views.plain(person)}.** {heard}",
                    icon=":material/check_circle:")
-    st.info("**Step 3 of 3 · Your first phrase.** Say the phrase below the way you would "
-            "say it to calm someone, then see what to change.", icon=":material/record_voice_over:")
+    step3 = st.empty()
+    step3.info("**Step 3 of 3 · Your first phrase.** Say the phrase below the way you would "
+               "say it to calm someone, then see what to change.",
+               icon=":material/record_voice_over:")
 
 # --- practising a phrase ---------------------------------------------------------------------
 mine = [p for p in library if p.audience == st.session_state["audience"]]
@@ -215,8 +218,10 @@ elif result is not None and result["feedback"].get("score") is None:
     st.warning(views.plain(result["problem"] or "This take could not be judged."),
                icon=":material/mic_off:")
 elif result is not None:
-    if guide == "phrase":
+    if step3 is not None:
         st.session_state["guide"][person] = "done"
+        step3.success("**Guided start done.** Your first result is below: read what to change, "
+                      "then press Try again and say it once more.", icon=":material/flag:")
     fb, analysis = result["feedback"], result["analysis"]
     attempts = st.session_state["attempts"].get(phrase or "(own phrase)", [])
     if result["take_id"]:

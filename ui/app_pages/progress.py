@@ -22,7 +22,8 @@ FEATURES = {
     "final_fall_fraction": "Share of phrase ends falling",
     "pause_ratio": "Share of time pausing",
 }
-feature = cols[2].selectbox("What to chart", list(FEATURES), format_func=FEATURES.get)
+feature = cols[2].selectbox("What to chart", list(FEATURES), format_func=FEATURES.get,
+                            key="progress_feature")
 
 series = store.progress(person, feature, phrase=chosen_phrase)
 days = store.practice_days(person)

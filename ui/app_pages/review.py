@@ -28,7 +28,7 @@ store = services.store()
 cols = st.columns(4)
 person, phrase = views.person_and_phrase(store, cols, current=st.session_state["person"])
 kinds = ["All kinds", *KINDS]
-kind = cols[2].selectbox("Kind", kinds, format_func=lambda k: KINDS.get(k, k))
+kind = cols[2].selectbox("Kind", kinds, format_func=lambda k: KINDS.get(k, k), key="review_kind")
 scenarios = ["All scenarios", *store.scenarios(person)]
 scenario = cols[3].selectbox("Scenario", scenarios)
 since = st.date_input("Since", value=dt.date.today() - dt.timedelta(days=30))
@@ -141,8 +141,9 @@ with tab_compare:
         st.info("Save at least two takes to compare them.", icon=":material/info:")
     else:
         ids = list(labels)
-        a_id = st.selectbox("Take A", ids, index=min(1, len(ids) - 1), format_func=labels.get)
-        b_id = st.selectbox("Take B", ids, index=0, format_func=labels.get)
+        a_id = st.selectbox("Take A", ids, index=min(1, len(ids) - 1), format_func=labels.get,
+                            key="compare_a")
+        b_id = st.selectbox("Take B", ids, index=0, format_func=labels.get, key="compare_b")
         a, b = by_id[a_id], by_id[b_id]
         from prosody.compare import align, deltas_sentence
 
