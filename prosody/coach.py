@@ -660,7 +660,10 @@ def _how_much(spec: FeatureSpec, r: FeatureResult, baseline: Analysis | None, *,
     if _number(r.value, r.unit) == "0":
         return "about the same as your everyday voice"
     direction = spec.wording.more if r.value > 0 else spec.wording.less
-    return f"about {_quantity(r.value, r.unit)} {direction} than your everyday voice"
+    # the calm way, but not far enough: "only 1 dB softer", never "softer ... soften"
+    short = (r.verdict == "high" and r.value < 0) or (r.verdict == "low" and r.value > 0)
+    return (f"{'only ' if short else ''}about {_quantity(r.value, r.unit)} {direction} than "
+            "your everyday voice")
 
 
 def _aim(spec: FeatureSpec, r: FeatureResult) -> str:

@@ -584,3 +584,13 @@ def test_a_tip_is_given_only_outside_the_zone():
                                     verdict="high"))
     assert "about 5 % faster than your everyday voice" in tip
     assert "10 to 40 % slower than your everyday voice" in tip
+
+
+def test_a_change_the_calm_way_but_too_small_says_only():
+    from prosody.coach import feature_tip, feature_words
+
+    spec = load_profile("soothing").feature("loudness")
+    short = _result("loudness", -0.9, low=-10.0, high=-3.0, unit="dB", verdict="high")
+    now, _ = feature_words(spec, short)
+    assert now == "only about 0.9 dB softer than your everyday voice"
+    assert feature_tip(spec, short).startswith("You were only about 0.9 dB softer")
