@@ -103,8 +103,11 @@ def feature_cards(reading, *, columns: int = 3) -> None:
     if not reading.cards:
         return
     st.markdown("#### Feature by feature")
-    cols = st.columns(columns)
-    for i, card in enumerate(reading.cards):
+    # those outside their zone first, row by row, so a phone (one column) reads them in order
+    cards = sorted(reading.cards, key=lambda c: c.verdict == "ok")
+    for i, card in enumerate(cards):
+        if i % columns == 0:
+            cols = st.columns(columns)
         with cols[i % columns].container(border=True):
             st.markdown(f"**{card.label}**  \n{card.now[:1].upper()}{card.now[1:]}.")
             st.markdown(f"Calm: {card.aim}.")
@@ -188,7 +191,7 @@ PITCH_VIEW_ST = 18.0
 def _legend_color(domain: list[str]):
     return alt.Color("what:N", title=None, scale=alt.Scale(
         domain=domain, range=[LEGEND[d] for d in domain]),
-        legend=alt.Legend(orient="bottom", columns=3, symbolType="square", symbolOpacity=1))
+        legend=alt.Legend(orient="bottom", columns=2, symbolType="square", symbolOpacity=1))
 
 
 def _tracks_frame(tracks, ref_hz: float) -> pd.DataFrame:
@@ -197,6 +200,23 @@ def _tracks_frame(tracks, ref_hz: float) -> pd.DataFrame:
         "pitch_st": hz_to_st(tracks.f0_hz, ref_hz),
         "loudness_db": np.asarray(tracks.loudness_db, dtype=float),
     })
+
+
+#: Silence shown before the first and after the last speech, in seconds.
+SPEECH_VIEW_MARGIN_S = 0.3
+
+
+def speech_view_s(tracks) -> tuple[float, float]:
+    """The time axis: the speech with :data:`SPEECH_VIEW_MARGIN_S` either side, so seconds of
+    silence before the first word do not squeeze the words into a corner (a phone's width)."""
+    t = np.asarray(tracks.time_s, dtype=float)
+    speech = np.asarray(tracks.speech, dtype=bool)
+    if not t.size:
+        return 0.0, 1.0
+    if not speech.any() or speech.size != t.size:
+        return float(t[0]), float(t[-1])
+    return (max(float(t[0]), float(t[speech][0]) - SPEECH_VIEW_MARGIN_S),
+            min(float(t[-1]), float(t[speech][-1]) + SPEECH_VIEW_MARGIN_S))
 
 
 def pitch_view_st(pitch_st, band_st) -> tuple[float, float]:
@@ -221,13 +241,17 @@ def contour_chart(tracks, *, ref_hz: float, band_st: tuple[float, float] | None,
     :class:`prosody.explain.Mark`) of the changes to make, numbered as the text numbers them.
     ``tracks`` is ``Analysis.tracks`` or a stored take's tracks; ``ends`` their phrase ends
     (the same ones the summary's ``final_fall_fraction`` counts)."""
+    t0, t1 = speech_view_s(tracks)
     df = _tracks_frame(tracks, ref_hz)
-    t_max = float(df["time_s"].max()) if len(df) else 1.0
+    df = df[(df["time_s"] >= t0) & (df["time_s"] <= t1)].reset_index(drop=True)
     lo, hi = pitch_view_st(df["pitch_st"], band_st)
     df["beyond"] = (df["pitch_st"] > hi) | (df["pitch_st"] < lo)
     df["pitch_st"] = df["pitch_st"].clip(lo, hi)
     df["what"] = "your pitch"
-    x = alt.X("time_s:Q", title="time (s)", scale=alt.Scale(domain=[0, t_max], nice=False))
+    # one time scale for every layer and both panels: the speech, not from zero
+    xs = alt.Scale(domain=[t0, t1], nice=False, zero=False)
+    x = alt.X("time_s:Q", title="time in the recording (s)", scale=xs)
+    xt = alt.X("t0:Q", scale=xs)
     y = alt.Y("pitch_st:Q", title=f"pitch (semitones vs {ref_label})",
               scale=alt.Scale(domain=[lo, hi], nice=False))
     beyond = df[df["beyond"]]
@@ -239,20 +263,20 @@ def contour_chart(tracks, *, ref_hz: float, band_st: tuple[float, float] | None,
     color = _legend_color([what for what, there in present.items() if there])
     layers = []
     if band_st is not None:
-        band = pd.DataFrame({"t0": [0.0], "t1": [t_max], "lo": [band_st[0]], "hi": [band_st[1]],
+        band = pd.DataFrame({"t0": [t0], "t1": [t1], "lo": [band_st[0]], "hi": [band_st[1]],
                              "what": ["calm pitch zone"]})
-        layers.append(alt.Chart(band).mark_rect(opacity=0.18).encode(
-            x="t0:Q", x2="t1:Q", y="lo:Q", y2="hi:Q", color=color, tooltip=["what:N"]))
+        layers.append(alt.Chart(band).mark_rect(opacity=0.18, clip=True).encode(
+            x=xt, x2="t1:Q", y="lo:Q", y2="hi:Q", color=color, tooltip=["what:N"]))
     if tracks.pauses:
         pauses = pd.DataFrame([{"t0": a, "t1": b, "what": "pause",
                                 "length": f"{b - a:.2f} s"} for a, b in tracks.pauses])
-        layers.append(alt.Chart(pauses).mark_rect(opacity=0.15).encode(
-            x="t0:Q", x2="t1:Q", color=color, tooltip=["what:N", "length:N"]))
+        layers.append(alt.Chart(pauses).mark_rect(opacity=0.15, clip=True).encode(
+            x=xt, x2="t1:Q", color=color, tooltip=["what:N", "length:N"]))
     if flagged:
         spans = pd.DataFrame([{"t0": n["start_s"], "t1": n["end_s"], "what": "tension crept in",
                                "note": n.get("message", "")} for n in flagged])
-        layers.append(alt.Chart(spans).mark_rect(opacity=0.12).encode(
-            x="t0:Q", x2="t1:Q", color=color, tooltip=["note:N"]))
+        layers.append(alt.Chart(spans).mark_rect(opacity=0.12, clip=True).encode(
+            x=xt, x2="t1:Q", color=color, tooltip=["note:N"]))
     layers.append(alt.Chart(df).mark_line(strokeWidth=2, clip=True).encode(
         x=x, y=y, color=color,
         tooltip=[alt.Tooltip("time_s:Q", format=".2f", title="time (s)"),
@@ -260,21 +284,21 @@ def contour_chart(tracks, *, ref_hz: float, band_st: tuple[float, float] | None,
     if len(beyond):
         edges = beyond.assign(what="beyond the chart",
                               mark=np.where(beyond["pitch_st"] >= hi, "▲", "▼"))
-        layers.append(alt.Chart(edges.iloc[::5]).mark_text(fontSize=11).encode(
-            x="time_s:Q", y="pitch_st:Q", text="mark:N", color=color, tooltip=["what:N"]))
+        layers.append(alt.Chart(edges.iloc[::5]).mark_text(fontSize=11, clip=True).encode(
+            x=x, y="pitch_st:Q", text="mark:N", color=color, tooltip=["what:N"]))
     if len(tracks.syllable_times_s):
         ticks = pd.DataFrame({"time_s": np.asarray(tracks.syllable_times_s, dtype=float),
                               "y": lo + 0.6, "what": "syllable"})
-        layers.append(alt.Chart(ticks).mark_tick(thickness=2, size=10).encode(
-            x="time_s:Q", y="y:Q", color=color, tooltip=["what:N"]))
+        layers.append(alt.Chart(ticks).mark_tick(thickness=2, size=10, clip=True).encode(
+            x=x, y="y:Q", color=color, tooltip=["what:N"]))
     if ends:
         end_marks = _phrase_end_marks(ends, ref_hz)
         end_marks["pitch_st"] = end_marks["pitch_st"].clip(lo, hi)
-        layers.append(alt.Chart(end_marks).mark_text(fontSize=16, dy=-10).encode(
-            x="time_s:Q", y="pitch_st:Q", text="mark:N", tooltip=["what:N"]))
+        layers.append(alt.Chart(end_marks).mark_text(fontSize=16, dy=-10, clip=True).encode(
+            x=x, y="pitch_st:Q", text="mark:N", tooltip=["what:N"]))
     pitch_marks = [(n, m) for n, m in marks if m.panel == "pitch"]
     loud_marks = [(n, m) for n, m in marks if m.panel == "loudness"]
-    layers += _change_marks(pitch_marks, color)
+    layers += _change_marks(pitch_marks, color, xt)
     top = alt.layer(*layers).properties(height=260, width="container", title=title)
 
     floor = _floor_db(tracks)
@@ -285,13 +309,13 @@ def contour_chart(tracks, *, ref_hz: float, band_st: tuple[float, float] | None,
         y2=alt.datum(floor),
         tooltip=[alt.Tooltip("time_s:Q", format=".2f", title="time (s)"),
                  alt.Tooltip("loudness_db:Q", format=".0f", title="level (dBFS)")])]
-    loud += _change_marks(loud_marks, color)
+    loud += _change_marks(loud_marks, color, xt)
     bottom = alt.layer(*loud).properties(height=110, width="container")
     return alt.vconcat(top, bottom).resolve_scale(x="shared", color="shared").properties(
         autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
 
 
-def _change_marks(marks, color) -> list[alt.Chart]:
+def _change_marks(marks, color, x) -> list[alt.Chart]:
     """A dashed outline over each change's stretch, and its number at the top."""
     if not marks:
         return []
@@ -299,8 +323,9 @@ def _change_marks(marks, color) -> list[alt.Chart]:
                           "what": "change to make"} for n, m in marks])
     # two changes on the same stretch: their numbers sit side by side
     data["dx"] = data.groupby("t0").cumcount() * 18 + 10
-    outline = alt.Chart(data).mark_rect(fillOpacity=0, strokeDash=[4, 3], strokeWidth=1.5).encode(
-        x="t0:Q", x2="t1:Q", stroke=alt.Stroke("what:N", scale=alt.Scale(
+    outline = alt.Chart(data).mark_rect(fillOpacity=0, strokeDash=[4, 3], strokeWidth=1.5,
+                                              clip=True).encode(
+        x=x, x2="t1:Q", stroke=alt.Stroke("what:N", scale=alt.Scale(
             domain=["change to make"], range=[LEGEND["change to make"]]), legend=None),
         tooltip=["number:N"])
     out = [outline]
@@ -308,10 +333,10 @@ def _change_marks(marks, color) -> list[alt.Chart]:
         part = data[data["dx"] == dx]
         out.append(alt.Chart(part).mark_circle(size=260, opacity=1, xOffset=float(dx),
                                                yOffset=12).encode(
-            x="t0:Q", y=alt.value(0), color=color))
+            x=x, y=alt.value(0), color=color))
         out.append(alt.Chart(part).mark_text(color="white", fontWeight="bold", fontSize=12,
                                              xOffset=float(dx), yOffset=12).encode(
-            x="t0:Q", y=alt.value(0), text="number:N"))
+            x=x, y=alt.value(0), text="number:N"))
     return out
 
 
