@@ -137,9 +137,15 @@ def model_calm(source: tuple[str, object], model, scenario: str | None, *,
     title = ("Is the model calm? It could not be scored" if reading.score is None else
              f"Is the model calm? Its own calm score: {reading.score} / 100")
     with st.expander(title, expanded=expanded, icon=":material/fact_check:"):
-        views.verdict(reading)
+        views.verdict(reading, own=False)
         if reading.score is None:
             return
+        against = ("its speaker's everyday voice" if reading.baseline
+                   else "general targets (its speaker has no baseline)")
+        st.caption(f"Judged against {against}.")
+        if reading.changes:
+            st.markdown("Outside the calm zone: " + "; ".join(
+                f"{c.label.lower()} ({c.what.lower()})" for c in reading.changes) + ".")
         median = model.summary.f0_median_hz
         if median:
             label = ("its speaker's everyday voice" if reading.baseline
@@ -155,9 +161,6 @@ def model_calm(source: tuple[str, object], model, scenario: str | None, *,
                                                 ends=ends, ref_label=label),
                             width="stretch", alt=caption)
             st.caption(caption)
-        if reading.changes:
-            st.markdown("Outside the calm zone: " + "; ".join(
-                f"{c.label.lower()} ({c.what.lower()})" for c in reading.changes) + ".")
 
 
 def model_audio(source: tuple[str, object]) -> bytes | None:

@@ -70,16 +70,16 @@ SCORE_HELP = ("How the score is built, what each part of the voice means and how
               "chart: see the page **How it works**.")
 
 
-def verdict(reading) -> None:
+def verdict(reading, *, own: bool = True) -> None:
     """The calm score and the one line that says what it means; without a score, why not
-    (said once)."""
+    (said once). ``own``: the take is the reader's own (say how to get personal targets)."""
     if reading.score is None:
         st.warning(plain(reading.problem), icon=":material/mic_off:")
         return
     left, right = st.columns([1, 2])
     left.metric("Calm score", f"{reading.score} / 100", help=SCORE_HELP)
     right.markdown(f"**{reading.verdict}**")
-    if not reading.baseline:
+    if own and not reading.baseline:
         right.caption("Judged against general targets: record your everyday voice on the "
                       "Baseline page and the coach compares you with yourself.")
 

@@ -30,13 +30,14 @@ if what == PASSAGE:
 else:
     words = st.selectbox("Phrase", [p.text for p in services.phrases()],
                          key="baseline_phrase")
-views.passage(words)
-
 nonce = st.session_state["baseline_nonce"]
+# the recorder and its countdown above the words, so reading follows them down
 with st.container(key="baseline_recorder"):
-    recorded = st.audio_input("Record it: click the microphone, wait for the countdown, read, "
-                              "then click the square to stop", key=f"baseline_{nonce}")
+    recorded = st.audio_input("Record it: click the microphone, wait for the countdown, read "
+                              "the words below, then click the square to stop",
+                              key=f"baseline_{nonce}")
     views.countdown("baseline_recorder", seconds=PASSAGE_S if what == PASSAGE else 5)
+views.passage(words)
 uploaded = st.file_uploader("…or upload a recording of it", type=services.UPLOAD_TYPES,
                             key=f"baseline_upload_{nonce}")
 data = services.recorded(recorded, uploaded)

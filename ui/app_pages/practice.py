@@ -82,13 +82,14 @@ elif guide in ("who", "baseline"):
             st.markdown("Read this aloud once in your **ordinary voice**, not calm, not "
                         "dramatic, as you would read it to a friend. The coach then judges "
                         "your practice against *your own* pitch, pace and loudness.")
-            views.passage(services.BASELINE_TEXT)
             nonce = st.session_state["baseline_nonce"]
+            # the recorder and its countdown above the words, so reading follows them down
             with st.container(key="guide_recorder"):
-                recorded = st.audio_input("Click the microphone, wait for the countdown, read, "
-                                          "then click the square to stop",
+                recorded = st.audio_input("Click the microphone, wait for the countdown, read "
+                                          "the passage below, then click the square to stop",
                                           key=f"guide_baseline_{nonce}")
                 views.countdown("guide_recorder", seconds=PASSAGE_S)
+            views.passage(services.BASELINE_TEXT)
             uploaded = st.file_uploader("…or upload a recording of it",
                                         type=services.UPLOAD_TYPES,
                                         key=f"guide_baseline_upload_{nonce}")
