@@ -7,8 +7,12 @@ bursts at a known rate, and espeak-ng speech re-synthesised by pyworld on an imp
 
 from __future__ import annotations
 
+import os
 import shutil
+import socket
 import subprocess
+import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +21,34 @@ import soundfile as sf
 
 SR = 16_000
 DATA = Path(__file__).parent / "data"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_calmtone_ui(home: Path, log: Path) -> tuple[subprocess.Popen, str]:
+    """Start a real ``calmtone ui`` on a free loopback port with ``CALMTONE_HOME=home``, its
+    errors in ``log``; returns (process, url) once it answers, or fails the test."""
+    port = free_port()
+    calmtone = str(Path(sys.executable).with_name("calmtone"))
+    with open(log, "w") as err:
+        proc = subprocess.Popen([calmtone, "ui", "--port", str(port)],
+                                env={**os.environ, "CALMTONE_HOME": str(home)},
+                                stdout=subprocess.DEVNULL, stderr=err)
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return proc, f"http://127.0.0.1:{port}"
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                proc.wait()
+                pytest.fail("calmtone ui did not start: " + log.read_text()[-2000:])
+            time.sleep(0.3)
 
 
 def tone(freq_hz: float, duration_s: float, *, sr: int = SR, amp: float = 0.3) -> np.ndarray:

@@ -12,26 +12,23 @@ score. Debian's ``chromium`` is installed by ``.ci/run``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile as sf
-from conftest import espeak, load16
+from conftest import espeak, load16, start_calmtone_ui
 
 from prosody.dsp import resample
 from prosody.feedback import score_band
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CALMTONE = str(Path(sys.executable).with_name("calmtone"))
 SEED = "I'm here with you. What do you need right now?"
 PASSAGE = (
     "The bus to the station leaves every twenty minutes. On weekdays it is usually on time, "
@@ -41,33 +38,12 @@ PASSAGE = (
 )
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def server(tmp_path_factory):
     """A fresh ``calmtone ui`` with an empty history: each session starts as a first visit."""
-    home = tmp_path_factory.mktemp("home")
-    port = free_port()
-    env = {**os.environ, "CALMTONE_HOME": str(home)}
-    log = tmp_path_factory.mktemp("log") / "server.out"
-    with open(log, "w") as out:
-        proc = subprocess.Popen([CALMTONE, "ui", "--port", str(port)], cwd=ROOT, env=env,
-                                stdout=out, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail("calmtone ui did not start: " + log.read_text()[-2000:])
-            time.sleep(0.3)
-    yield f"http://127.0.0.1:{port}"
+    proc, url = start_calmtone_ui(tmp_path_factory.mktemp("home"),
+                                  tmp_path_factory.mktemp("log") / "server.err")
+    yield url
     proc.terminate()
     proc.wait(timeout=20)
 
@@ -92,7 +68,10 @@ def mics(tmp_path_factory) -> dict[str, tuple[Path, float]]:
             "phrase": (mic_file(d / "mic-phrase.wav", phrase), len(phrase) / 16000 + 1.5)}
 
 
-def launch(pw, mic: Path, width: int):
+@contextlib.contextmanager
+def visit(pw, mic: Path, width: int, tmp_path: Path):
+    """A new browser whose microphone plays ``mic``, at ``width`` px; yields its page. On a
+    failure the page is kept as a picture and its text printed."""
     browser = pw.chromium.launch(
         executable_path=CHROMIUM,
         args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -102,7 +81,15 @@ def launch(pw, mic: Path, width: int):
     )
     context = browser.new_context(permissions=["microphone"],
                                   viewport={"width": width, "height": 1400})
-    return browser, context.new_page()
+    page = context.new_page()
+    try:
+        yield page
+    except Exception:
+        save_screenshot(page, tmp_path, f"guide-failed-{width}.png")
+        print(page.inner_text("body"))
+        raise
+    finally:
+        browser.close()
 
 
 def save_screenshot(page, tmp_path: Path, name: str) -> None:
@@ -143,8 +130,7 @@ def test_the_guided_first_session_in_a_real_browser(server, mics, tmp_path, widt
 
     with sync_playwright() as pw:
         # 1. a first visit: the name of the app, the guide, the everyday voice
-        browser, page = launch(pw, mics["passage"][0], width)
-        try:
+        with visit(pw, mics["passage"][0], width, tmp_path) as page:
             page.goto(server)
             page.get_by_role("heading", name="Calm Tone Coach").wait_for(timeout=60_000)
             page.get_by_text("Step 1 of 3").wait_for(timeout=30_000)
@@ -162,16 +148,9 @@ def test_the_guided_first_session_in_a_real_browser(server, mics, tmp_path, widt
             page.reload()
             page.get_by_role("button", name=f"Practising as {name}").wait_for(timeout=60_000)
             assert page.get_by_text("Step 1 of 3").count() == 0
-        except Exception:
-            save_screenshot(page, tmp_path, f"guide-failed-{width}.png")
-            print(page.inner_text("body"))
-            raise
-        finally:
-            browser.close()
 
         # 2. a new visit, as the person who practised last: the first phrase and its result
-        browser, page = launch(pw, mics["phrase"][0], width)
-        try:
+        with visit(pw, mics["phrase"][0], width, tmp_path) as page:
             page.goto(server)
             page.get_by_role("button", name=f"Practising as {name}").wait_for(timeout=60_000)
             assert page.get_by_text("No everyday-voice baseline").count() == 0
@@ -184,12 +163,6 @@ def test_the_guided_first_session_in_a_real_browser(server, mics, tmp_path, widt
             page.wait_for_timeout(1500)  # let the charts finish drawing
             save_screenshot(page, tmp_path, f"guide-result-{width}.png")
             body = page.inner_text("body")
-        except Exception:
-            save_screenshot(page, tmp_path, f"guide-failed-{width}.png")
-            print(page.inner_text("body"))
-            raise
-        finally:
-            browser.close()
     print(f"{width} px: stop to feedback {feedback_s:.2f} s")
 
     score = int(re.search(r"(\d+) / 100", body).group(1))

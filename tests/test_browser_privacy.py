@@ -10,33 +10,21 @@ missing" instead of a traceback; and a deleted take's recording stops being serv
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 import warnings
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import DATA
+from conftest import DATA, start_calmtone_ui
 
 from prosody import ProsodyWarning, analyze, load
 from prosody.store import AUDIO_DIR, Store
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CALMTONE = str(Path(sys.executable).with_name("calmtone"))
 HOSTILE = "![x](http://attacker.example/p.png) [click](http://evil.example/login)"
 PAGES = ("Practice", "Baseline", "Review", "Progress", "Exercises", "Model takes",
          "Hear yourself calmer", "Supervisor", "Settings and privacy", "How it works")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -50,25 +38,9 @@ def seeded_server(tmp_path_factory):
         kept, lost = (store.save_take(person=HOSTILE, audio=sig.y, sr=sig.sr, analysis=analysis,
                                       feedback=None, phrase=phrase)
                       for phrase in ("the take that stays", "the take whose file is lost"))
-    port = free_port()
-    env = {**os.environ, "CALMTONE_HOME": str(home)}
-    log = tmp_path_factory.mktemp("log") / "server.err"
-    with open(log, "w") as err:
-        proc = subprocess.Popen([CALMTONE, "ui", "--port", str(port)], env=env,
-                                stdout=subprocess.DEVNULL, stderr=err)
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                proc.wait()
-                pytest.fail("calmtone ui did not start: " + log.read_text()[-2000:])
-            time.sleep(0.3)
+    proc, url = start_calmtone_ui(home, tmp_path_factory.mktemp("log") / "server.err")
     (home / AUDIO_DIR / lost.audio_file).unlink()  # removed while the app runs
-    yield f"http://127.0.0.1:{port}", kept, lost, home
+    yield url, kept, lost, home
     proc.terminate()
     proc.wait(timeout=30)
 

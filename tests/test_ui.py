@@ -102,6 +102,16 @@ def practising(app):
     return app
 
 
+def save_a_take_of(person: str, wav: bytes) -> None:
+    """A take of ``person`` in the history, as another session saved it."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ProsodyWarning)
+        y = load16(io.BytesIO(wav))
+        a = analyze(y, sr=SR, text=SEED)
+    with Store.open() as store:
+        store.save_take(person=person, audio=y, sr=SR, analysis=a, feedback=None, phrase=SEED)
+
+
 def texts(at) -> str:
     return "\n".join([m.value for m in at.markdown] + [c.value for c in at.caption]
                      + [s.value for s in at.success] + [w.value for w in at.warning]
@@ -353,12 +363,8 @@ def test_the_person_survives_a_reload_and_a_new_visit(home, seed_wav):
     at.query_params["person"] = "Alex"  # the address after a reload
     at.run()
     assert at.session_state["person"] == "Alex"
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ProsodyWarning)
-        y = load16(io.BytesIO(seed_wav))
-        a = analyze(y, sr=SR, text=SEED)
+    save_a_take_of("Sam", seed_wav)
     with Store.open() as store:
-        store.save_take(person="Sam", audio=y, sr=SR, analysis=a, feedback=None, phrase=SEED)
         store.add_person("Zoe")  # added later (an assignment), but has practised nothing
     assert new_app().session_state["person"] == "Sam"  # who practised last on this computer
 
@@ -403,12 +409,8 @@ def test_settings_page_privacy_and_delete_my_data(practising, seed_wav, baseline
 def test_the_administrator_of_this_computer_deletes_anyone_and_sees_what_goes(
         app, seed_wav, monkeypatch):
     monkeypatch.setattr("ui.services.administers_this_computer", lambda: True)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ProsodyWarning)
-        y = load16(io.BytesIO(seed_wav))
-        a = analyze(y, sr=SR, text=SEED)
+    save_a_take_of("Sam", seed_wav)
     with Store.open() as store:
-        store.save_take(person="Sam", audio=y, sr=SR, analysis=a, feedback=None, phrase=SEED)
         store.assign("Sam", kind="exercise", target="slow-it-down", assigned_by="Dr Lee")
     app.switch_page("app_pages/settings.py").run()
     assert app.subheader[-1].value == "Delete a person's data"
