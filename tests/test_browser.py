@@ -30,6 +30,9 @@ from prosody.feedback import score_band
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SEED = "I'm here with you. What do you need right now?"
+#: Every page of the app, by its address.
+PAGES = ("baseline", "review", "progress", "exercises", "model", "calmer", "supervisor",
+         "settings", "help")
 PASSAGE = (
     "The bus to the station leaves every twenty minutes. On weekdays it is usually on time, "
     "and the ride takes about a quarter of an hour. I often read on the way, or look out of the "
@@ -163,6 +166,16 @@ def test_the_guided_first_session_in_a_real_browser(server, mics, tmp_path, widt
             page.wait_for_timeout(1500)  # let the charts finish drawing
             save_screenshot(page, tmp_path, f"guide-result-{width}.png")
             body = page.inner_text("body")
+            # every page draws at this width without an error box
+            for path in PAGES:
+                page.goto(f"{server}/{path}")
+                page.get_by_role("button", name=f"Practising as {name}").wait_for(
+                    timeout=60_000)
+                page.wait_for_timeout(1500)
+                shown = page.inner_text("body")
+                assert "Something went wrong" not in shown, path
+                assert "Traceback" not in shown, path
+                assert page.locator("[data-testid='stException']").count() == 0, path
     print(f"{width} px: stop to feedback {feedback_s:.2f} s")
 
     score = int(re.search(r"(\d+) / 100", body).group(1))
