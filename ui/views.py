@@ -281,11 +281,13 @@ def contour_chart(tracks, *, ref_hz: float, band_st: tuple[float, float] | None,
         x=x, y=y, color=color,
         tooltip=[alt.Tooltip("time_s:Q", format=".2f", title="time (s)"),
                  alt.Tooltip("pitch_st:Q", format=".1f", title="pitch (st)")]))
-    if len(beyond):
-        edges = beyond.assign(what="beyond the chart",
-                              mark=np.where(beyond["pitch_st"] >= hi, "▲", "▼"))
-        layers.append(alt.Chart(edges.iloc[::5]).mark_text(fontSize=11, clip=True).encode(
-            x=x, y="pitch_st:Q", text="mark:N", color=color, tooltip=["what:N"]))
+    for side, shape, offset in ((beyond[beyond["pitch_st"] >= hi], "triangle-up", 6),
+                                (beyond[beyond["pitch_st"] <= lo], "triangle-down", -6)):
+        if len(side):  # a triangle just inside the edge, every 50 ms of pitch beyond it
+            edges = side.iloc[::5].assign(what="beyond the chart")
+            layers.append(alt.Chart(edges).mark_point(
+                shape=shape, filled=True, size=70, opacity=1, yOffset=offset).encode(
+                x=x, y="pitch_st:Q", color=color, tooltip=["what:N"]))
     if len(tracks.syllable_times_s):
         ticks = pd.DataFrame({"time_s": np.asarray(tracks.syllable_times_s, dtype=float),
                               "y": lo + 0.6, "what": "syllable"})

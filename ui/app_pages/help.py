@@ -49,7 +49,7 @@ st.markdown(
     "- **Grey stretches** are pauses, **orange** ones where tension crept in (your pitch, "
     "loudness or pace rose), small **ticks** the syllables, and the arrows the phrase ends: "
     "↘ falls, ↗ rises, → level.\n"
-    "- A **▲ or ▼** at the edge marks pitch beyond what the chart shows.\n"
+    "- **Red triangles** at the top or bottom edge mark pitch beyond what the chart shows.\n"
     "- **Numbered purple marks** show where each change to make is heard; the numbers are "
     "those of *What to change*.\n"
     "- Beneath, your **loudness**, drawn up from the quietest moment: the taller, the louder.")
