@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/calmtone ui --port $(PORT)
+	$(BIN)/calmtone ui --port $(PORT) --browser
 
 lint: $(STAMP)
 	$(BIN)/ruff check prosody ui tests benchmarks

@@ -88,6 +88,7 @@ def warped(tracks, rng):
                   tracks.time_s.size - 1)
     f0 = tracks.f0_hz[idx] * 2 ** ((3.0 + rng.normal(0, 0.3, time_b.size)) / 12)
     b = SimpleNamespace(time_s=time_b, f0_hz=f0, voiced=tracks.voiced[idx],
+                        speech=tracks.speech[idx],
                         loudness_db=tracks.loudness_db[idx] + rng.normal(0, 2.0, time_b.size))
     return b, (knots_a, knots_b)
 
@@ -103,7 +104,7 @@ def repeated(tracks, seconds: float):
     reps = -(-n // tracks.time_s.size)
     return SimpleNamespace(time_s=np.arange(n) * FRAME_S,
                            **{k: np.tile(getattr(tracks, k), reps)[:n]
-                              for k in ("f0_hz", "voiced", "loudness_db")})
+                              for k in ("f0_hz", "voiced", "speech", "loudness_db")})
 
 
 # in a fresh process: the seconds ``import librosa.sequence`` adds to numpy's, then the first call

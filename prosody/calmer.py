@@ -27,6 +27,7 @@ further than :class:`CalmerSettings` allows, so the result stays natural.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -119,7 +120,7 @@ class Move:
         the measure itself, in ``measured_unit`` (for example Hz)
     measured_unit : str
     words : str
-        what changed, in a person's words
+        what changed from the take to the result, measured on both ("3.9 semitones lower")
     """
 
     name: str
@@ -178,7 +179,8 @@ class CalmerReport:
         whether the aims were relative to a baseline
     settings : CalmerSettings
     summary : str
-        the changes in one line, e.g. "1.5 st lower, 20 % slower, 5.0 dB softer"
+        the changes in one line, measured as the moves are: e.g. "pitch height 1.5 semitones
+        lower, pace 20 % slower, loudness 5.0 dB softer"
     score_before, score_after : int or None
         the coach's calm score of the take and of the result
     """
@@ -343,7 +345,7 @@ def calmer(y: np.ndarray, *, sr: float, profile: Profile | str | Path = "soothin
         tilt_db=plan.tilt_db, moves=moves,
         envelope_distance_db=world.envelope_distance_db(out, f0_new, time_map),
         voicing_kept=_voicing_kept(before, after, time_map, world),
-        baseline=baseline is not None, settings=st_, summary=_summary_words(plan),
+        baseline=baseline is not None, settings=st_, summary=_summary_words(plan, moves),
         score_before=fb_before.score, score_after=fb_after.score,
     )
     return out, work_sr, report
@@ -906,9 +908,9 @@ def _move(spec, before: Analysis, after: Analysis, judged_before, judged_after,
 
 
 def _move_words(spec, before: float | None, after: float | None) -> str:
-    label = spec.label
+    """What changed from the take to the result, measured on both: "3.9 semitones lower"."""
     if before is None or after is None:
-        return f"{label}: could not be measured on both takes"
+        return "could not be measured on both takes"
     w = spec.wording
     if spec.measure == "f0_median_hz":
         d = float(hz_to_st(after, before))
@@ -923,26 +925,23 @@ def _move_words(spec, before: float | None, after: float | None) -> str:
         amount, unit = abs(d), "%"
         same = abs(d) < 3.0
     if same:
-        return f"{label}: about the same"
+        return "about the same"
     direction = w.more if d > 0 else w.less
     number = f"{amount:.1f}" if amount < 10 else f"{amount:.0f}"
-    return f"{label}: {number} {unit} {direction}"
+    return f"{number} {unit} {direction}"
 
 
-def _summary_words(plan: _Plan) -> str:
-    parts = []
-    if abs(plan.shift_st) >= 0.1:
-        parts.append(f"{abs(plan.shift_st):.1f} st {'lower' if plan.shift_st < 0 else 'higher'}")
-    if abs(plan.range_factor - 1.0) >= 0.03 or plan.smooth_frames > 1:
-        parts.append("smoother melody")
-    if abs(plan.stretch - 1.0) >= 0.02:
-        slower = 100.0 * (1.0 - 1.0 / plan.stretch)
-        parts.append(f"{abs(slower):.0f} % {'slower' if slower > 0 else 'faster'}")
-    if abs(plan.gain_db) >= 0.3:
-        parts.append(f"{abs(plan.gain_db):.1f} dB {'softer' if plan.gain_db < 0 else 'louder'}")
-    if plan.tilt_db <= -0.3:
-        parts.append("warmer")
-    return ", ".join(parts) if parts else "already calm: re-synthesised without change"
+def _summary_words(plan: _Plan, moves: Sequence[Move]) -> str:
+    """The changes in one line, from the same measurements as each move ("pitch height 3.9
+    semitones lower, pace 23 % slower, ..."): the headline and the table cannot disagree."""
+    unchanged = (plan.shift_st == 0 and plan.stretch == 1 and plan.gain_db == 0
+                 and plan.tilt_db == 0 and plan.range_factor == 1 and plan.smooth_frames <= 1)
+    parts = [f"{m.label.lower()} {m.words}" for m in moves
+             if m.measured_before is not None and m.measured_after is not None
+             and m.words != "about the same"]
+    if unchanged or not parts:
+        return "already calm: re-synthesised without change"
+    return ", ".join(parts)
 
 
 def _voicing_kept(before: Analysis, after: Analysis, time_map: np.ndarray,

@@ -701,13 +701,16 @@ def _how_much(spec: FeatureSpec, r: FeatureResult, baseline: Analysis | None, *,
         aim = f", calm: {_aim(spec, r)}" if with_aim else ""
         return f"{direction} than a calm voice usually is ({value}{aim})"
     if r.unit == "share":
-        base = measure(baseline, spec.measure) if baseline is not None else None
-        base_text = "" if base is None else f" against {100 * base:.0f} %"
-        return f"{100 * r.measured:.0f} %{base_text} in your everyday voice"
+        # a share compared with the baseline is a difference: the baseline's own share follows
+        base = r.measured - r.value
+        return f"{100 * r.measured:.0f} %, against {100 * base:.0f} % in your everyday voice"
     if _number(r.value, r.unit) == "0":
         return "about the same as your everyday voice"
     direction = spec.wording.more if r.value > 0 else spec.wording.less
-    return f"about {_quantity(r.value, r.unit)} {direction} than your everyday voice"
+    # the calm way, but not far enough: "only 1 dB softer", never "softer ... soften"
+    short = (r.verdict == "high" and r.value < 0) or (r.verdict == "low" and r.value > 0)
+    return (f"{'only ' if short else ''}about {_quantity(r.value, r.unit)} {direction} than "
+            "your everyday voice")
 
 
 def _aim(spec: FeatureSpec, r: FeatureResult) -> str:
@@ -750,20 +753,72 @@ def _fill(template: str, spec: FeatureSpec, r: FeatureResult,
     return template.format(how_much=how_much, aim=_aim(spec, r))
 
 
+def feature_words(spec: FeatureSpec, result: FeatureResult) -> tuple[str, str]:
+    """A judged feature in the words the tips use: what the take did and what calm is.
+
+    For example ``("about 5 % faster than your everyday voice", "10 to 40 % slower than your
+    everyday voice")`` or ``("around 112 Hz", "75 to 260 Hz")``. Needs only the result (as
+    the history keeps it), so a stored take reads as it did when it was coached.
+    """
+    return _how_much(spec, result, None, with_aim=False), _aim(spec, result)
+
+
+def feature_tip(spec: FeatureSpec, result: FeatureResult) -> str | None:
+    """The tip the coach gives for a feature outside its calm zone (None inside it, or when the
+    profile has no tip for that side)."""
+    template = {"high": spec.wording.tip_high, "low": spec.wording.tip_low}.get(result.verdict)
+    return _fill(template, spec, result, None) if template else None
+
+
 def _well(profile: Profile, results: Sequence[FeatureResult],
           baseline: Analysis | None) -> str | None:
     scored = [r for r in results if r.weight > 0]
     if not scored:
         return None
     ok = [r for r in scored if r.verdict == "ok"]
+    # a praise names the calm direction ("settled and low"): it is said only of a value on that
+    # side, never of one inside the zone but on the other ("low: 0.6 semitones higher")
+    praised = [r for r in ok if _on_calm_side(profile.feature(r.name), r)]
+    if praised:
+        best = max(praised, key=lambda r: r.weight)
+        spec = profile.feature(best.name)
+        return _fill(spec.wording.praise, spec, best, baseline)
     if ok:
         best = max(ok, key=lambda r: r.weight)
         spec = profile.feature(best.name)
-        return _fill(spec.wording.praise, spec, best, baseline)
+        return f"{best.label} stayed in the calm zone: {_how_much(spec, best, baseline)}."
     best = max(scored, key=lambda r: r.points)
     spec = profile.feature(best.name)
     return (f"{best.label} came closest to calm ({_how_much(spec, best, baseline)}); build on "
             "that next time.")
+
+
+def _calm_direction(spec: FeatureSpec) -> int:
+    """Which way calm lies for a feature, from its target against the everyday voice: -1
+    (lower, slower, softer, ...), +1 (more pauses, more falls) or 0 (no side)."""
+    target = spec.relative
+    if target is None:
+        return 0
+    if target.low is not None and target.high is not None:
+        centre = (target.low + target.high) / 2
+        return 0 if centre == 0 else (1 if centre > 0 else -1)
+    return -1 if target.high is not None else 1
+
+
+def _on_calm_side(spec: FeatureSpec, r: FeatureResult) -> bool:
+    """True when a value inside its zone also lies on the calm side of it (or reads as no
+    change): against the everyday voice, the change points the calm way; against general
+    targets, the value lies on the calm half of a two-sided zone."""
+    way = _calm_direction(spec)
+    if way == 0:
+        return True
+    if r.relative_to == "baseline":
+        return _number(r.value, r.unit) == "0" or (r.value > 0) == (way > 0)
+    lo, hi = r.target_low, r.target_high
+    if lo is None or hi is None:
+        return True
+    centre = (lo + hi) / 2
+    return r.value <= centre if way < 0 else r.value >= centre
 
 
 def _explanation(profile: Profile, results: Sequence[FeatureResult], raw: float, score: float,

@@ -69,43 +69,82 @@ def _features(tracks, step_frames: int = STEP_FRAMES) -> np.ndarray:
 
 
 #: The DTW's moves, (take A steps, take B steps), and the weight of each move's cell: a move
-#: that skips a frame of one take counts its cell twice, as the frames it covers.
-STEPS = np.array([[1, 1], [1, 2], [2, 1]])
-STEP_WEIGHTS = np.array([1.0, 2.0, 2.0])
+#: that skips frames of one take counts its cell as often as the frames it covers.
+STEPS = np.array([[1, 1], [1, 2], [2, 1], [1, 3], [3, 1]])
+STEP_WEIGHTS = np.array([1.0, 2.0, 2.0, 3.0, 3.0])
+#: The most one take may run faster than the other, locally and overall: a hurried take of a
+#: phrase is often twice as fast as a calm model of it, and must still be compared.
+MAX_TEMPO_RATIO = 3
+#: Silence kept before the first and after the last speech frame when takes are trimmed for
+#: alignment, in seconds: the breath before a word is part of its timing, seconds of room
+#: noise are not.
+TRIM_MARGIN_S = 0.1
+
+
+def speech_span(tracks) -> tuple[int, int]:
+    """The frames from the first to the last speech frame of a take, with
+    :data:`TRIM_MARGIN_S` either side, as a slice's (start, stop); the whole take when it
+    holds no speech."""
+    speech = np.asarray(getattr(tracks, "speech", ()), dtype=bool)
+    n = len(tracks.loudness_db)
+    if speech.size != n or not speech.any():
+        return 0, n
+    margin = int(round(TRIM_MARGIN_S / FRAME_S))
+    found = np.flatnonzero(speech)
+    return max(0, int(found[0]) - margin), min(n, int(found[-1]) + 1 + margin)
+
+
+def _trimmed(tracks, start: int, stop: int):
+    """The frame tracks between two frames (only what the alignment reads)."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(loudness_db=np.asarray(tracks.loudness_db)[start:stop],
+                           f0_hz=np.asarray(tracks.f0_hz)[start:stop])
 
 
 def align(tracks_a, tracks_b) -> Alignment:
     """Align two takes' frame tracks (``Analysis.tracks``) by dynamic time warping.
 
-    The path moves by (1, 1), (1, 2) or (2, 1) steps, so the local tempo ratio stays between one
-    half and two: a real difference in pace, never a frozen stretch of one take against a whole
-    phrase of the other. The search is ``librosa.sequence.dtw`` with those steps (weights
-    :data:`STEP_WEIGHTS`) on the distances of :func:`_features`.
+    Each take is first trimmed to its speech (:func:`speech_span`): seconds of silence before
+    the first word must not decide how the words line up. The path moves by (1, 1), (1, 2),
+    (2, 1), (1, 3) or (3, 1) steps, so the local tempo ratio stays between a third and three
+    (:data:`MAX_TEMPO_RATIO`): a hurried take against a slow model, yet never a frozen stretch
+    of one take against a whole phrase of the other. The search is ``librosa.sequence.dtw``
+    with those steps (weights :data:`STEP_WEIGHTS`) on the distances of :func:`_features`.
 
     Measured against the hand-written DTW it replaced (``benchmarks/library_swaps.py``: 30
     known tempo warps of a real phrase, 0.65-1.5x, 3 st higher, with pitch and level noise):
     7.0 ms mean error against 7.1 ms, and 2x faster on practice phrases (3 s: 0.9 against
     2.1 ms; 10 s: 4.8 against 9.1 ms). Its import costs 1.2-2 s (numba, scipy) on first use
-    in a process, so it is imported here and nowhere on the path of ``analyze``.
+    in a process, so it is imported here and nowhere on the path of ``analyze``. The third
+    steps and the trimming (the same 30 warps of the arctic phrase, seed 20261207) cost 1 ms
+    there (8.0 ms) and align what the half- to double-speed path could not: take B 1.5-2.5x
+    as fast, 4.8 ms (that path refused 18 of 30, 38 ms on the rest); 2.2-2.9x, 4.0 ms (it
+    refused all); B 1.7-2.5x as slow, 12.6 ms (it refused 16, 96 ms on the rest).
 
     Raises
     ------
     ProsodyError
-        when a take is shorter than 60 ms, or one is more than twice as long as the other
+        when a take is shorter than 60 ms, or one's speech is more than three times as long as
+        the other's
     """
-    cells = (len(tracks_a.loudness_db) / STEP_FRAMES) * (len(tracks_b.loudness_db) / STEP_FRAMES)
+    (a0, a1), (b0, b1) = speech_span(tracks_a), speech_span(tracks_b)
+    cells = ((a1 - a0) / STEP_FRAMES) * ((b1 - b0) / STEP_FRAMES)
     step = STEP_FRAMES * max(1, math.ceil(math.sqrt(cells / MAX_ALIGN_CELLS)))
-    fa, fb = _features(tracks_a, step), _features(tracks_b, step)
+    fa = _features(_trimmed(tracks_a, a0, a1), step)
+    fb = _features(_trimmed(tracks_b, b0, b1), step)
     na, nb = len(fa), len(fb)
     if na < MIN_STEPS or nb < MIN_STEPS:
         which, n = ("take A", na) if na < MIN_STEPS else ("take B", nb)
         raise ProsodyError(f"{which} holds {n * step * FRAME_S * 1000:.0f} ms of frames, fewer "
                            f"than the {MIN_STEPS * step * FRAME_S * 1000:.0f} ms an alignment "
                            "needs; compare two recordings of a whole phrase.")
-    if nb - 1 > 2 * (na - 1) or na - 1 > 2 * (nb - 1):  # no path of half- to double-speed steps
-        raise ProsodyError(f"take B is {nb / na:.2f} times as long as take A, outside the "
-                           "one half to two that an alignment allows (the pace may at most halve "
-                           "or double); compare two takes of the same phrase.")
+    k = MAX_TEMPO_RATIO
+    if nb - 1 > k * (na - 1) or na - 1 > k * (nb - 1):  # no path of the allowed steps
+        raise ProsodyError(f"the speech of take B is {nb / na:.2f} times as long as take A's, "
+                           f"outside the one third to three that an alignment allows (one take "
+                           f"may at most be three times as fast); compare two takes of the "
+                           "same phrase.")
     from librosa.sequence import dtw
 
     # summed feature by feature: one table of the cells at a time, not one per feature
@@ -121,7 +160,8 @@ def align(tracks_a, tracks_b) -> Alignment:
                   weights_mul=STEP_WEIGHTS)
     ia, ib = path[::-1].T
     scale = step * FRAME_S
-    return Alignment(ia * scale, ib * scale, float(np.mean(dist[ia, ib])))
+    return Alignment(a0 * FRAME_S + ia * scale, b0 * FRAME_S + ib * scale,
+                     float(np.mean(dist[ia, ib])))
 
 
 @dataclass(frozen=True)
@@ -164,17 +204,25 @@ def deltas(summary_a, summary_b) -> list[Delta]:
         out.append(Delta("loudness", d, "dB", _signed(d, "dB", "louder", "softer", 1.0,
                                                       "about as loud")))
     if both("pause_ratio"):
-        d = 100.0 * (b["pause_ratio"] - a["pause_ratio"])
-        out.append(Delta("pauses", d, "points", _signed(d, " points of time", "more pausing",
-                                                        "less pausing", 3.0,
-                                                        "about as much pausing")))
+        pa, pb = 100.0 * a["pause_ratio"], 100.0 * b["pause_ratio"]
+        out.append(Delta("pauses", pb - pa, "points", _shares(
+            pa, pb, 3.0, "more pausing", "less pausing", "about as much pausing",
+            " of the time")))
     if both("final_fall_fraction"):
-        d = 100.0 * (b["final_fall_fraction"] - a["final_fall_fraction"])
-        out.append(Delta("phrase ends", d, "points",
-                         _signed(d, " points", "more phrase ends falling",
-                                 "fewer phrase ends falling", 10.0,
-                                 "phrase ends falling as often")))
+        fa, fb = 100.0 * a["final_fall_fraction"], 100.0 * b["final_fall_fraction"]
+        out.append(Delta("phrase ends", fb - fa, "points", _shares(
+            fa, fb, 10.0, "more phrase ends falling", "fewer phrase ends falling",
+            "phrase ends falling as often", " of them")))
     return out
+
+
+def _shares(a_pct: float, b_pct: float, threshold: float, up: str, down: str, same: str,
+            of: str) -> str:
+    """A change of a share said with both shares ("less pausing: 9 % of the time against
+    22 %"), not as a difference of percentage points."""
+    if abs(b_pct - a_pct) < threshold:
+        return same
+    return f"{up if b_pct > a_pct else down} ({b_pct:.0f} %{of} against {a_pct:.0f} %)"
 
 
 def _signed(d: float, unit: str, up: str, down: str, threshold: float, same: str) -> str:

@@ -12,7 +12,8 @@ under fixed keys what a page adds to it:
   to_dict`), kept with it as a model take.
 
 :class:`TakeFeedback` builds that object from the library's results and reads it back, so no
-page invents a key; :func:`score_meaning` says what a calm score means.
+page invents a key; :func:`score_meaning` says what a calm score means and
+:func:`verdict_line` the one line said above a take's changes.
 """
 
 from __future__ import annotations
@@ -30,20 +31,99 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: The calm score from which a take sounds calm and soothing (0-100): its "calm zone".
 CALM_SCORE = 80.0
-#: What a calm score means: (lowest score of the band, the words), best band first.
-SCORE_MEANINGS = (
-    (CALM_SCORE, "Calm and soothing: this is the tone to keep."),
-    (60.0, "Mostly calm: one or two things to soften."),
-    (40.0, "Some tension comes through: work on the first tip."),
-    (-math.inf, "This sounds tense or hurried: slow down, soften and try again."),
+
+
+@dataclass(frozen=True)
+class ScoreBand:
+    """A band of calm scores and what the app says about a take in it.
+
+    Attributes
+    ----------
+    lowest : float
+        the lowest score of the band
+    name : str
+        ``calm``, ``mostly``, ``some`` or ``tense``
+    meaning : str
+        what a score in the band means, in one sentence
+    with_changes : str
+        the verdict when there are changes to suggest (they follow it)
+    max_changes : int
+        at most this many changes are suggested: a calm take gets one thing to polish, not three
+    """
+
+    lowest: float
+    name: str
+    meaning: str
+    with_changes: str
+    max_changes: int
+
+
+#: The bands, best first.
+SCORE_BANDS = (
+    ScoreBand(CALM_SCORE, "calm", "Calm and soothing: this is the tone to keep.",
+              "Calm and soothing. One detail could make it softer still:", 1),
+    ScoreBand(60.0, "mostly", "Mostly calm: nearly the tone to keep.",
+              "Mostly calm: one or two things to soften.", 2),
+    ScoreBand(40.0, "some", "Some tension comes through.",
+              "Some tension comes through: start with the first change below.", 3),
+    ScoreBand(-math.inf, "tense", "This sounds tense or hurried: slow down, soften and try again.",
+              "This sounds tense or hurried: slow down, soften and try again.", 3),
 )
+#: What a calm score means: (lowest score of the band, the words), best band first.
+SCORE_MEANINGS = tuple((band.lowest, band.meaning) for band in SCORE_BANDS)
+
+
+def score_band(score: float) -> ScoreBand:
+    """The band a calm score (0-100) falls in."""
+    return next(band for band in SCORE_BANDS if score >= band.lowest)
+
+
+def verdict_line(score: float, changes: int) -> str:
+    """The one line said about a score: its band's meaning, or, when ``changes`` follow it, the
+    band's lead-in to them (so a calm take never reads "keep this" above a list of fixes)."""
+    band = score_band(score)
+    return band.with_changes if changes else band.meaning
 #: The keys a page's addition is stored under, beside the coach's own keys.
 EXERCISE_KEY, MODEL_KEY, CALMER_KEY = "exercise", "model_similarity", "calmer"
 
 
 def score_meaning(score: float) -> str:
     """What a calm score (0-100) means, in one sentence."""
-    return next(words for lowest, words in SCORE_MEANINGS if score >= lowest)
+    return score_band(score).meaning
+
+
+def not_kept(analysis, feedback) -> str | None:
+    """Why a take must not be kept in the history, or None: a recording with no voice in it,
+    or one the coach could not judge (silent, too quiet, whispered, clipped, too noisy).
+
+    Parameters
+    ----------
+    analysis : Analysis or None
+    feedback : Feedback, its dict, TakeFeedback or None
+        None (a baseline, measured and checked on its own) keeps the take
+
+    Returns
+    -------
+    str or None
+        the coach's sentence on what is wrong and what to do, with "Nothing was saved."
+    """
+    if isinstance(feedback, TakeFeedback):
+        coached = feedback.coach
+    elif hasattr(feedback, "to_dict"):
+        coached = feedback.to_dict()
+    else:
+        coached = TakeFeedback.from_dict(feedback).coach
+    if coached and "score" in coached and coached.get("score") is None:
+        # the coach's own sentence: what is wrong and what to do
+        quality = coached.get("quality") or {}
+        tips = coached.get("tips") or ()
+        why = quality.get("message") or (tips[0] if tips else "this take could not be judged.")
+        return f"{why[:1].upper()}{why[1:].rstrip('.')}. Nothing was saved."
+    voiced = getattr(getattr(analysis, "tracks", None), "voiced", None)
+    if voiced is not None and not voiced.any():
+        return ("No voice was found in this recording. Check that the microphone is on and "
+                "close, and record again. Nothing was saved.")
+    return None
 
 
 def range_words(low: float | None, high: float | None, show, *, at_most: str = "at most",

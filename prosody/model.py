@@ -111,8 +111,8 @@ def similarity(model_analysis: Analysis, take_analysis: Analysis) -> Similarity:
     Raises
     ------
     ProsodyError
-        when either take has too little voiced speech, or one is more than twice as long as
-        the other (probably not the same phrase).
+        when either take has too little voiced speech, or the speech of one is more than
+        three times as long as the other's (probably not the same phrase).
     """
     from .compare import align
 

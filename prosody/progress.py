@@ -6,7 +6,8 @@ of practice); the store fetches, this module judges, the app lays the result out
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 
@@ -41,28 +42,72 @@ FALLS_SAME_RATIO = 0.15
 PACE_SAME_RATIO = 0.05
 
 
-def calm_zone(feature: str, profile) -> tuple[float, float] | None:
-    """The general calm zone of a charted feature, in its unit: the score's is
-    :data:`prosody.feedback.CALM_SCORE` and up; a summary feature's is the profile's absolute
-    target. None when the profile sets none (loudness in dBFS depends on the microphone).
+@dataclass(frozen=True)
+class CalmZone:
+    """The calm zone of a charted feature, in the feature's own unit.
+
+    ``personal`` is True when it comes from the person's everyday voice (the profile's target
+    against the baseline, turned into the unit of the chart), False for the general zone."""
+
+    low: float
+    high: float
+    personal: bool
+
+
+def calm_zone(feature: str, profile, *, baseline: Mapping | None = None) -> CalmZone | None:
+    """The calm zone of a charted feature, in its unit.
+
+    The score's is :data:`prosody.feedback.CALM_SCORE` and up. A summary feature's is, with a
+    baseline, the profile's target against it, turned into the feature's unit (a 96 Hz
+    everyday voice and a target of 4 semitones lower to half a semitone higher give 76-99 Hz);
+    without one, the profile's general (absolute) target. None when there is neither (loudness
+    in dBFS depends on the microphone: it has a zone only against the everyday voice).
 
     Parameters
     ----------
     feature : str
         ``"score"`` or a summary key (``"f0_range_st"``, ...)
     profile : Profile
+    baseline : mapping or None
+        the summary of the person's baseline take (``Take.summary``)
     """
     from .feedback import CALM_SCORE
 
     if feature == "score":
-        return (CALM_SCORE, 100.0)
+        return CalmZone(CALM_SCORE, 100.0, personal=False)
     for spec in profile.features:
-        if spec.measure == feature and spec.absolute is not None:
+        if spec.measure != feature:
+            continue
+        base = (baseline or {}).get(feature)
+        if spec.relative is not None and base is not None:
+            lo, hi = (None if x is None else _from_change(x, base, spec.relative.comparison)
+                      for x in (spec.relative.low, spec.relative.high))
+            if lo is not None or hi is not None:
+                return _zone(lo, hi, personal=True, share=spec.measure_unit == "share")
+        if spec.absolute is not None:
             lo, hi = spec.absolute.low, spec.absolute.high
-            if lo is None and hi is None:
-                return None
-            return (lo if lo is not None else 0.0, hi if hi is not None else lo * 2 or 1.0)
+            if lo is not None or hi is not None:
+                return _zone(lo, hi, personal=False, share=spec.measure_unit == "share")
     return None
+
+
+def _from_change(change: float, base: float, comparison: str) -> float:
+    """The value that differs from ``base`` by ``change`` (the inverse of
+    :func:`prosody.util.relative_change`)."""
+    if comparison == "st":
+        return base * 2 ** (change / 12)
+    if comparison == "percent":
+        return base * (1 + change / 100)
+    return base + change
+
+
+def _zone(lo: float | None, hi: float | None, *, personal: bool, share: bool) -> CalmZone:
+    # an open end: from zero up, or up to twice the lower end (a share, up to all of it)
+    low = lo if lo is not None else min(0.0, hi)
+    high = hi if hi is not None else (abs(lo) * 2 or 1.0) if lo >= 0 else 0.0
+    if share:
+        low, high = max(0.0, low), min(1.0, high)
+    return CalmZone(low, high, personal)
 
 
 def _mean(takes, key: str) -> float | None:

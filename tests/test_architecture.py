@@ -36,6 +36,7 @@ LAYER_OF_MODULE = {
     "prosody.model": COACHING, "prosody.content": COACHING, "prosody.calmer": COACHING,
     "prosody.live": COACHING, "prosody.progress": COACHING, "prosody.feedback": COACHING,
     "prosody.live_browser": COACHING,
+    "prosody.explain": COACHING,
 }
 LAYER_OF_PACKAGE = {"prosody.store": STORE, "prosody.cli": SURFACE, "ui": SURFACE}
 

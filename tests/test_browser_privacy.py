@@ -24,7 +24,7 @@ from prosody.store import AUDIO_DIR, Store
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 HOSTILE = "![x](http://attacker.example/p.png) [click](http://evil.example/login)"
 PAGES = ("Practice", "Baseline", "Review", "Progress", "Exercises", "Model takes",
-         "Hear yourself calmer", "Supervisor", "Settings and privacy")
+         "Hear yourself calmer", "Supervisor", "Settings and privacy", "How it works")
 
 
 @pytest.fixture(scope="module")
@@ -62,11 +62,16 @@ def test_hostile_name_missing_recording_and_delete_in_a_real_browser(seeded_serv
         page.on("request", lambda r: requested.append(r.url))
         try:
             page.goto(url)
-            page.get_by_text("Practise a calm phrase").wait_for(timeout=60_000)
-            box = page.get_by_role("textbox", name="Who is practising?")
+            page.get_by_role("heading", name="Calm Tone Coach").wait_for(timeout=60_000)
+            # who is practising: the button at the top of every page
+            page.get_by_role("button", name="Practising as").click()
+            page.get_by_role("combobox", name="Who is practising?").click()
+            page.get_by_role("option", name="Someone new…").click()
+            box = page.get_by_role("textbox", name="Name")
             box.fill(HOSTILE)
             box.press("Enter")
             page.wait_for_timeout(1500)
+            page.keyboard.press("Escape")
             for name in PAGES:
                 page.get_by_role("link", name=name, exact=True).first.click()
                 page.wait_for_load_state("networkidle")

@@ -210,10 +210,19 @@ def test_the_command_line(voices, tmp_path, capsys):
     info = sf.info(str(out))
     assert info.samplerate == SR
     assert info.subtype == "PCM_16"
+    # the headline says what the table's last column says, from the same measurements
+    for m in record["moves"]:
+        if m["words"] != "about the same":
+            assert f"{m['label'].lower()} {m['words']}" in record["summary"]
     assert main(["calmer", str(take), str(tmp_path / "b.wav")]) == 0
     text = capsys.readouterr().out
     assert "Measured again on the result, against the general targets" in text
     assert "Same voice: spectral envelope" in text
+    # loudness is not judged without a baseline: its row says so, its label once
+    row = next(line for line in text.splitlines() if line.strip().startswith("Loudness"))
+    assert row.count("Loudness") == 1
+    assert "not judged without a baseline" in row
+    assert row.rstrip().endswith("softer") or row.rstrip().endswith("louder")
     assert main(["calmer", str(tmp_path / "missing.wav"), str(tmp_path / "c.wav")]) == 1
     assert "calmtone calmer:" in capsys.readouterr().err
 

@@ -557,3 +557,71 @@ def test_cli_unusable_baseline(capsys, wavs):
     code, (record,), _ = run(capsys, "--json", "--baseline", wavs["broken"], wavs["calm"])
     assert (code, record["error"].split(":")[0]) == (
         1, "cannot use this recording as the baseline")
+
+
+# ---------------------------------------------------------------------------------------------
+# Words a person reads
+
+
+def _result(name: str, value: float, *, low=None, high=None, unit="st", measured=0.0,
+            relative_to="baseline", verdict="ok"):
+    from prosody.coach import FeatureResult
+
+    return FeatureResult(name=name, label=name, value=value, unit=unit, target_low=low,
+                         target_high=high, verdict=verdict, relative_to=relative_to,
+                         measured=measured, measured_unit=unit, weight=1.0, points=1.0)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "low", "high", "says"),
+    [
+        # inside the zone but higher: "settled and low" would contradict the number
+        ("pitch_level", 0.45, -4.0, 0.5, None),
+        # inside and lower: the praise holds
+        ("pitch_level", -1.5, -4.0, 0.5, "settled and low"),
+        # inside but brighter: "warm and relaxed" would contradict it
+        ("brightness", 0.8, None, 1.0, None),
+        ("brightness", -2.0, None, 1.0, "warm and relaxed"),
+    ],
+)
+def test_praise_is_only_said_on_the_calm_side(name, value, low, high, says):
+    from prosody.coach import _well
+
+    profile = load_profile("soothing")
+    unit = "dB" if name == "brightness" else "st"
+    well = _well(profile, [_result(name, value, low=low, high=high, unit=unit)], None)
+    if says is None:
+        assert "stayed in the calm zone" in well, well
+    else:
+        assert says in well, well
+
+
+def test_a_share_against_the_baseline_names_both_shares():
+    from prosody.coach import feature_words
+
+    spec = load_profile("soothing").feature("final_falls")
+    now, aim = feature_words(spec, _result("final_falls", -0.5, low=0.0, unit="share",
+                                           measured=0.5, verdict="low"))
+    assert now == "50 %, against 100 % in your everyday voice"
+    assert aim == "no less often than your everyday voice"
+
+
+def test_a_tip_is_given_only_outside_the_zone():
+    from prosody.coach import feature_tip
+
+    spec = load_profile("soothing").feature("tempo")
+    assert feature_tip(spec, _result("tempo", -20.0, low=-40.0, high=-10.0, unit="%")) is None
+    tip = feature_tip(spec, _result("tempo", 5.0, low=-40.0, high=-10.0, unit="%",
+                                    verdict="high"))
+    assert "about 5 % faster than your everyday voice" in tip
+    assert "10 to 40 % slower than your everyday voice" in tip
+
+
+def test_a_change_the_calm_way_but_too_small_says_only():
+    from prosody.coach import feature_tip, feature_words
+
+    spec = load_profile("soothing").feature("loudness")
+    short = _result("loudness", -0.9, low=-10.0, high=-3.0, unit="dB", verdict="high")
+    now, _ = feature_words(spec, short)
+    assert now == "only about 0.9 dB softer than your everyday voice"
+    assert feature_tip(spec, short).startswith("You were only about 0.9 dB softer")

@@ -4,9 +4,10 @@ import numpy as np
 import pytest
 from conftest import SR
 
-from prosody import analyze
+from prosody import ProsodyError, analyze
 from prosody.compare import align, deltas, deltas_sentence
 from prosody.dsp import resample
+from prosody.errors import quiet_warnings
 
 
 def test_alignment_follows_a_slower_take(phrase_male):
@@ -38,3 +39,23 @@ def test_deltas_in_words(phrase_male):
     sentence = deltas_sentence(a.summary, lower.summary)
     assert "3.9 st lower" in sentence
     assert "% slower" in sentence
+
+
+def test_a_hurried_take_with_silence_before_it_still_aligns(phrase_male):
+    """A take 2.5 times as fast, after two seconds of silence, lines up with the original: the
+    silence is trimmed and the path allows up to three times the tempo."""
+    a = analyze(phrase_male, sr=SR)
+    fast = resample(phrase_male, SR, int(SR / 2.5))  # played back at SR: 2.5x as fast
+    with quiet_warnings():  # a take this fast has no pause: its mean length is undefined
+        b = analyze(np.concatenate([np.zeros(2 * SR), fast, np.zeros(SR // 2)]), sr=SR)
+    al = align(a.tracks, b.tracks)
+    speech = a.tracks.time_s[a.tracks.speech]
+    t = np.linspace(speech[0] + 0.2, speech[-1] - 0.2, 5)
+    np.testing.assert_allclose(al.b_time_at(t), 2.0 + t / 2.5, atol=0.08)
+
+
+def test_takes_of_different_phrases_are_refused(phrase_male):
+    a = analyze(phrase_male, sr=SR)
+    b = analyze(np.tile(phrase_male, 4), sr=SR)  # four times as long
+    with pytest.raises(ProsodyError, match="three times"):
+        align(a.tracks, b.tracks)

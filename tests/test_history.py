@@ -783,6 +783,31 @@ def test_cli_list_table(capsys, store, several):
     assert len(out.splitlines()) == 3  # header and two practice takes since the 3rd
 
 
+@pytest.mark.parametrize("argv", [
+    ("list", "--person", "Ghost"),
+    ("list", "--json", "--person", "Ghost"),
+    ("export", "--csv", "-", "--person", "Ghost"),
+    ("export", "--report", "ghost.html", "--person", "Ghost"),
+    ("delete", "--person", "Ghost", "--yes"),
+])
+def test_cli_a_person_nobody_is_an_error_for_every_command(capsys, store, several, argv):
+    """The same exit status (1) and sentence whichever command names an unknown person."""
+    code, out, err = run_cli(capsys, *argv)
+    assert code == 1
+    assert "nobody called 'Ghost'" in err
+    assert out == ""
+
+
+def test_cli_list_says_whether_nothing_is_saved_or_nothing_matches(capsys, store, several):
+    code, out, _ = run_cli(capsys, "list", "--person", "Ben", "--phrase", "never said")
+    assert (code, out) == (0, "No takes match.\n")
+
+
+def test_cli_list_of_an_empty_history(capsys, store):
+    code, out, _ = run_cli(capsys, "list")
+    assert (code, out) == (0, "No takes saved yet.\n")
+
+
 def test_cli_show(capsys, store, several):
     code, out, _ = run_cli(capsys, "show", str(several[0].id))
     assert code == 0

@@ -1,27 +1,39 @@
-"""The app's pages driven by Streamlit's AppTest with real WAV bytes.
+"""The app's Practice, Baseline, Settings and How it works pages, and who is practising, driven
+by Streamlit's AppTest with real WAV bytes.
 
-What the page shows is checked against ``prosody`` run on the same audio.
+What the page shows is checked against ``prosody`` run on the same audio: the score, the one
+verdict line, the changes and the cards all come from :func:`prosody.explain.read_feedback`.
 """
 
 from __future__ import annotations
 
 import io
+import re
 import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile as sf
-from conftest import SR, espeak
+from conftest import SR, espeak, load16
 from streamlit.testing.v1 import AppTest
 
 from prosody import ProsodyWarning
 from prosody.analysis import analyze
 from prosody.coach import baseline_settings, coach, measure_baseline
+from prosody.explain import read_feedback
 from prosody.profile import load_profile
+from prosody.store import Store
 
 APP = str(Path(__file__).resolve().parent.parent / "ui" / "app.py")
 SEED = "I'm here with you. What do you need right now?"
+#: The everyday-voice passage of the guided start (ui.services.BASELINE_TEXT).
+PASSAGE = (
+    "The bus to the station leaves every twenty minutes. On weekdays it is usually on time, "
+    "and the ride takes about a quarter of an hour. I often read on the way, or look out of the "
+    "window at the gardens and the small bridge over the river. In the evening the same bus "
+    "brings me home again."
+)
 
 
 def wav_bytes(y: np.ndarray, sr: int = SR) -> bytes:
@@ -34,6 +46,13 @@ def wav_bytes(y: np.ndarray, sr: int = SR) -> bytes:
 def seed_wav(tmp_path_factory) -> bytes:
     path = espeak(SEED, tmp_path_factory.mktemp("ui") / "seed.wav", voice="en-us+f1", pitch=55)
     return path.read_bytes()
+
+
+@pytest.fixture(scope="module")
+def passage_wav(tmp_path_factory) -> bytes:
+    """The passage read by a synthetic voice at an everyday pace."""
+    path = tmp_path_factory.mktemp("ui") / "passage.wav"
+    return wav_bytes(load16(espeak(PASSAGE, path, voice="en-us+f1", pitch=55, speed_wpm=165)))
 
 
 @pytest.fixture(scope="module")
@@ -57,68 +76,210 @@ def record_baseline(app, wav: bytes) -> None:
     app.run()
 
 
-@pytest.fixture
-def app(tmp_path, monkeypatch):
-    monkeypatch.setenv("CALMTONE_HOME", str(tmp_path / "home"))
-    at = AppTest.from_file(APP, default_timeout=120)
+def new_app() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=180)
     at.run()
     assert not at.exception
     return at
 
 
-def expected_feedback(data: bytes, *, text: str, scenario: str, baseline: bytes | None = None):
-    """What prosody itself says about the same audio, for the page to match."""
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    monkeypatch.setenv("CALMTONE_HOME", str(tmp_path / "home"))
+    return tmp_path / "home"
+
+
+@pytest.fixture
+def app(home):
+    return new_app()
+
+
+@pytest.fixture
+def practising(app):
+    """The Practice page with the guided start skipped: the phrase, the recorder."""
+    app.button(key="guide_skip").click().run()
+    assert not app.exception
+    return app
+
+
+def save_a_take_of(person: str, wav: bytes) -> None:
+    """A take of ``person`` in the history, as another session saved it."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ProsodyWarning)
+        y = load16(io.BytesIO(wav))
+        a = analyze(y, sr=SR, text=SEED)
+    with Store.open() as store:
+        store.save_take(person=person, audio=y, sr=SR, analysis=a, feedback=None, phrase=SEED)
+
+
+def texts(at) -> str:
+    return "\n".join([m.value for m in at.markdown] + [c.value for c in at.caption]
+                     + [s.value for s in at.success] + [w.value for w in at.warning]
+                     + [i.value for i in at.info] + [e.value for e in at.error])
+
+
+def expected(data: bytes, *, text: str, scenario: str, baseline: bytes | None = None,
+             baseline_text: str = SEED):
+    """What prosody itself says about the same audio: (coach dict, reading)."""
     from prosody.audio import load
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ProsodyWarning)
-        base = None
-        settings = None
+        base = settings = None
         if baseline is not None:
             b = load(baseline)
-            base = measure_baseline(b.y, sr=b.sr, text=SEED)
+            base = measure_baseline(b.y, sr=b.sr, text=baseline_text)
             settings = baseline_settings(base)
         sig = load(data)
         a = analyze(sig.y, sr=sig.sr, text=text, settings=settings)
-    return coach(a, profile=load_profile("soothing"), baseline=base, scenario=scenario).to_dict()
+    profile = load_profile("soothing")
+    fb = coach(a, profile=profile, baseline=base, scenario=scenario).to_dict()
+    return fb, read_feedback(fb, profile, tracks=a.tracks, ends=a.phrase_ends)
 
 
-def test_practice_page_starts_empty(app):
-    assert app.title[0].value == "Practise a calm phrase"
-    assert any("No everyday-voice baseline" in i.value for i in app.info)
-    assert app.selectbox(key="phrase_choice").value == SEED
+# ---------------------------------------------------------------------------------------------
+# The first visit and the guided start
+
+
+def test_a_first_visit_says_what_the_app_is_and_starts_the_guide(app):
+    assert app.title[0].value == "Calm Tone Coach"
+    assert any("Practise the **tone** of a calming voice" in m.value for m in app.markdown)
+    assert any("Step 1 of 3" in m.value for m in app.markdown)
+    # nothing to try again before a first try; no practice before the everyday voice
+    assert "try_again" not in [b.key for b in app.button]
+    assert not app.audio_input
     assert not app.metric
 
 
-def test_recording_shows_the_coach_feedback(app, seed_wav):
-    app.audio_input[0].set_value(("take.wav", seed_wav, "audio/wav"))
-    app.run()
+def test_the_guided_start_records_the_baseline_then_the_first_phrase(app, passage_wav,
+                                                                     seed_wav):
+    app.radio(key="audience").set_value("partner").run()
+    app.button(key="guide_next").click().run()
+    assert any("Step 2 of 3" in m.value for m in app.markdown)
+    # the passage is shown (large, as HTML) with its countdown
+    shown = "\n".join(h.proto.body for h in app.get("html"))
+    assert "The bus to the station" in shown
+    assert "ct-countdown" in shown
+    app.audio_input[0].set_value(("passage.wav", passage_wav, "audio/wav")).run()
     assert not app.exception
-    fb = expected_feedback(seed_wav, text=SEED, scenario="check-in")
+    said = " ".join(s.value for s in app.success)
+    assert "Baseline saved for Me" in said
+    assert re.search(r"We heard \d+ s of your voice, \d+ syllables", said), said
+    assert Store.open().baseline("Me") is not None
+    assert any("Step 3 of 3" in i.value for i in app.info)
+    # the first phrase is one for the listener chosen in step 1, with its own scenario
+    phrase = app.selectbox(key="phrase_choice").value
+    from prosody.content import load_phrases
+
+    entry = next(p for p in load_phrases() if p.text == phrase)
+    assert entry.audience == "partner"
+    assert app.selectbox(key="scenario").value == entry.scenario
+    app.selectbox(key="phrase_choice").set_value(SEED).run()
+    app.audio_input[0].set_value(("take.wav", seed_wav, "audio/wav")).run()
+    assert not app.exception
+    fb, reading = expected(seed_wav, text=SEED, scenario=app.selectbox(key="scenario").value,
+                           baseline=passage_wav, baseline_text=PASSAGE)
+    assert app.metric[0].value == f"{reading.score} / 100"
+    assert reading.baseline
+    assert f"**{reading.verdict}**" in [m.value for m in app.markdown]
+    assert not any("Step 3 of 3" in i.value for i in app.info)  # done: the result is shown
+    assert app.session_state["guide"]["Me"] == "done"
+
+
+def test_a_recording_that_is_not_the_passage_is_refused_in_the_guide(app, seed_wav):
+    app.button(key="guide_next").click().run()
+    app.audio_input[0].set_value(("short.wav", seed_wav, "audio/wav")).run()
+    said = " ".join(e.value for e in app.error).replace("\\", "")
+    assert "We could not use this recording" in said
+    assert Store.open().baseline("Me") is None
+    assert any("Step 2 of 3" in m.value for m in app.markdown)  # still reading the passage
+
+
+def test_the_guided_start_can_be_skipped_and_is_offered_again(app):
+    app.button(key="guide_skip").click().run()
+    assert any("No everyday-voice baseline yet" in m.value for m in app.markdown)
+    assert app.audio_input  # practice at once, on general targets
+    app.button(key="guide_start").click().run()
+    assert any("Step 1 of 3" in m.value for m in app.markdown)
+    app.button(key="guide_skip").click().run()
+    again = new_app()  # a new visit: still no baseline, so the guide is offered again
+    assert any("Step 1 of 3" in m.value for m in again.markdown)
+
+
+# ---------------------------------------------------------------------------------------------
+# Feedback a parent reads in ten seconds
+
+
+def test_the_verdict_changes_and_cards_agree(practising, seed_wav):
+    app = practising
+    app.audio_input[0].set_value(("take.wav", seed_wav, "audio/wav")).run()
+    assert not app.exception
+    fb, reading = expected(seed_wav, text=SEED, scenario="check-in")
     assert app.metric[0].label == "Calm score"
     assert app.metric[0].value == f"{fb['score']:.0f} / 100"
-    shown = "\n".join(m.value for m in app.markdown)
-    for tip in fb["tips"]:
-        assert tip in shown
-    assert fb["well"] in shown
-    # every feature card says its verdict in words, not by colour alone
-    assert "in the calm zone" in shown or "above the calm zone" in shown
-    assert any("Pitch over time in semitones" in c.value for c in app.caption)
+    assert "How it works" in app.metric[0].help  # how the score is built: one place
+    shown = [m.value for m in app.markdown]
+    assert f"**{reading.verdict}**" in shown
+    for change in reading.changes:
+        assert any(f"**{change.number}. {change.label}: {change.what.lower()}.**" in m
+                   and change.tip in m for m in shown)
+    assert fb["well"] in "\n".join(shown)
+    # one card per feature that carries weight; a weightless one (falling ends in a check-in
+    # question) has none; each card's verdict in words
+    cards = [m for m in shown
+             if m.startswith("**") and "  \n" in m and not re.match(r"\*\*\d\. ", m)]
+    labels = {m.split("**")[1] for m in cards}
+    assert labels == {c.label for c in reading.cards}
+    assert "Falling phrase ends" not in labels
+    for card in reading.cards:
+        assert any(card.verdict_words in m for m in shown)
+    # the score's paragraph of weights is not under the score any more
+    assert not any("weighted share" in m for m in shown)
+    assert any("semitones against this take's middle" in c.value for c in app.caption)
 
 
-def test_uploaded_file_works_like_a_recording(app, seed_wav):
-    app.file_uploader[0].upload("take.wav", seed_wav, "audio/wav")
-    app.run()
-    assert not app.exception
-    assert app.metric[0].label == "Calm score"
+def test_a_calm_score_with_one_detail_does_not_say_keep_it_above_fixes(practising):
+    calm = Path(__file__).resolve().parent.parent / "samples" / "audio" / "seed-calm.flac"
+    buf = io.BytesIO()
+    sf.write(buf, *sf.read(calm), format="WAV")
+    practising.audio_input[0].set_value(("calm.wav", buf.getvalue(), "audio/wav")).run()
+    fb, reading = expected(buf.getvalue(), text=SEED, scenario="check-in")
+    assert reading.band == "calm"
+    shown = [m.value for m in practising.markdown]
+    assert f"**{reading.verdict}**" in shown
+    changes = [m for m in shown if re.match(r"\*\*\d\. ", m)]
+    assert len(changes) == len(reading.changes) <= 1
+    if changes:
+        assert "#### One detail to polish" in shown
+        assert not any("tone to keep" in m for m in shown)
 
 
-def test_try_again_keeps_recent_attempts(app, seed_wav):
+def test_a_phrase_brings_its_own_scenario(practising):
+    from prosody.content import load_phrases
+
+    bedtime = next(p for p in load_phrases() if p.scenario == "bedtime")
+    practising.selectbox(key="phrase_choice").set_value(bedtime.text).run()
+    assert practising.selectbox(key="scenario").value == "bedtime"
+    other = next(p for p in load_phrases() if p.scenario == "de-escalation")
+    practising.selectbox(key="phrase_choice").set_value(other.text).run()
+    assert practising.selectbox(key="scenario").value == "de-escalation"
+
+
+def test_uploaded_file_works_like_a_recording(practising, seed_wav):
+    practising.file_uploader[0].upload("take.wav", seed_wav, "audio/wav")
+    practising.run()
+    assert not practising.exception
+    assert practising.metric[0].label == "Calm score"
+
+
+def test_try_again_keeps_recent_attempts(practising, seed_wav):
+    app = practising
     app.audio_input[0].set_value(("take.wav", seed_wav, "audio/wav"))
     app.run()
     app.button(key="try_again").click()
     app.run()
     assert not app.metric  # a fresh recorder
+    assert "try_again" not in [b.key for b in app.button]
     louder = wav_bytes(np.clip(1.8 * sf.read(io.BytesIO(seed_wav))[0], -1, 1),
                        sr=sf.info(io.BytesIO(seed_wav)).samplerate)
     app.audio_input[0].set_value(("take.wav", louder, "audio/wav"))
@@ -126,8 +287,6 @@ def test_try_again_keeps_recent_attempts(app, seed_wav):
     assert not app.exception
     assert any("Your recent tries" in m.value for m in app.markdown)
     assert len(app.session_state["attempts"][SEED]) == 2
-    from prosody.store import Store
-
     takes = Store.open().takes(person="Me")
     assert len(takes) == 2  # both tries kept in the history, each once
     assert {t.phrase for t in takes} == {SEED}
@@ -137,25 +296,29 @@ def test_try_again_keeps_recent_attempts(app, seed_wav):
     ("data", "message"),
     [
         # digital silence: no voice to judge, the coach asks for a closer microphone
-        (wav_bytes(np.zeros(2 * SR)), "too quiet"),
+        (wav_bytes(np.zeros(2 * SR)), "too quiet|No voice"),
+        # a quiet hum with no voice in it
+        (wav_bytes(1e-4 * np.sin(2 * np.pi * 50 * np.arange(2 * SR) / SR)), "too quiet|No voice"),
         # a text file posing as a recording: the loader says what it is and what works
         (b"this is not audio at all, just a note", "WAV"),
         # a quarter second: too short to describe
         (wav_bytes(0.1 * np.sin(2 * np.pi * 200 * np.arange(SR // 4) / SR)), "too short|shorter"),
     ],
 )
-def test_bad_recordings_get_a_friendly_message(app, data, message):
-    import re
+def test_bad_recordings_are_explained_once_and_never_saved(practising, data, message):
+    practising.file_uploader[0].upload("take.wav", data, "audio/wav")
+    practising.run()
+    assert not practising.exception
+    said = [e.value for e in practising.error] + [w.value for w in practising.warning]
+    assert len(said) == 1, said  # the message once
+    assert re.search(message, said[0]), said
+    assert not practising.metric
+    assert Store.open().count() == 0  # nothing saved
+    assert "try_again" in [b.key for b in practising.button]
 
-    app.file_uploader[0].upload("take.wav", data, "audio/wav")
-    app.run()
-    assert not app.exception
-    said = " ".join([e.value for e in app.error] + [w.value for w in app.warning])
-    assert re.search(message, said), said
-    assert not app.metric
 
-
-def test_baseline_then_practice_is_judged_against_it(app, seed_wav, baseline_wav):
+def test_baseline_then_practice_is_judged_against_it(practising, seed_wav, baseline_wav):
+    app = practising
     record_baseline(app, baseline_wav)
     assert app.title[0].value == "Your everyday voice"
     assert not app.exception
@@ -165,17 +328,65 @@ def test_baseline_then_practice_is_judged_against_it(app, seed_wav, baseline_wav
 
     app.switch_page("app_pages/practice.py")
     app.run()
-    assert not any("No everyday-voice baseline" in i.value for i in app.info)
+    assert not any("No everyday-voice baseline" in m.value for m in app.markdown)
     app.audio_input[0].set_value(("take.wav", seed_wav, "audio/wav"))
     app.run()
     assert not app.exception
-    fb = expected_feedback(seed_wav, text=SEED, scenario="check-in", baseline=baseline_wav)
+    fb, reading = expected(seed_wav, text=SEED, scenario="check-in", baseline=baseline_wav)
     assert app.metric[0].value == f"{fb['score']:.0f} / 100"
-    assert any(f["relative_to"] == "baseline" for f in fb["features"])
-    assert "against your everyday voice" in "\n".join(m.value for m in app.markdown)
+    assert all(c.against == "your everyday voice" for c in reading.cards
+               if c.name != "loudness" or c.against)
+    assert any("than your everyday voice" in m.value for m in app.markdown)
 
 
-def test_settings_page_privacy_and_delete(app, seed_wav, baseline_wav):
+# ---------------------------------------------------------------------------------------------
+# Who is practising
+
+
+def test_who_is_practising_is_chosen_in_the_main_area(app):
+    assert app.session_state["person"] == "Me"
+    app.selectbox(key="person_pick").set_value("Someone new…").run()
+    app.text_input(key="person_input").input("Sam").run()
+    assert app.session_state["person"] == "Sam"
+    assert app.query_params["person"] in ("Sam", ["Sam"])  # in the address: a reload keeps it
+    assert "Sam" in [p.name for p in Store.open().people()]
+    # an emptied box keeps the last name
+    app.selectbox(key="person_pick").set_value("Someone new…").run()
+    app.text_input(key="person_input").input("  ").run()
+    assert app.session_state["person"] == "Sam"
+    app.selectbox(key="person_pick").set_value("Me").run()
+    assert app.session_state["person"] == "Me"
+
+
+def test_the_person_survives_a_reload_and_a_new_visit(home, seed_wav):
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.query_params["person"] = "Alex"  # the address after a reload
+    at.run()
+    assert at.session_state["person"] == "Alex"
+    save_a_take_of("Sam", seed_wav)
+    with Store.open() as store:
+        store.add_person("Zoe")  # added later (an assignment), but has practised nothing
+    assert new_app().session_state["person"] == "Sam"  # who practised last on this computer
+
+
+def test_a_name_that_looks_like_another_is_flagged(app):
+    with Store.open() as store:
+        store.add_person("Anna")
+    app.selectbox(key="person_pick").set_value("Someone new…").run()
+    app.text_input(key="person_input").input("\u0410nna").run()  # a Cyrillic А
+    assert not app.exception
+    said = " ".join(w.value for w in app.warning)
+    assert "mixes Cyrillic and Latin" in said
+    app.run()
+    assert not app.warning  # said once
+
+
+# ---------------------------------------------------------------------------------------------
+# Settings and How it works
+
+
+def test_settings_page_privacy_and_delete_my_data(practising, seed_wav, baseline_wav):
+    app = practising
     record_baseline(app, baseline_wav)
     app.switch_page("app_pages/settings.py")
     app.run()
@@ -184,24 +395,40 @@ def test_settings_page_privacy_and_delete(app, seed_wav, baseline_wav):
     assert "never sends a recording" in text
     assert "127.0.0.1" in text
     assert app.selectbox(key="profile").value == "soothing"
-    from prosody.store import Store
-
     assert Store.open().count(person="Me") == 1  # the baseline take
-    app.checkbox[0].check()
-    app.run()
-    app.button[0].click()
-    app.run()
+    assert "1 saved take and their recordings" in text
+    app.checkbox(key="delete_sure").check().run()
+    app.button[-1].click().run()
     assert not app.exception
-    assert any("Deleted 1 take" in s.value for s in app.success)
+    assert any("Deleted Me: 1 take" in s.value for s in app.success)
     assert Store.open().count(person="Me") == 0
+    # the page says so at once: no stale count
+    assert any("Nothing is kept for **Me** yet" in m.value for m in app.markdown)
 
 
-def test_who_is_practising(app):
-    box = app.sidebar.text_input(key="person_input")
-    assert box.value == "Me"
-    box.input("Sam").run()
-    assert app.session_state["person"] == "Sam"
-    # emptying the box does not file takes under no name: it snaps back to the last name
-    app.sidebar.text_input(key="person_input").input("  ").run()
-    assert app.session_state["person"] == "Sam"
-    assert app.sidebar.text_input(key="person_input").value == "Sam"
+def test_the_administrator_of_this_computer_deletes_anyone_and_sees_what_goes(
+        app, seed_wav, monkeypatch):
+    monkeypatch.setattr("ui.services.administers_this_computer", lambda: True)
+    save_a_take_of("Sam", seed_wav)
+    with Store.open() as store:
+        store.assign("Sam", kind="exercise", target="slow-it-down", assigned_by="Dr Lee")
+    app.switch_page("app_pages/settings.py").run()
+    assert app.subheader[-1].value == "Delete a person's data"
+    app.selectbox(key="delete_whom").set_value("Sam").run()
+    text = "\n".join(m.value for m in app.markdown)
+    assert "1 assignment given to them (by Dr Lee)" in text
+    app.checkbox(key="delete_sure").check().run()
+    app.button[-1].click().run()
+    assert any("Deleted Sam: 1 take and 1 assignment." in s.value for s in app.success)
+    assert "Sam" not in [p.name for p in Store.open().people()]
+    assert app.session_state["person"] == "Me"  # not the one deleted
+
+
+def test_how_the_score_is_built_is_said_on_one_page(app):
+    app.switch_page("app_pages/help.py").run()
+    assert not app.exception
+    text = "\n".join(m.value for m in app.markdown)
+    assert "calm zone" in text
+    assert "80 and up" in text
+    assert "semitones" in text
+    assert "Pitch height" in text

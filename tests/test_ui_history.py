@@ -78,7 +78,7 @@ def test_review_filters_by_date(seeded):
 def test_review_compares_two_takes_in_words(seeded):
     store, takes = seeded
     at = page("review")
-    a_id, b_id = at.selectbox[4].value, at.selectbox[5].value  # take A and take B
+    a_id, b_id = at.selectbox(key="compare_a").value, at.selectbox(key="compare_b").value
     said = "\n".join(m.value for m in at.markdown)
     a, b = store.get(a_id), store.get(b_id)
     assert deltas_sentence(a.summary, b.summary) in said
@@ -104,13 +104,13 @@ def test_progress_chart_streak_and_words(seeded):
     at = page("progress")
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Days practised"] == "6"
-    assert metrics["Current streak"] == "2 day(s)"
+    assert metrics["Current streak"] == "2 days"
     assert metrics["Takes"] == "6"
     words = "\n".join(m.value for m in at.markdown)
     assert "Over the last two weeks you saved 4 take(s)." in words  # 12, 3, 1 and 0 days ago
     recent = np.mean([t.score for t in takes[2:]])
     assert f"Your calm score averaged {recent:.0f}" in words
-    at.selectbox[2].set_value("loudness_db")
+    at.selectbox(key="progress_feature").set_value("loudness_db")
     at.run()
     assert not at.exception
     assert any("Loudness (dBFS) per day" in c.value for c in at.caption)
@@ -199,16 +199,101 @@ def test_settings_says_where_a_repair_moved_recordings(tmp_path, monkeypatch, ph
     assert len(list((home / "quarantine").glob(f"*/{newer.audio_file}"))) == 1
 
 
-def test_a_name_that_looks_like_another_is_flagged(tmp_path, monkeypatch):
+def chart_specs(at) -> list[dict]:
+    """The Vega-Lite specs of the charts on the page, each with its data sets' rows under
+    ``"rows"`` (Streamlit sends them as Arrow beside the spec)."""
+    import json
+
+    import pyarrow as pa
+
+    specs = []
+    for chart in at.get("vega_lite_chart"):
+        spec = json.loads(chart.proto.spec)
+        spec["rows"] = [row for named in chart.proto.datasets
+                        for row in pa.ipc.open_stream(named.data.data).read_pandas()
+                        .to_dict("records")]
+        specs.append(spec)
+    return specs
+
+
+def test_review_shows_every_kind_of_take_with_its_whole_name(seeded, phrase_female):
+    store, takes = seeded
+    long_phrase = ("I can see this is really hard for you, and I am staying right here with you "
+                   "until it feels better.")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ProsodyWarning)
+        a = analyze(phrase_female, sr=SR, text=PHRASE)
+    extra = [store.save_take(person="Me", audio=phrase_female, sr=SR, analysis=a, feedback=None,
+                             phrase=phrase, kind=kind, exercise_id=exercise)
+             for kind, phrase, exercise in (("exercise", PHRASE, "slow-it-down"),
+                                            ("model", long_phrase, None),
+                                            ("baseline", PHRASE, None))]
+    at = page("review")
+    table = at.dataframe[0].value
+    assert set(table["take"]) == {t.id for t in takes + extra}
+    assert set(table["kind"]) == {"practice", "exercise attempt", "model take",
+                                  "everyday voice (baseline)"}
+    labels = at.selectbox(key="review_take").options  # as shown: the whole phrase
+    assert any(long_phrase in label for label in labels)
+    assert not any("\\" in label for label in labels)  # plain text, no Markdown escapes
+    at.selectbox(key="review_kind").set_value("model").run()
+    assert list(at.dataframe[0].value["take"]) == [extra[1].id]
+
+
+def test_review_labels_the_two_players(seeded):
+    at = page("review")
+    shown = [m.value for m in at.markdown]
+    a, b = at.selectbox(key="compare_a").value, at.selectbox(key="compare_b").value
+    assert any(m.startswith(f"**Take A** · #{a},") for m in shown)
+    assert any(m.startswith(f"**Take B** · #{b},") for m in shown)
+
+
+def test_progress_draws_the_persons_own_zone_once_they_have_a_baseline(seeded, phrase_male):
+    store, takes = seeded
+    at = page("progress")
+    at.selectbox(key="progress_feature").set_value("f0_median_hz").run()
+    assert any("general calm zone" in c.value for c in at.caption)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ProsodyWarning)
+        from prosody.coach import measure_baseline
+
+        base = measure_baseline(phrase_male, sr=SR, text=PHRASE)
+    kept = store.save_take(person="Me", audio=phrase_male, sr=SR, analysis=base, feedback=None,
+                           phrase=PHRASE, kind="baseline")
+    store.set_baseline("Me", kept.id)
+    at = page("progress")
+    at.selectbox(key="progress_feature").set_value("f0_median_hz").run()
+    assert any("your own calm zone" in c.value for c in at.caption)
+    spec = chart_specs(at)[0]
+    band = next(row for row in spec["rows"] if "lo" in row)
+    f0 = base.summary.f0_median_hz
+    assert band["hi"] == pytest.approx(f0 * 2 ** (0.5 / 12), rel=1e-3)  # up to half a st higher
+    assert band["lo"] == pytest.approx(f0 * 2 ** (-4 / 12), rel=1e-3)  # down to 4 st lower
+
+
+def test_one_day_of_practice_is_a_labelled_point_on_its_date(tmp_path, monkeypatch,
+                                                              phrase_female):
     monkeypatch.setenv("CALMTONE_HOME", str(tmp_path / "home"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ProsodyWarning)
+        a = analyze(phrase_female, sr=SR, text=PHRASE)
+    profile = load_profile("soothing")
     with Store.open() as store:
-        store.add_person("Anna")
-    at = page("practice")
-    at.text_input(key="person_input").set_value("\u0410nna")  # a Cyrillic А
-    at.run()
+        for _ in range(2):
+            store.save_take(person="Me", audio=phrase_female, sr=SR, analysis=a,
+                            feedback=coach(a, profile=profile), phrase=PHRASE)
+    at = page("progress")
     assert not at.exception
-    said = " ".join(w.value for w in at.sidebar.warning)
-    assert "mixes Cyrillic and Latin" in said
-    at.text_input(key="person_input").set_value("Anna")
-    at.run()
-    assert not at.sidebar.warning
+    spec = chart_specs(at)[0]
+    x = next(layer["encoding"]["x"] for layer in spec["layer"] if "x" in layer["encoding"])
+    assert x["field"] == "day"
+    assert x["timeUnit"] == "utcyearmonthdate"  # a date, never a month or a time of day
+    assert x["axis"]["format"] == "%d %b"
+    today = dt.date.today()
+    lo, hi = x["scale"]["domain"]
+    assert (lo["date"], hi["date"]) == ((today - dt.timedelta(days=1)).day,
+                                        (today + dt.timedelta(days=1)).day)
+    rows = [row for row in spec["rows"] if "takes" in row]
+    assert rows == [{"day": today.isoformat(), "date": f"{today:%d %b %Y}",
+                     "value": rows[0]["value"], "takes": 2}]
+    assert any(layer["mark"]["type"] == "text" for layer in spec["layer"])  # "2" above it

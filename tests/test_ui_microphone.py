@@ -29,6 +29,8 @@ from prosody.store import Store
 config.set_option("server.address", "127.0.0.1")
 at = AppTest.from_file(sys.argv[1], default_timeout=120)
 at.run()
+at.button(key="guide_skip").click()  # straight to practice
+at.run()
 at.slider(key="here_seconds").set_value(5)
 at.button(key="here_0").click()
 at.run()

@@ -1,9 +1,10 @@
-"""Calm Tone Coach: the app's entry point only builds the navigation and the shared sidebar."""
+"""Calm Tone Coach: the app's entry point only builds the navigation and who is practising."""
 
 from pathlib import Path
 
 import streamlit as st
 
+from prosody.errors import ProsodyError
 from prosody.store import MAX_NAME_CHARS
 from ui import auth, services, state, views
 from ui.errors import page_boundary
@@ -13,7 +14,32 @@ from ui.errors import page_boundary
 # navigation are Material Symbols drawn from the font Streamlit ships (nothing is fetched).
 st.set_page_config(page_title="Calm Tone Coach",
                    page_icon=str(Path(__file__).with_name("moon.png")), layout="wide")
+if "person" not in st.session_state:  # a new tab, or a reload: who practised here last
+    st.session_state["person"] = services.remembered_person()
 state.init()
+NEW = "Someone new…"
+
+
+def _choose(name: str) -> None:
+    try:
+        st.session_state["person_note"] = services.choose_person(name)
+    except ProsodyError as exc:
+        st.session_state["person_note"] = str(exc)
+
+
+def _picked() -> None:
+    if st.session_state["person_pick"] != NEW:
+        _choose(st.session_state["person_pick"])
+
+
+def _typed() -> None:
+    # only a name actually typed changes who is practising: an empty box keeps the last one
+    name = st.session_state["person_input"].strip()
+    if name:
+        _choose(name)
+        st.session_state["person_input"] = ""
+        st.session_state["person_pick"] = st.session_state["person"]
+
 
 # The pages live in app_pages/, not pages/: Streamlit turns a folder named pages/ into a
 # navigation of its own, which a link straight to a page would reach without this file.
@@ -27,36 +53,38 @@ pages = [
     st.Page("app_pages/calmer.py", title="Hear yourself calmer", icon=":material/bedtime:"),
     st.Page("app_pages/supervisor.py", title="Supervisor", icon=":material/supervisor_account:"),
     st.Page("app_pages/settings.py", title="Settings and privacy", icon=":material/lock:"),
+    st.Page("app_pages/help.py", title="How it works", icon=":material/help:"),
 ]
 # the clinic mode: nothing below runs, on any page, until someone has signed in (a link to a
 # page, /review, opens that page once signed in)
 account = auth.gate(pages)
 
-
-def _take_name() -> None:
-    # only a name actually typed changes who is practising: an emptied box keeps the last one
-    name = st.session_state["person_input"].strip()
-    if name:
-        st.session_state["person"] = name
-
-
-# the box always shows who is practising, however that was chosen (typed, or another page)
-if st.session_state.get("person_input") != st.session_state["person"]:
-    st.session_state["person_input"] = st.session_state["person"]
 if account is not None:  # signed in: one practises as oneself; others are chosen on pages
     st.session_state["person"] = account.name
     with st.sidebar:
         auth.signed_in_box(account)
 else:
-    with st.sidebar:
-        st.text_input("Who is practising?", key="person_input", on_change=_take_name,
-                      max_chars=MAX_NAME_CHARS,
-                      help="Several people can practise on one computer; each has their own "
-                           "baseline, tries and history.")
-        # a new name that mixes alphabets or looks like someone already here, or is unusable
-        note = services.name_note(st.session_state["person"])
-        if note:
-            st.warning(views.plain(note[:1].upper() + note[1:]), icon="⚠️")
+    # Who is practising, in the main area (a phone hides the sidebar), above every page.
+    person = st.session_state["person"]
+    if st.query_params.get(services.PERSON_PARAM) != person:
+        st.query_params[services.PERSON_PARAM] = person  # a reload of this page keeps them
+    try:
+        known = [p.name for p in services.store().people()]
+    except ProsodyError:
+        known = []
+    names = [*dict.fromkeys([person, *known, services.DEFAULT_PERSON]), NEW]
+    if st.session_state.get("person_pick") not in (person, NEW):
+        st.session_state["person_pick"] = person  # chosen elsewhere (or deleted): follow it
+    with st.popover(f"Practising as {views.plain(person)}", icon=":material/person:"):
+        st.selectbox("Who is practising?", names, key="person_pick", on_change=_picked,
+                     help="Several people can practise on one computer; each has their own "
+                          "baseline, tries and history. The app remembers who practised last.")
+        if st.session_state["person_pick"] == NEW:
+            st.text_input("Name", key="person_input", on_change=_typed, max_chars=MAX_NAME_CHARS,
+                          placeholder="Type a name and press Enter")
+    note = st.session_state.pop("person_note", None)
+    if note:  # a name that mixes alphabets or looks like someone already here, or cannot be used
+        st.warning(views.plain(note[:1].upper() + note[1:]), icon=":material/warning:")
 
 # the page boundary: an error a page did not catch is explained, never shown as a traceback
 page_boundary(st.navigation(pages).run)

@@ -18,7 +18,10 @@ SEED = "I'm here with you. What do you need right now?"
 DEMO_MODEL = "seed-model.flac"
 DEMO_TENSE = "seed-tense.flac"
 DEMO_PROVOCATION = "provocation.flac"
-CRITERION_ICONS = {True: "✅", False: "❌", None: "⚪"}
+#: Passed, not yet, not judged: Material Symbols from the font Streamlit ships, with words, so
+#: a pass never rests on a glyph a computer may not have.
+CRITERION_ICONS = {True: ":material/check_circle: passed", False: ":material/cancel: not yet",
+                   None: ":material/radio_button_unchecked: not judged"}
 
 
 # --- content ---------------------------------------------------------------------------------
@@ -37,7 +40,8 @@ def library():
     try:
         return _library()
     except ProsodyError as exc:
-        st.error(f"The practice content could not be read: {views.plain(exc)}", icon="⚠️")
+        st.error(f"The practice content could not be read: {views.plain(exc)}",
+                 icon=":material/error:")
         st.stop()
 
 
@@ -106,6 +110,59 @@ def model_options(phrase: str) -> dict[str, tuple[str, object]]:
     return options
 
 
+def model_calm(source: tuple[str, object], model, scenario: str | None, *,
+               expanded: bool = False) -> None:
+    """A model take's own calm score, its line and its contour, so whoever recorded it can
+    check it is calm before a trainee copies it. A saved model take reads as it was judged
+    when saved (against its speaker's everyday voice, if they had one); the demo model and an
+    older model take saved without a score are judged here against general targets."""
+    from prosody.analysis import AnalysisSettings, phrase_ends
+
+    kind, ref = source
+    reading = tracks = take = None
+    if kind == "take":
+        try:
+            take = services.store().get(int(ref))
+            tracks = services.store().tracks(take.id)
+        except ProsodyError:
+            take = None
+        if take is not None:
+            ends = phrase_ends(tracks, settings=AnalysisSettings.from_dict(take.settings))
+            reading = services.reading(take.feedback, tracks=tracks, ends=ends)
+    if reading is None or reading.score is None:
+        tracks, ends = model.tracks, model.phrase_ends
+        reading = services.reading(coach_dict(model, None, scenario), tracks=tracks, ends=ends)
+    if reading is None:
+        return
+    title = ("Is the model calm? It could not be scored" if reading.score is None else
+             f"Is the model calm? Its own calm score: {reading.score} / 100")
+    with st.expander(title, expanded=expanded, icon=":material/fact_check:"):
+        views.verdict(reading, own=False)
+        if reading.score is None:
+            return
+        against = ("its speaker's everyday voice" if reading.baseline
+                   else "general targets (its speaker has no baseline)")
+        st.caption(f"Judged against {against}.")
+        if reading.changes:
+            st.markdown("Outside the calm zone: " + "; ".join(
+                f"{c.label.lower()} ({c.what.lower()})" for c in reading.changes) + ".")
+        median = model.summary.f0_median_hz
+        if median:
+            label = ("its speaker's everyday voice" if reading.baseline
+                     else "the model's own middle")
+            ref_hz = median
+            if reading.baseline and kind == "take" and take is not None:
+                base_take, _ = services.baseline(take.person)
+                if base_take is not None and base_take.summary.get("f0_median_hz"):
+                    ref_hz = base_take.summary["f0_median_hz"]
+            caption = views.contour_caption(tracks, ends, ref_label=label)
+            st.altair_chart(views.contour_chart(tracks, ref_hz=ref_hz,
+                                                band_st=views.pitch_band_st(reading),
+                                                ends=ends, ref_label=label),
+                            width="stretch", alt=caption)
+            st.caption(caption)
+
+
 def model_audio(source: tuple[str, object]) -> bytes | None:
     kind, ref = source
     if kind == "demo":
@@ -120,15 +177,35 @@ def criteria_list(result: dict) -> None:
     """Each criterion of an exercise result: passed or not, the numbers, and why that aim."""
     for c in result.get("criteria") or []:
         icon = CRITERION_ICONS[c["passed"] if c["judged"] else None]
-        st.markdown(f"{icon} {c['words']}")
+        st.markdown(f"**{icon}** · {c['words']}")
         st.caption(f"Why: {c['why']}")
 
 
 def result_banner(result: dict) -> None:
     if result.get("passed"):
-        st.success(f"**{result['summary']}**", icon="✅")
+        st.success(f"**{result['summary']}**", icon=":material/check_circle:")
     else:
-        st.warning(f"**{result['summary']}** {result.get('next_step', '')}", icon="🔁")
+        st.warning(f"**{result['summary']}** {result.get('next_step', '')}",
+                   icon=":material/replay:")
+
+
+def model_overlay(model, take) -> None:
+    """The model's melody and the take's, lined up in time and overlaid, with the similarity in
+    words: where the lines part is where to listen to the model again."""
+    from prosody.model import similarity
+
+    try:
+        sim = similarity(model, take)
+    except ProsodyError as exc:
+        st.warning(f"Your take could not be lined up with the model: {views.plain(exc)}",
+                   icon=":material/compare_arrows:")
+        return
+    st.altair_chart(overlay_chart(sim.time_s, sim.model_st, sim.take_st,
+                                  names=("Model", "Your take")),
+                    width="stretch", alt="The model's melody and yours, lined up in time")
+    st.caption(f"{sim.summary} Both melodies in semitones from each take's own middle, yours "
+               "lined up in time with the model's: where the lines part, listen to the model "
+               "again.")
 
 
 def overlay_chart(time_s, model_st, take_st, *, names=("Model", "Your take"),
@@ -165,5 +242,6 @@ def moves_table(report: dict) -> pd.DataFrame:
                              none="not judged without a baseline")
         rows.append({"feature": m["label"], "your take": fmt(m["before"], unit),
                      "calmer version": fmt(m["after"], unit), "calm target": target,
+                     # older reports said "Label: what changed"
                      "what changed": m["words"].split(": ", 1)[-1]})
     return pd.DataFrame(rows)

@@ -22,12 +22,12 @@ PAGE_UNEXPECTED = ("Something went wrong on our side while showing this page (th
 
 def show_unexpected(target=st) -> None:
     """Say that something unforeseen failed, and what to do."""
-    target.error(PAGE_UNEXPECTED, icon="⚠️")
+    target.error(PAGE_UNEXPECTED, icon=":material/error:")
 
 
 def show_problem(exc: ProsodyError) -> None:
     """A foreseen problem (``ProsodyError``): its message says what is wrong and what to do."""
-    st.error(f"This page could not be shown: {views.plain(exc)}", icon="⚠️")
+    st.error(f"This page could not be shown: {views.plain(exc)}", icon=":material/error:")
 
 
 def page_boundary(run: Callable[[], object]) -> None:

@@ -15,6 +15,7 @@ import contextlib
 import ipaddress
 import json
 import logging
+import signal
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -258,25 +259,76 @@ REPORTED = ("server.address", "server.allowedHosts", "server.enableCORS",
             "server.enableXsrfProtection", "server.maxUploadSize", "client.showErrorDetails",
             "browser.gatherUsageStats", "browser.serverAddress", "server.enableAgentApi",
             "server.headless")
+#: After SIGTERM or Ctrl+C the server closes its connections and stops its sessions; if that
+#: has not finished within this many seconds (a session stuck in a long analysis, a browser
+#: holding a connection), the process exits anyway, so the port is free within 10 s.
+STOP_GRACE_S = 6.0
+#: The app's colours: a calm blue for buttons and selections instead of Streamlit's red, which
+#: reads as an error on a first visit.
+THEME = {"theme.primaryColor": "#2e6f8e"}
 
 
-@contextlib.asynccontextmanager
-async def _report_settings(_app):
-    """At startup, log the security settings in effect (after every config file and
-    environment variable was read), so a person or a test can see what the server uses."""
-    from streamlit import config
+class _Stopped(Exception):
+    """Raised by the stop signal's handler once the server has shut down."""
 
-    effective = {key: config.get_option(key) for key in REPORTED}
-    _log.info("security settings in effect: %s", json.dumps(effective, sort_keys=True))
-    yield None
+
+def _stop_now(signum, _frame) -> None:
+    raise _Stopped(signal.Signals(signum).name)
+
+
+def _lifespan(url: str | None):
+    """At startup (inside the server, on the main thread): log the security settings in
+    effect, arm the stop watchdog, and open ``url`` in the browser when asked."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app):
+        from streamlit import config
+
+        effective = {key: config.get_option(key) for key in REPORTED}
+        _log.info("security settings in effect: %s", json.dumps(effective, sort_keys=True))
+        _arm_stop_watchdog()
+        if url:
+            import threading
+            import webbrowser
+
+            threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
+        yield None
+
+    return lifespan
+
+
+def _arm_stop_watchdog() -> None:
+    """Wrap the web server's own SIGTERM/SIGINT handlers (which start a graceful shutdown) so
+    that a shutdown still running after :data:`STOP_GRACE_S` ends the process."""
+    import os
+    import threading
+
+    def exit_late() -> None:
+        _log.warning("the app did not stop within %.0f s; exiting now", STOP_GRACE_S)
+        os._exit(0)
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        graceful = signal.getsignal(signum)
+        if not callable(graceful) or graceful is _stop_now:
+            continue
+
+        def handler(sig, frame, graceful=graceful) -> None:
+            timer = threading.Timer(STOP_GRACE_S, exit_late)
+            timer.daemon = True
+            timer.start()
+            graceful(sig, frame)
+
+        signal.signal(signum, handler)
 
 
 def serve(host: str, port: int, *, db: str | None = None, extra_hosts: tuple[str, ...] = (),
-          tls: tuple[str, str] | None = None) -> int:
-    """Run the app on ``host``:``port`` until Ctrl+C; returns the exit status.
+          tls: tuple[str, str] | None = None, browser: bool = False) -> int:
+    """Run the app on ``host``:``port`` until Ctrl+C or SIGTERM; returns the exit status (0
+    after a clean stop).
 
     ``db`` is the history (a ``postgresql://`` URL or a folder; None: ``CALMTONE_DB`` or
-    ``CALMTONE_HOME``): a non-loopback ``host`` is allowed only when it has accounts.
+    ``CALMTONE_HOME``): a non-loopback ``host`` is allowed only when it has accounts. With
+    ``browser``, open the app in the default browser once it listens.
     """
     import os
 
@@ -301,11 +353,22 @@ def serve(host: str, port: int, *, db: str | None = None, extra_hosts: tuple[str
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s",
                         stream=sys.stderr)
     hosts = allowed_hosts(host, extra_hosts)
-    app = st.App(APP, middleware=[Middleware(LocalOnly, hosts=hosts, port=port)],
-                 on_script_error=_on_script_error, lifespan=_report_settings)
-    mode = "clinic mode: everyone signs in" if accounts else "local mode"
     scheme = "https" if tls else "http"
-    print(f"Calm Tone Coach ({mode}): {scheme}://{_url_host(host)}:{port}  (Ctrl+C to stop)",
-          flush=True)
-    app.run(config=security_options(host, port, extra_hosts=extra_hosts, tls=tls))
+    url = f"{scheme}://{_url_host(host)}:{port}"
+    app = st.App(APP, middleware=[Middleware(LocalOnly, hosts=hosts, port=port)],
+                 on_script_error=_on_script_error,
+                 lifespan=_lifespan(url if browser else None))
+    mode = "clinic mode: everyone signs in" if accounts else "local mode"
+    print(f"Calm Tone Coach ({mode}): {url}  (Ctrl+C to stop)", flush=True)
+    # the web server handles the signals while it runs (a graceful shutdown) and raises them
+    # again once it has stopped: then these end the process quietly, with status 0
+    previous = {sig: signal.signal(sig, _stop_now) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        app.run(config={**security_options(host, port, extra_hosts=extra_hosts, tls=tls),
+                        **THEME})
+    except _Stopped as stop:
+        print(f"Calm Tone Coach stopped ({stop}).", flush=True)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     return 0

@@ -28,6 +28,22 @@ BASELINE_TEXT = (
 )
 
 
+def recorded(*sources) -> bytes | None:
+    """The take a page was given, as file bytes: the first of ``sources`` that holds one.
+
+    The one way every page reads a take, however it was recorded: the browser's recorder or
+    an upload (Streamlit's ``UploadedFile``), this computer's microphone or the live view (WAV
+    bytes). None when there is none yet.
+    """
+    for source in sources:
+        if source is None:
+            continue
+        data = source if isinstance(source, bytes) else source.getvalue()
+        if data:
+            return data
+    return None
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What a page needs from one take: the analysis, the feedback, or a message saying why not."""
@@ -112,6 +128,29 @@ def measure_baseline_bytes(data: bytes, text: str | None):
         return None, UNEXPECTED
 
 
+def keep_baseline(data: bytes, words: str, person: str):
+    """Measure a recording of the everyday voice, keep it and make it ``person``'s baseline.
+
+    Returns (analysis, None) or (None, what is wrong and what to record instead). The same
+    recording kept twice (a rerun) is kept once.
+    """
+    analysis, error = measure_baseline_bytes(data, words)
+    if error:
+        return None, error
+    key = f"baseline:{person}:{digest(data)}"
+    if key not in st.session_state.setdefault("saved", {}):
+        take, problem = save_take(data, analysis, None, person=person, phrase=words,
+                                  scenario=None, profile_name=None, kind="baseline")
+        if problem:
+            return None, f"your baseline could not be saved: {problem}"
+        try:
+            store().set_baseline(person, take.id)
+        except ProsodyError as exc:
+            return None, f"your baseline could not be saved: {exc}"
+        st.session_state["saved"][key] = take.id
+    return analysis, None
+
+
 def analyze_take(data: bytes, text: str | None, baseline):
     """Analyse a take as ``calmtone coach --baseline`` does: in the speaker's own pitch range
     (:func:`prosody.coach.baseline_settings`) when there is a baseline; (analysis, error)."""
@@ -153,6 +192,20 @@ def practise(data: bytes, *, text: str | None, profile_name: str, scenario: str 
     if error:
         return Outcome(analysis, None, error, digest(data))
     return Outcome(analysis, feedback.to_dict(), None, digest(data))
+
+
+def reading(feedback: dict | None, *, tracks=None, ends=()):
+    """What a person reads about a take (:func:`prosody.explain.read_feedback`), judged by the
+    profile named in its feedback (or the one in use). None when the take was not coached."""
+    from prosody.explain import read_feedback
+    from prosody.feedback import TakeFeedback
+
+    coached = TakeFeedback.from_dict(feedback).coach
+    if not coached or "score" not in coached:
+        return None
+    name = coached.get("profile")
+    name = name if name in profile_names() else st.session_state.get("profile", "soothing")
+    return read_feedback(coached, profile(name), tracks=tracks, ends=ends)
 
 
 # --- the practice history -------------------------------------------------------------------
@@ -356,10 +409,16 @@ def save_take(data: bytes, analysis, feedback, *, person: str, phrase: str,
               exercise_id: str | None = None, assignment_id: str | None = None):
     """Keep a take in the history; returns (take, None) or (None, what went wrong).
 
-    ``feedback`` is the coach's feedback dict or a :class:`prosody.feedback.TakeFeedback`.
+    ``feedback`` is the coach's feedback dict or a :class:`prosody.feedback.TakeFeedback`. A
+    take the coach could not judge (silent, too quiet, whispered, clipped) is not kept
+    (:func:`prosody.feedback.not_kept` says why).
     """
     from prosody.audio import load
+    from prosody.feedback import not_kept
 
+    refused = not_kept(analysis, feedback)
+    if refused:
+        return None, refused
     prof = profile(profile_name) if profile_name else None
     try:
         signal = load(data)
@@ -374,11 +433,14 @@ def save_take(data: bytes, analysis, feedback, *, person: str, phrase: str,
     return take, None
 
 
-def target_zone(feature: str, profile_name: str) -> tuple[float, float] | None:
-    """The calm zone to shade behind a progress chart (:func:`prosody.progress.calm_zone`)."""
+def target_zone(feature: str, profile_name: str, person: str):
+    """The calm zone to shade behind a progress chart (:func:`prosody.progress.calm_zone`):
+    the person's own when they have a baseline, else the general one; None without either."""
     from prosody.progress import calm_zone
 
-    return calm_zone(feature, profile(profile_name))
+    take, _ = baseline(person)
+    return calm_zone(feature, profile(profile_name),
+                     baseline=take.summary if take is not None else None)
 
 
 def progress_summary(person: str, *, phrase: str | None = None, days: int = 14) -> list[str]:
@@ -415,6 +477,57 @@ def export_bytes(person: str, fmt: str, home: ExportScope | str | None = None) -
     buf = io.StringIO()
     (kept.export_csv if fmt == "csv" else kept.export_json)(buf, person=person)
     return buf.getvalue().encode("utf-8")
+
+
+#: The page address parameter that names who is practising, so a reload keeps them.
+PERSON_PARAM = "person"
+#: Who practises when nobody has been named on this computer yet.
+DEFAULT_PERSON = "Me"
+
+
+def remembered_person() -> str:
+    """Who is practising when a browser tab opens the app: the person named in the page's
+    address (a reload keeps it), else whoever saved a take last on this computer, else "Me"."""
+    named = st.query_params.get(PERSON_PARAM)
+    if named:
+        try:
+            store().name_warning(named)  # raises for a name that cannot be used at all
+        except ProsodyError:
+            named = None
+        else:
+            return " ".join(named.split())
+    try:
+        # who saved a take last: not who was added last (an assignment adds a person too)
+        people = [p for p in store().people() if p.last_take_utc]
+    except ProsodyError:
+        return DEFAULT_PERSON
+    if not people:
+        return DEFAULT_PERSON
+    return max(people, key=lambda p: p.last_take_utc).name
+
+
+def choose_person(name: str) -> str | None:
+    """Make ``name`` the person practising in this session, remembered on this computer (the
+    history knows them from now on) and in the page's address. Returns a sentence to show
+    once about the name (it mixes alphabets or looks like someone already here), or None.
+
+    Raises
+    ------
+    ProsodyError
+        for a name that cannot be used (empty, too long, control characters)
+    """
+    import warnings
+
+    from prosody.store import ConfusableNameWarning
+
+    name = " ".join(name.split())
+    note = store().name_warning(name)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConfusableNameWarning)  # said once, as the note
+        name = store().add_person(name).name
+    st.session_state["person"] = name
+    st.query_params[PERSON_PARAM] = name
+    return note
 
 
 def name_note(name: str) -> str | None:
@@ -454,6 +567,17 @@ def serves_a_network() -> bool:
     except RuntimeError:
         return False
     return bool(address) and not is_loopback(address)
+
+
+def administers_this_computer() -> bool:
+    """True when the person using the app may delete anyone's data: in the clinic mode an
+    administrator's account (the store enforces it too); without accounts, whoever uses the app
+    on this computer (it listens on this computer only, and they could delete the folder
+    itself)."""
+    signed_in = account()
+    if signed_in is not None:
+        return getattr(signed_in, "role", None) == "admin"
+    return runs_on_this_computer()
 
 
 def release_upload(source) -> None:

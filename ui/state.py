@@ -18,6 +18,8 @@ DEFAULTS = {
     # bumping this gives the recorder a new key: "Try again" starts from an empty recorder
     "take_nonce": 0,
     "baseline_nonce": 0,
+    # each person's step in the guided start ("who", "baseline", "phrase", "done", "skipped")
+    "guide": {},
 }
 
 #: How many recent attempts of one phrase the practice page keeps and compares.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import math
 import re
 
@@ -10,14 +11,13 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from prosody.feedback import score_meaning
+from prosody.feedback import range_words
 from prosody.util import hz_to_st
 
-VERDICT_WORDS = {
-    "ok": ("✓", "in the calm zone"),
-    "low": ("↓", "below the calm zone"),
-    "high": ("↑", "above the calm zone"),
-}
+#: How each verdict is marked beside its words: Material Symbols from the font Streamlit ships
+#: (drawn on this computer, never an emoji that needs a font the computer may lack).
+VERDICT_ICONS = {"ok": ":material/check_circle:", "low": ":material/arrow_downward:",
+                 "high": ":material/arrow_upward:"}
 
 
 #: Characters that mean something in Streamlit's Markdown (links, images, emphasis, headings,
@@ -61,56 +61,137 @@ MISSING_WHAT_TO_DO = ("Its scores and contour are still kept. To hear it again, 
 def recording_missing(take_id: int, home: str, where=None) -> None:
     """Say that a take's recording is missing, and what to do; its results are still shown."""
     (where or st).warning(f"**Recording missing** (take {take_id}). "
-                          + MISSING_WHAT_TO_DO.format(home=plain(home)), icon="🔇")
+                          + MISSING_WHAT_TO_DO.format(home=plain(home)),
+                          icon=":material/volume_off:")
 
 
-def feedback_summary(fb: dict) -> None:
-    """Score with its meaning, the quality message when there is no score, tips and one strength."""
-    score = fb.get("score")
-    if score is None:
-        quality = fb.get("quality") or {}
-        st.warning(quality.get("message") or "This recording cannot be scored.", icon="🎙️")
-    else:
-        left, right = st.columns([1, 2])
-        left.metric("Calm score", f"{score:.0f} / 100")
-        right.markdown(f"**{score_meaning(score)}**  \n"
-                       f"{fb.get('explanation', '')}")
-    tips = fb.get("tips") or []
-    if tips:
-        st.markdown("#### What to change")
-        st.markdown("\n".join(f"{i}. {tip}" for i, tip in enumerate(tips, 1)))
-    well = fb.get("well")
-    if well:
-        st.markdown(f"#### What went well\n{well}")
+#: Where the app explains how the calm score is built: one page, linked from every score.
+SCORE_HELP = ("How the score is built, what each part of the voice means and how to read the "
+              "chart: see the page **How it works**.")
 
 
-def _fmt(value, unit: str) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    if unit in ("%", "share"):
-        return f"{value:.0f} %" if unit == "%" else f"{100 * value:.0f} %"
-    digits = 0 if abs(value) >= 100 else 1 if abs(value) >= 10 else 2
-    return f"{value:.{digits}f} {unit}".strip()
+def verdict(reading, *, own: bool = True) -> None:
+    """The calm score and the one line that says what it means; without a score, why not
+    (said once). ``own``: the take is the reader's own (say how to get personal targets)."""
+    if reading.score is None:
+        st.warning(plain(reading.problem), icon=":material/mic_off:")
+        return
+    left, right = st.columns([1, 2])
+    left.metric("Calm score", f"{reading.score} / 100", help=SCORE_HELP)
+    right.markdown(f"**{reading.verdict}**")
+    if own and not reading.baseline:
+        right.caption("Judged against general targets: record your everyday voice on the "
+                      "Baseline page and the coach compares you with yourself.")
 
 
-def feature_cards(fb: dict, *, columns: int = 3) -> None:
-    """One card per scored feature: value, target zone and the verdict in words and symbol."""
-    features = fb.get("features") or []
-    if not features:
+def changes(reading) -> None:
+    """At most three changes, numbered as their marks on the chart, then one thing done well."""
+    if reading.changes:
+        st.markdown("#### One detail to polish" if reading.band == "calm"
+                    else "#### What to change")
+        for c in reading.changes:
+            where = (f" *(mark {c.number} on the chart)*" if c.mark is not None
+                     else " *(heard in the sound of the voice; not drawn)*")
+            st.markdown(f"**{c.number}. {c.label}: {c.what.lower()}.**{where}  \n{c.tip}")
+    if reading.well:
+        st.markdown(f"#### What went well\n{reading.well}")
+
+
+def feature_cards(reading, *, columns: int = 3) -> None:
+    """One card per feature that carries weight: what the take did and what calm is, in words,
+    and the verdict in words beside its symbol; the numbers on demand, units explained once."""
+    if not reading.cards:
         return
     st.markdown("#### Feature by feature")
-    cols = st.columns(columns)
-    for i, f in enumerate(features):
-        symbol, words = VERDICT_WORDS.get(f.get("verdict"), ("·", "not judged"))
-        against = ("your everyday voice" if f.get("relative_to") == "baseline"
-                   else "general targets")
+    # those outside their zone first, row by row, so a phone (one column) reads them in order
+    cards = sorted(reading.cards, key=lambda c: c.verdict == "ok")
+    for i, card in enumerate(cards):
+        if i % columns == 0:
+            cols = st.columns(columns)
         with cols[i % columns].container(border=True):
-            st.markdown(f"**{f.get('label') or f['name']}**")
-            st.markdown(f"{_fmt(f.get('value'), f.get('unit', ''))}  \n"
-                        f"target {_fmt(f.get('target_low'), f.get('unit', ''))} to "
-                        f"{_fmt(f.get('target_high'), f.get('unit', ''))} "
-                        f"(against {against})")
-            st.markdown(f"{symbol} {words}")
+            st.markdown(f"**{card.label}**  \n{card.now[:1].upper()}{card.now[1:]}.")
+            st.markdown(f"Calm: {card.aim}.")
+            st.markdown(f"{VERDICT_ICONS.get(card.verdict, '')} {card.verdict_words}")
+    with st.expander("The numbers behind the cards"):
+        st.dataframe(numbers_table(reading), hide_index=True, width="stretch")
+        st.caption(" ".join(reading.units))
+        if reading.not_judged:
+            st.markdown("**Not judged on this take**\n" + "\n".join(
+                f"- {plain(n)}" for n in reading.not_judged))
+
+
+def numbers_table(reading) -> pd.DataFrame:
+    """The cards as numbers: the compared value, the calm zone (open ends as at most / at
+    least) and the take's own measure."""
+    return pd.DataFrame([{
+        "feature": c.label,
+        "this take": _fmt(c.value, c.unit, signed=c.against == "your everyday voice"),
+        "calm zone": range_words(c.target_low, c.target_high,
+                                 lambda x, last, unit=c.unit: _fmt(x, unit if last else "",
+                                                                   signed=False)),
+        "against": c.against,
+        "measured": _fmt(c.measured, c.measured_unit),
+    } for c in reading.cards])
+
+
+def _fmt(value, unit: str, *, signed: bool = False) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    sign = "+" if signed else ""
+    if unit == "share":
+        return f"{100 * value:{sign}.0f} %"
+    if unit == "%":
+        return f"{value:{sign}.0f} %"
+    digits = 0 if abs(value) >= 100 else 1 if abs(value) >= 10 else 2
+    return f"{value:{sign}.{digits}f} {unit}".strip()
+
+
+def take_feedback(reading, *, tracks=None, ends=(), ref_hz: float | None = None,
+                  ref_label: str = "your everyday voice", flagged=(), recording=None,
+                  play=None) -> None:
+    """Everything said about one take, in reading order: the score and its line, what to
+    change, what went well, the recording, the chart with the changes marked, the cards.
+
+    ``play`` plays ``recording`` (``services.play``, which remembers what it served)."""
+    verdict(reading)
+    if reading.score is None:
+        return
+    changes(reading)
+    if recording is not None and play is not None:
+        play(recording)
+    if tracks is not None and ref_hz:
+        chart = contour_chart(tracks, ref_hz=ref_hz, band_st=pitch_band_st(reading), ends=ends,
+                              flagged=flagged, marks=[(c.number, c.mark) for c in
+                                                      reading.changes if c.mark is not None],
+                              ref_label=ref_label)
+        caption = contour_caption(tracks, ends, ref_label=ref_label,
+                                  marked=any(c.mark is not None for c in reading.changes))
+        st.altair_chart(chart, width="stretch", alt=caption)
+        st.caption(caption)
+        for note in flagged:
+            st.markdown(f"- {note['message']}")
+    feature_cards(reading)
+
+
+#: The chart's layers, as its legend names them, and their colours.
+LEGEND = {
+    "your pitch": "#1565c0",
+    "calm pitch zone": "#2e7d32",
+    "pause": "#607d8b",
+    "tension crept in": "#e65100",
+    "syllable": "#37474f",
+    "beyond the chart": "#c62828",
+    "change to make": "#6a1b9a",
+}
+#: The pitch chart shows at most this far from the reference, in semitones (an octave and a
+#: half each way): beyond it a value is drawn at the edge and marked, not lost off the chart.
+PITCH_VIEW_ST = 18.0
+
+
+def _legend_color(domain: list[str]):
+    return alt.Color("what:N", title=None, scale=alt.Scale(
+        domain=domain, range=[LEGEND[d] for d in domain]),
+        legend=alt.Legend(orient="bottom", columns=2, symbolType="square", symbolOpacity=1))
 
 
 def _tracks_frame(tracks, ref_hz: float) -> pd.DataFrame:
@@ -121,61 +202,161 @@ def _tracks_frame(tracks, ref_hz: float) -> pd.DataFrame:
     })
 
 
+#: Silence shown before the first and after the last speech, in seconds.
+SPEECH_VIEW_MARGIN_S = 0.3
+
+
+def speech_view_s(tracks) -> tuple[float, float]:
+    """The time axis: the speech with :data:`SPEECH_VIEW_MARGIN_S` either side, so seconds of
+    silence before the first word do not squeeze the words into a corner (a phone's width)."""
+    t = np.asarray(tracks.time_s, dtype=float)
+    speech = np.asarray(tracks.speech, dtype=bool)
+    if not t.size:
+        return 0.0, 1.0
+    if not speech.any() or speech.size != t.size:
+        return float(t[0]), float(t[-1])
+    return (max(float(t[0]), float(t[speech][0]) - SPEECH_VIEW_MARGIN_S),
+            min(float(t[-1]), float(t[speech][-1]) + SPEECH_VIEW_MARGIN_S))
+
+
+def pitch_view_st(pitch_st, band_st) -> tuple[float, float]:
+    """The pitch axis: the voice and the calm zone with a semitone to spare, at most
+    :data:`PITCH_VIEW_ST` each way."""
+    values = np.asarray(pitch_st, dtype=float)
+    values = values[np.isfinite(values)]
+    lo = min([*(np.percentile(values, [1]) if values.size else [0.0]),
+              *(band_st[:1] if band_st else []), -2.0])
+    hi = max([*(np.percentile(values, [99]) if values.size else [0.0]),
+              *(band_st[1:] if band_st else []), 2.0])
+    return max(-PITCH_VIEW_ST, math.floor(lo - 1.0)), min(PITCH_VIEW_ST, math.ceil(hi + 1.0))
+
+
 def contour_chart(tracks, *, ref_hz: float, band_st: tuple[float, float] | None,
-                  ends=(), flagged: list[dict] | None = None, title: str = "",
+                  ends=(), flagged=(), marks=(), title: str = "",
                   ref_label: str = "your everyday voice") -> alt.Chart:
-    """Pitch in semitones relative to ``ref_hz`` over time, with the target band, pauses
-    shaded, syllable ticks, phrase ends marked and flagged phrases highlighted; the loudness
-    envelope beneath on the same time axis. ``tracks`` is ``Analysis.tracks`` or a stored
-    take's tracks; ``ends`` are their phrase ends (``Analysis.phrase_ends``, or
-    :func:`prosody.analysis.phrase_ends` of stored tracks): the same ones the summary's
-    ``final_fall_fraction`` counts."""
+    """Pitch in semitones relative to ``ref_hz`` over time, against the calm zone, with a
+    legend: pauses shaded, syllables ticked, phrase ends marked, stretches where tension crept
+    in highlighted, values beyond the chart drawn at its edge and marked; the loudness beneath,
+    drawn up from the quietest speech on the same time axis. ``marks`` are (number,
+    :class:`prosody.explain.Mark`) of the changes to make, numbered as the text numbers them.
+    ``tracks`` is ``Analysis.tracks`` or a stored take's tracks; ``ends`` their phrase ends
+    (the same ones the summary's ``final_fall_fraction`` counts)."""
+    t0, t1 = speech_view_s(tracks)
     df = _tracks_frame(tracks, ref_hz)
-    t_max = float(df["time_s"].max()) if len(df) else 1.0
-    x = alt.X("time_s:Q", title="time (s)", scale=alt.Scale(domain=[0, t_max]))
+    df = df[(df["time_s"] >= t0) & (df["time_s"] <= t1)].reset_index(drop=True)
+    lo, hi = pitch_view_st(df["pitch_st"], band_st)
+    df["beyond"] = (df["pitch_st"] > hi) | (df["pitch_st"] < lo)
+    df["pitch_st"] = df["pitch_st"].clip(lo, hi)
+    df["what"] = "your pitch"
+    # one time scale for every layer and both panels: the speech, not from zero
+    xs = alt.Scale(domain=[t0, t1], nice=False, zero=False)
+    x = alt.X("time_s:Q", title="time in the recording (s)", scale=xs)
+    xt = alt.X("t0:Q", scale=xs)
+    y = alt.Y("pitch_st:Q", title=f"pitch (semitones vs {ref_label})",
+              scale=alt.Scale(domain=[lo, hi], nice=False))
+    beyond = df[df["beyond"]]
+    present = {"your pitch": True, "calm pitch zone": band_st is not None,
+               "pause": bool(tracks.pauses), "tension crept in": bool(flagged),
+               "syllable": bool(len(tracks.syllable_times_s)),
+               "beyond the chart": bool(len(beyond)),
+               "change to make": bool(marks)}
+    color = _legend_color([what for what, there in present.items() if there])
     layers = []
     if band_st is not None:
-        band = pd.DataFrame({"t0": [0.0], "t1": [t_max], "lo": [band_st[0]], "hi": [band_st[1]],
+        band = pd.DataFrame({"t0": [t0], "t1": [t1], "lo": [band_st[0]], "hi": [band_st[1]],
                              "what": ["calm pitch zone"]})
-        layers.append(alt.Chart(band).mark_rect(opacity=0.15, color="#2e7d32").encode(
-            x="t0:Q", x2="t1:Q", y="lo:Q", y2="hi:Q", tooltip=["what:N"]))
+        layers.append(alt.Chart(band).mark_rect(opacity=0.18, clip=True).encode(
+            x=xt, x2="t1:Q", y="lo:Q", y2="hi:Q", color=color, tooltip=["what:N"]))
     if tracks.pauses:
-        pauses = pd.DataFrame([{"t0": a, "t1": b, "what": f"pause {b - a:.2f} s"}
-                               for a, b in tracks.pauses])
-        layers.append(alt.Chart(pauses).mark_rect(opacity=0.12, color="#607d8b").encode(
-            x="t0:Q", x2="t1:Q", tooltip=["what:N"]))
-    for note in flagged or []:
-        spans = pd.DataFrame([{"t0": note["start_s"], "t1": note["end_s"],
-                               "what": note.get("message", "flagged phrase")}])
-        layers.append(alt.Chart(spans).mark_rect(opacity=0.18, color="#e65100").encode(
-            x="t0:Q", x2="t1:Q", tooltip=["what:N"]))
-    pitch = df.dropna(subset=["pitch_st"])
-    layers.append(alt.Chart(df).mark_line(color="#1565c0", strokeWidth=2).encode(
-        x=x, y=alt.Y("pitch_st:Q", title=f"pitch (semitones vs {ref_label})"),
-        tooltip=[alt.Tooltip("time_s:Q", format=".2f"),
-                 alt.Tooltip("pitch_st:Q", format=".1f")]))
-    if len(tracks.syllable_times_s) and len(pitch):
-        lo = float(pitch["pitch_st"].min()) - 1.0
+        pauses = pd.DataFrame([{"t0": a, "t1": b, "what": "pause",
+                                "length": f"{b - a:.2f} s"} for a, b in tracks.pauses])
+        layers.append(alt.Chart(pauses).mark_rect(opacity=0.15, clip=True).encode(
+            x=xt, x2="t1:Q", color=color, tooltip=["what:N", "length:N"]))
+    if flagged:
+        spans = pd.DataFrame([{"t0": n["start_s"], "t1": n["end_s"], "what": "tension crept in",
+                               "note": n.get("message", "")} for n in flagged])
+        layers.append(alt.Chart(spans).mark_rect(opacity=0.12, clip=True).encode(
+            x=xt, x2="t1:Q", color=color, tooltip=["note:N"]))
+    layers.append(alt.Chart(df).mark_line(strokeWidth=2, clip=True).encode(
+        x=x, y=y, color=color,
+        tooltip=[alt.Tooltip("time_s:Q", format=".2f", title="time (s)"),
+                 alt.Tooltip("pitch_st:Q", format=".1f", title="pitch (st)")]))
+    for side, shape, offset in ((beyond[beyond["pitch_st"] >= hi], "triangle-up", 6),
+                                (beyond[beyond["pitch_st"] <= lo], "triangle-down", -6)):
+        if len(side):  # a triangle just inside the edge, every 50 ms of pitch beyond it
+            edges = side.iloc[::5].assign(what="beyond the chart")
+            layers.append(alt.Chart(edges).mark_point(
+                shape=shape, filled=True, size=70, opacity=1, yOffset=offset).encode(
+                x=x, y="pitch_st:Q", color=color, tooltip=["what:N"]))
+    if len(tracks.syllable_times_s):
         ticks = pd.DataFrame({"time_s": np.asarray(tracks.syllable_times_s, dtype=float),
-                              "y": lo, "what": "syllable"})
-        layers.append(alt.Chart(ticks).mark_tick(color="#37474f", thickness=2, size=10).encode(
-            x="time_s:Q", y="y:Q", tooltip=["what:N"]))
+                              "y": lo + 0.6, "what": "syllable"})
+        layers.append(alt.Chart(ticks).mark_tick(thickness=2, size=10, clip=True).encode(
+            x=x, y="y:Q", color=color, tooltip=["what:N"]))
     if ends:
-        layers.append(alt.Chart(_phrase_end_marks(ends, ref_hz)).mark_text(
-            fontSize=16, dy=-10).encode(
-            x="time_s:Q", y="pitch_st:Q", text="mark:N", tooltip=["what:N"]))
+        end_marks = _phrase_end_marks(ends, ref_hz)
+        end_marks["pitch_st"] = end_marks["pitch_st"].clip(lo, hi)
+        layers.append(alt.Chart(end_marks).mark_text(fontSize=16, dy=-10, clip=True).encode(
+            x=x, y="pitch_st:Q", text="mark:N", tooltip=["what:N"]))
+    pitch_marks = [(n, m) for n, m in marks if m.panel == "pitch"]
+    loud_marks = [(n, m) for n, m in marks if m.panel == "loudness"]
+    layers += _change_marks(pitch_marks, color, xt)
     top = alt.layer(*layers).properties(height=260, width="container", title=title)
-    loud = alt.Chart(df).mark_area(opacity=0.5, color="#78909c").encode(
-        x=x, y=alt.Y("loudness_db:Q", title="loudness (dBFS)",
-                     scale=alt.Scale(domain=[_floor_db(df), 0])),
-    ).properties(height=110, width="container")
-    return alt.vconcat(top, loud).resolve_scale(x="shared").properties(
+
+    floor = _floor_db(tracks)
+    level = df.assign(loudness_db=df["loudness_db"].clip(lower=floor), what="loudness")
+    loud = [alt.Chart(level).mark_area(opacity=0.55, color="#78909c", clip=True).encode(
+        x=x, y=alt.Y("loudness_db:Q", title="loudness (dB)",
+                     scale=alt.Scale(domain=[floor, 0], nice=False)),
+        y2=alt.datum(floor),
+        tooltip=[alt.Tooltip("time_s:Q", format=".2f", title="time (s)"),
+                 alt.Tooltip("loudness_db:Q", format=".0f", title="level (dBFS)")])]
+    loud += _change_marks(loud_marks, color, xt)
+    bottom = alt.layer(*loud).properties(height=110, width="container")
+    return alt.vconcat(top, bottom).resolve_scale(x="shared", color="shared").properties(
         autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
 
 
-def _floor_db(df: pd.DataFrame) -> float:
-    speechy = df["loudness_db"][df["loudness_db"] > -100]
-    return float(np.floor(speechy.min() / 10) * 10) if len(speechy) else -80.0
+def _change_marks(marks, color, x) -> list[alt.Chart]:
+    """A dashed outline over each change's stretch, and its number at the top."""
+    if not marks:
+        return []
+    data = pd.DataFrame([{"t0": m.start_s, "t1": m.end_s, "number": str(n),
+                          "what": "change to make"} for n, m in marks])
+    # two changes on the same stretch: their numbers sit side by side
+    data["dx"] = data.groupby("t0").cumcount() * 18 + 10
+    outline = alt.Chart(data).mark_rect(fillOpacity=0, strokeDash=[4, 3], strokeWidth=1.5,
+                                              clip=True).encode(
+        x=x, x2="t1:Q", stroke=alt.Stroke("what:N", scale=alt.Scale(
+            domain=["change to make"], range=[LEGEND["change to make"]]), legend=None),
+        tooltip=["number:N"])
+    out = [outline]
+    for dx in sorted(data["dx"].unique()):
+        part = data[data["dx"] == dx]
+        out.append(alt.Chart(part).mark_circle(size=260, opacity=1, xOffset=float(dx),
+                                               yOffset=12).encode(
+            x=x, y=alt.value(0), color=color))
+        out.append(alt.Chart(part).mark_text(color="white", fontWeight="bold", fontSize=12,
+                                             xOffset=float(dx), yOffset=12).encode(
+            x=x, y=alt.value(0), text="number:N"))
+    return out
+
+
+#: The loudness panel shows this many dB under the loudest speech at most: quieter is silence.
+LOUDNESS_VIEW_DB = 60.0
+
+
+def _floor_db(tracks) -> float:
+    """The bottom of the loudness panel: a little under the quietest speech (10th percentile
+    of the speech frames, less 10 dB), never more than :data:`LOUDNESS_VIEW_DB` under the
+    loudest; silence sits on it, speech rises from it."""
+    level = np.asarray(tracks.loudness_db, dtype=float)
+    speech = level[np.asarray(tracks.speech, dtype=bool)] if len(level) else level
+    if not speech.size:
+        return -80.0
+    top = float(np.max(speech))
+    low = float(np.percentile(speech, 10)) - 10.0
+    return float(np.floor(max(low, top - LOUDNESS_VIEW_DB) / 10) * 10)
 
 
 #: How each shape of phrase end is marked on the contour.
@@ -190,30 +371,38 @@ def _phrase_end_marks(ends, ref_hz: float) -> pd.DataFrame:
                          for e in ends])
 
 
-def contour_caption(analysis, *, has_baseline: bool) -> str:
-    s = analysis.summary
-    ref = "your everyday voice" if has_baseline else "this take's own median pitch"
-    parts = [f"Pitch over time in semitones relative to {ref}"]
-    if s.phrase_count:
-        parts.append(f"{s.phrase_count} phrase(s), {s.pause_count or 0} pause(s) shaded")
-    if s.syllables:
-        parts.append(f"{s.syllables} syllables ticked")
-    if s.final_fall_fraction is not None:
-        parts.append(f"{100 * s.final_fall_fraction:.0f} % of phrase ends fall (↘)")
-    return "; ".join(parts) + ". Loudness is drawn beneath on the same time axis."
+def contour_caption(tracks, ends, *, ref_label: str, marked: bool = False) -> str:
+    """What the chart shows, from the same tracks and phrase ends it draws."""
+    parts = [f"Your pitch over time, in semitones against {ref_label}"]
+    n_pauses = len(tracks.pauses)
+    parts.append(f"{len(tracks.phrases)} phrase{'s' * (len(tracks.phrases) != 1)}, "
+                 f"{n_pauses} pause{'s' * (n_pauses != 1)} shaded")
+    if len(tracks.syllable_times_s):
+        parts.append(f"{len(tracks.syllable_times_s)} syllables ticked")
+    if ends:
+        falls = sum(e.shape == "fall" for e in ends)
+        parts.append(f"{falls} of {len(ends)} phrase end{'s' * (len(ends) != 1)} "
+                     "fall (↘; ↗ rises, → level)")
+    return ("; ".join(parts) + ". Beneath: your loudness on the same time axis, drawn up from "
+            "the quietest moment."
+            + (" Numbered marks show where each change to make is heard." if marked else ""))
 
 
 def melody_lines(frames: list[pd.DataFrame], *, x_title: str, y_title: str,
                  legend: str | None, height: int = 260, title: str = "") -> alt.Chart:
     """Several melodies (frames of ``time_s``, ``pitch_st`` and ``take``, the name in the
-    legend) on one chart, each with its own dash pattern so they differ without colour."""
+    legend) on one chart, each with its own dash pattern so they differ without colour; the
+    legend below, so a phone keeps the chart's width."""
     data = pd.concat(frames, ignore_index=True)
+    where = alt.Legend(orient="bottom", title=legend)
     return alt.Chart(data).mark_line(strokeWidth=2).encode(
         x=alt.X("time_s:Q", title=x_title),
         y=alt.Y("pitch_st:Q", title=y_title),
-        color=alt.Color("take:N", title=legend),
-        strokeDash=alt.StrokeDash("take:N", title=legend),
-    ).properties(height=height, width="container", title=title)
+        color=alt.Color("take:N", legend=where),
+        strokeDash=alt.StrokeDash("take:N", legend=where),
+    ).properties(height=height, width="container", title=title,
+                 # the height is the plot's: a legend below it adds to it, not cuts into it
+                 autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
 
 
 def melody_frame(time_s, pitch_st, name: str) -> pd.DataFrame:
@@ -233,17 +422,58 @@ def attempts_chart(attempts: list[dict], *, ref_hz: float) -> alt.Chart:
                         legend="attempt (score)", height=220)
 
 
-def pitch_band_st(fb: dict) -> tuple[float, float] | None:
-    """The calm zone of median pitch in semitones relative to the speaker's everyday voice.
+def pitch_band_st(reading) -> tuple[float, float] | None:
+    """The calm zone of pitch height in semitones against the speaker's everyday voice.
 
     Only a baseline gives a personal zone; the general (absolute) pitch targets span every
     adult voice and would shade most of the chart, so they are not drawn.
     """
-    for f in fb.get("features") or []:
-        if (f["name"] == "pitch_level" and f.get("relative_to") == "baseline"
-                and f.get("unit") == "st" and f.get("target_low") is not None):
-            return (f["target_low"], f["target_high"])
+    for card in reading.cards:
+        if (card.name == "pitch_level" and card.against == "your everyday voice"
+                and card.unit == "st"):
+            low = card.target_low if card.target_low is not None else -PITCH_VIEW_ST
+            high = card.target_high if card.target_high is not None else PITCH_VIEW_ST
+            return (low, high)
     return None
+
+
+#: The look of the passage to read and of the countdown (drawn on this computer: no script).
+_READ_CSS = """<style>
+.ct-passage { font-size: 1.45rem; line-height: 1.75; padding: 0.8rem 1.1rem;
+  border-left: 4px solid #2e7d32; background: rgba(46, 125, 50, 0.06); border-radius: 4px; }
+.ct-countdown { display: none; margin: 0.4rem 0 0.8rem; }
+.ct-numbers { position: relative; height: 2.6rem; font-size: 2rem; font-weight: 700; }
+.ct-numbers span { position: absolute; left: 0; opacity: 0; }
+.ct-numbers span:nth-child(1) { animation: ct-blink 1s linear 0s 1 forwards; }
+.ct-numbers span:nth-child(2) { animation: ct-blink 1s linear 1s 1 forwards; }
+.ct-numbers span:nth-child(3) { animation: ct-blink 1s linear 2s 1 forwards; }
+.ct-numbers span:nth-child(4) { color: #2e7d32; animation: ct-stay 0.2s linear 3s 1 forwards; }
+.ct-bar { height: 0.5rem; background: rgba(96, 125, 139, 0.25); border-radius: 4px; }
+.ct-bar div { height: 100%; width: 0; background: #2e7d32; border-radius: 4px;
+  animation: ct-fill var(--ct-seconds) linear 3s 1 forwards; }
+@keyframes ct-blink { 0%, 95% { opacity: 1; } 100% { opacity: 0; } }
+@keyframes ct-stay { to { opacity: 1; } }
+@keyframes ct-fill { to { width: 100%; } }
+</style>"""
+
+
+def passage(words: str) -> None:
+    """Words to read aloud, shown large."""
+    st.html(_READ_CSS + f'<div class="ct-passage">{html.escape(words)}</div>')
+
+
+def countdown(container_key: str, *, seconds: float) -> None:
+    """A 3-2-1 countdown, then a bar that fills over ``seconds`` (the pace of reading the
+    passage), shown while the recorder in the container ``container_key`` records: drawn by
+    the browser from the recorder's own Stop button, so it starts with the recording."""
+    st.html(_READ_CSS + f"""<style>
+.st-key-{container_key}:has(button[aria-label="Stop recording"]) .ct-countdown {{
+  display: block; }}
+</style>
+<div class="ct-countdown" style="--ct-seconds: {seconds:.0f}s">
+  <div class="ct-numbers"><span>3</span><span>2</span><span>1</span><span>Read now</span></div>
+  <div class="ct-bar"><div></div></div>
+</div>""")
 
 
 def baseline_card(analysis) -> None:
@@ -261,6 +491,55 @@ def baseline_card(analysis) -> None:
     if low and high:
         st.caption(f"Your everyday pitch runs from about {low:.0f} Hz to {high:.0f} Hz; practice "
                    "takes are tracked in a range set around it.")
+
+
+def progress_chart(series, *, title: str, zone=None, share: bool = False) -> alt.Chart:
+    """A feature per day of practice (``ProgressPoint``s), each point labelled with its
+    number of takes, against its calm zone (:class:`prosody.progress.CalmZone`).
+
+    The time axis spans the days practised with a day to spare either side and a tick per day
+    (or per few days), dates only: one day of practice is one labelled point on its date,
+    never a dot at "December"."""
+    import datetime as dt
+
+    def utc(day) -> alt.DateTime:
+        return alt.DateTime(year=day.year, month=day.month, date=day.day, utc=True)
+
+    # days as ISO dates read as UTC midnight, so no time zone moves a point off its day
+    df = pd.DataFrame({"day": [p.day.isoformat() for p in series],
+                       "date": [f"{p.day:%d %b %Y}" for p in series],
+                       "value": [p.value * (100 if share else 1) for p in series],
+                       "takes": [p.n_takes for p in series]})
+    first, last = min(p.day for p in series), max(p.day for p in series)
+    span = (last - first).days + 2
+    step = max(1, -(-span // 8))
+    x = alt.X("utcyearmonthdate(day):T", title="day",
+              scale=alt.Scale(domain=[utc(first - dt.timedelta(days=1)),
+                                      utc(last + dt.timedelta(days=1))]),
+              axis=alt.Axis(format="%d %b", labelAngle=0, grid=False,
+                            tickCount={"interval": "day", "step": step}))
+    y_title = title + (" (%)" if share else "")
+    values = list(df["value"])
+    if zone is not None:
+        lo, hi = (zone.low * 100, zone.high * 100) if share else (zone.low, zone.high)
+        values += [lo, hi]
+    pad = 0.08 * ((max(values) - min(values)) or abs(max(values)) or 1.0)
+    y = alt.Y("value:Q", title=y_title, scale=alt.Scale(domain=[min(values) - pad,
+                                                                max(values) + pad]))
+    layers = []
+    if zone is not None:
+        band = pd.DataFrame({"lo": [lo], "hi": [hi],
+                             "what": ["your calm zone" if zone.personal else "calm zone"]})
+        layers.append(alt.Chart(band).mark_rect(opacity=0.15, color="#2e7d32").encode(
+            y="lo:Q", y2="hi:Q", tooltip=["what:N"]))
+    tooltip = [alt.Tooltip("date:N", title="day"), alt.Tooltip("value:Q", format=".1f"),
+               alt.Tooltip("takes:Q")]
+    layers.append(alt.Chart(df).mark_line(point=alt.OverlayMarkDef(size=70)).encode(
+        x=x, y=y, tooltip=tooltip))
+    if len(df) <= 10:  # beside a few points, how many takes each is the mean of
+        layers.append(alt.Chart(df).mark_text(dy=-12, fontSize=11).encode(
+            x=x, y=y, text=alt.Text("takes:Q", format="d")))
+    return alt.layer(*layers).properties(height=300, width="container")
 
 
 def aligned_chart(tracks_a, tracks_b, alignment, *, ref_hz: float) -> alt.Chart:

@@ -22,6 +22,8 @@ def add_parsers(sub) -> None:
                         "with --host 0.0.0.0 and none given, any name is answered")
     u.add_argument("--tls-cert", metavar="FILE", help="serve HTTPS with this certificate (PEM)")
     u.add_argument("--tls-key", metavar="FILE", help="the certificate's private key (PEM)")
+    u.add_argument("--browser", action="store_true",
+                   help="open the app in the default browser once it is ready")
     u.set_defaults(func=_cmd_ui)
 
 
@@ -37,4 +39,4 @@ def _cmd_ui(args) -> int:
         return 2
     tls = (args.tls_cert, args.tls_key) if args.tls_cert else None
     return serve(args.host, args.port, db=args.db, extra_hosts=tuple(args.allowed_host),
-                 tls=tls)
+                 tls=tls, browser=args.browser)

@@ -68,13 +68,13 @@ def format_report(path_in: str, path_out: str, report) -> str:
     lines = [f"{path_in} → {path_out}: {report.summary}",
              f"  Measured again on the result, against {against}:"]
     for m in report.moves:
-        if m.before is None or m.after is None:
-            lines.append(f"    {m.label:<20} {m.words}")
+        if m.before is None or m.after is None:  # not judged (loudness without a baseline)
+            lines.append(f"    {m.label:<20} {'(not judged without a baseline)':<48} {m.words}")
             continue
         target = range_words(m.target_low, m.target_high, lambda x, last: f"{x:g}",
                              at_most="≤", at_least="≥")
         lines.append(f"    {m.label:<20} {m.before:8.2f} → {m.after:8.2f} {m.unit:<6} "
-                     f"target {target:<14} {m.words.split(': ', 1)[-1]}")
+                     f"target {target:<14} {m.words}")
     if report.score_before is not None and report.score_after is not None:
         lines.append(f"  Calm score: {report.score_before} → {report.score_after}")
     if report.envelope_distance_db is not None:

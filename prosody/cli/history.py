@@ -92,9 +92,12 @@ def _failed(exc: ProsodyError) -> int:
 def _cmd_list(args) -> int:
     try:
         with _store(args) as store:
+            if args.person:
+                store.person(args.person)  # a name nobody has is an error, as for export
             takes = store.takes(person=args.person, phrase=args.phrase, scenario=args.scenario,
                                 kind=args.kind, since=args.since, until=args.until,
                                 limit=args.limit)
+            empty = not takes and store.count() == 0
     except ProsodyError as exc:
         return _failed(exc)
     if args.json:
@@ -102,7 +105,7 @@ def _cmd_list(args) -> int:
             print(json.dumps(t.to_dict(), ensure_ascii=False))
         return 0
     if not takes:
-        print("No takes saved yet (or none match).")
+        print("No takes saved yet." if empty else "No takes match.")
         return 0
     print(f"{'ID':>5}  {'When':<16}  {'Person':<14} {'Kind':<9} {'Score':>5}  "
           f"{'Phrase':<36} Scenario")
@@ -184,6 +187,8 @@ def _cmd_export(args) -> int:
         return 2
     try:
         with _store(args) as store:
+            if args.person:
+                store.person(args.person)  # a name nobody has is an error, not an empty file
             for dest, write in ((args.csv, store.export_csv), (args.json, store.export_json)):
                 if dest:
                     stream = nullcontext(sys.stdout) if dest == "-" else nullcontext(dest)
@@ -293,7 +298,13 @@ class CoachSaver:
              scenario: str | None) -> int | None:
         """Keep one coached file; returns its take id, or None (and says why) when it failed."""
         from ..audio import load
+        from ..feedback import not_kept
 
+        refused = not_kept(analysis, feedback)
+        if refused:
+            self.failed += 1
+            print(f"{path}: coached, but not saved: {refused}", file=sys.stderr)
+            return None
         try:
             signal = load(path)  # the 16 kHz signal that was analysed
             take = self.store.save_take(

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
+from prosody.explain import baseline_heard
 from ui import services, state, views
 from ui.live_view import live_take
+
+#: About how long the passage takes to read, in seconds (the countdown's bar).
+PASSAGE_S = 20
 
 state.init()
 services.warm_up()
@@ -27,37 +31,34 @@ if what == PASSAGE:
 else:
     words = st.selectbox("Phrase", [p.text for p in services.phrases()],
                          key="baseline_phrase")
-st.markdown(f"> {views.plain(words)}")
-
 nonce = st.session_state["baseline_nonce"]
-recorded = st.audio_input("Record it", key=f"baseline_{nonce}")
+# the recorder and its countdown above the words, so reading follows them down
+with st.container(key="baseline_recorder"):
+    recorded = st.audio_input("Record it: click the microphone, wait for the countdown, read "
+                              "the words below, then click the square to stop",
+                              key=f"baseline_{nonce}")
+    views.countdown("baseline_recorder", seconds=PASSAGE_S if what == PASSAGE else 5)
+views.passage(words)
 uploaded = st.file_uploader("…or upload a recording of it", type=services.UPLOAD_TYPES,
                             key=f"baseline_upload_{nonce}")
 live = live_take(f"live_baseline_{nonce}", baseline=services.baseline(person)[1])
-source = recorded or uploaded
-if source is not None or live is not None:
-    data = source.getvalue() if source is not None else live
-    digest = services.digest(data)
+data = services.recorded(recorded, uploaded, live)
+if data is not None:
     with st.spinner("Measuring your everyday voice…"):
-        analysis, error = services.measure_baseline_bytes(data, words)
+        analysis, error = services.keep_baseline(data, words, person)
     if error:
-        st.error(f"We could not use this recording: {views.plain(error)}", icon="⚠️")
-    elif digest not in st.session_state["saved"]:
-        take, problem = services.save_take(data, analysis, None, person=person,
-                                           phrase=words, scenario=None,
-                                           profile_name=None, kind="baseline")
-        st.session_state["saved"][digest] = take.id if take else None
-        if problem:
-            st.error(f"Your baseline could not be saved: {views.plain(problem)}", icon="💾")
-        else:
-            services.store().set_baseline(person, take.id)
-            st.success(f"Baseline saved for {views.plain(person)}.", icon="✅")
+        st.error(f"We could not use this recording: {views.plain(error)}",
+                 icon=":material/error:")
+    else:
+        st.success(f"**Baseline saved for {views.plain(person)}.** {baseline_heard(analysis)}",
+                   icon=":material/check_circle:")
 
 take, baseline = services.baseline(person)
 if baseline is None:
-    st.info("No baseline yet: until you record one, feedback uses general targets.", icon="ℹ️")
+    st.info("No baseline yet: until you record one, feedback uses general targets.",
+            icon=":material/info:")
 else:
     st.caption(f"Recorded {take.created.astimezone():%d %B %Y, %H:%M}.")
     views.baseline_card(baseline)
-    st.button("Record it again",
+    st.button("Record it again", icon=":material/replay:",
               on_click=lambda: st.session_state.update(baseline_nonce=nonce + 1))

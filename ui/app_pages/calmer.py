@@ -44,8 +44,7 @@ demo = None
 if phrase == cv.SEED and cv.demo_bytes(cv.DEMO_TENSE) is not None:
     if st.checkbox("Try it with the demo tense take (a synthesised voice)", key="calmer_demo"):
         demo = cv.demo_bytes(cv.DEMO_TENSE)
-source = recorded or uploaded
-data = source.getvalue() if source is not None else demo
+data = services.recorded(recorded, uploaded, demo)
 if data is None:
     st.stop()
 
@@ -57,7 +56,8 @@ with st.spinner("Re-synthesising your take in a calmer tone (a few seconds)…")
     wav, report, error = services.calmer_take(data, phrase, scenario, float(strength), person,
                                               baseline_key, st.session_state["profile"])
 if error:
-    st.error(f"We could not make this take calmer: {views.plain(error)}", icon="⚠️")
+    st.error(f"We could not make this take calmer: {views.plain(error)}",
+             icon=":material/error:")
     st.stop()
 
 a, b = st.columns(2)
@@ -65,7 +65,7 @@ a.markdown("**Your take**")
 a.audio(data)
 b.markdown("**Calmer, in your voice**")
 b.audio(wav, format="audio/wav")
-st.success(f"**What changed:** {report['summary']}.", icon="🌙")
+st.success(f"**What changed:** {report['summary']}.", icon=":material/bedtime:")
 if report.get("score_before") is not None and report.get("score_after") is not None:
     c1, c2 = st.columns(2)
     c1.metric("Calm score of your take", f"{report['score_before']} / 100")
@@ -100,14 +100,17 @@ c1.download_button("Download the calmer version (WAV)", wav, file_name="calmer.w
                    mime="audio/wav")
 if c2.button("Keep it as my model take", key="calmer_keep"):
     if calm_error:
-        st.error(f"The calmer version could not be kept: {calm_error}", icon="⚠️")
+        st.error(f"The calmer version could not be kept: {views.plain(calm_error)}",
+                 icon=":material/error:")
     else:
         take_id, problem = cv.save_once(wav, calm_analysis, TakeFeedback.of(calmer=report),
                                         person=person, phrase=phrase, scenario=scenario,
                                         kind="model")
         if problem:
-            st.error(f"The calmer version could not be kept: {views.plain(problem)}", icon="💾")
+            st.error(f"The calmer version could not be kept: {views.plain(problem)}",
+                     icon=":material/save:")
         else:
-            st.success(f"Kept as your model take of this phrase (take {take_id}).", icon="✅")
-st.button("Try again", type="primary", key="calmer_try_again",
+            st.success(f"Kept as your model take of this phrase (take {take_id}).",
+                       icon=":material/check_circle:")
+st.button("Try again", key="calmer_try_again", icon=":material/replay:",
           on_click=lambda: st.session_state.update(calmer_nonce=nonce + 1))

@@ -10,7 +10,7 @@ import streamlit as st
 
 from prosody.content import aim_words, evaluate_exercise, exercise_progress
 from prosody.errors import ProsodyError
-from prosody.feedback import TakeFeedback
+from prosody.feedback import TakeFeedback, not_kept
 from ui import content_views as cv
 from ui import services, state, views
 from ui.live_view import live_take
@@ -24,7 +24,7 @@ phrases, exercises, sets = cv.library()
 by_id = {e.id: e for e in exercises}
 
 st.title("Exercises")
-st.caption(f"Practising as **{views.plain(person)}** (change the name in the sidebar). "
+st.caption(f"Practising as **{views.plain(person)}** (change it with the button at the top). "
            "Each exercise has a "
            "goal, steps and pass criteria; your attempts are kept, and an exercise is complete "
            "after enough passing attempts.")
@@ -33,7 +33,8 @@ try:
     store = services.store()
     assigned = store.assignments(person)
 except ProsodyError as exc:
-    st.error(f"The practice history could not be opened: {views.plain(exc)}", icon="⚠️")
+    st.error(f"The practice history could not be opened: {views.plain(exc)}",
+             icon=":material/error:")
     st.stop()
 
 if assigned:
@@ -85,8 +86,9 @@ if entry is not None:
 baseline = cv.baseline_analysis(person)
 if ex.needs_baseline and baseline is None:
     st.info("This exercise compares you with your everyday voice. Record your baseline first "
-            "on the **Baseline** page, then come back.", icon="📏")
-    st.page_link("app_pages/baseline.py", label="Record my baseline", icon="📏")
+            "on the **Baseline** page, then come back.", icon=":material/straighten:")
+    st.page_link("app_pages/baseline.py", label="Record my baseline",
+                 icon=":material/straighten:")
     st.stop()
 if baseline is None:
     st.caption("No baseline yet: the criteria use their general (absolute) aims.")
@@ -96,18 +98,21 @@ if ex.needs_model:
     options = cv.model_options(phrase)
     if not options:
         st.info("This exercise needs a model take of the phrase: ask a supervisor or partner "
-                "to record one on the **Model takes** page.", icon="🎧")
-        st.page_link("app_pages/model.py", label="Model takes", icon="🎧")
+                "to record one on the **Model takes** page.", icon=":material/headphones:")
+        st.page_link("app_pages/model.py", label="Model takes", icon=":material/headphones:")
         st.stop()
     label = st.selectbox("Model take to match", list(options), key=f"exercise_model_{ex.id}")
     model_bytes = cv.model_audio(options[label])
     if model_bytes is None:
-        st.error("The recording of this model take is missing; choose another one.", icon="⚠️")
+        st.error("The recording of this model take is missing; choose another one.",
+                 icon=":material/error:")
         st.stop()
+    st.markdown("**A: the model**")
     st.audio(model_bytes)
     model, error = services.analyze_take(model_bytes, phrase, None)
     if error:
-        st.error(f"The model take could not be used: {views.plain(error)}", icon="⚠️")
+        st.error(f"The model take could not be used: {views.plain(error)}",
+                 icon=":material/error:")
         st.stop()
 
 nonce = st.session_state.setdefault("exercise_nonce", 0)
@@ -115,38 +120,44 @@ recorded = st.audio_input("Record your attempt", key=f"exercise_take_{nonce}")
 uploaded = st.file_uploader("…or upload a recording", type=services.UPLOAD_TYPES,
                             key=f"exercise_upload_{nonce}")
 live = live_take(f"live_exercise_{nonce}", baseline=baseline, profile=st.session_state["profile"])
-source = recorded or uploaded
+data = services.recorded(recorded, uploaded, live)
 
-if source is not None or live is not None:
-    data = source.getvalue() if source is not None else live
+if data is not None:
     with st.spinner("Listening to your attempt…"):
         analysis, error = services.analyze_take(data, phrase, baseline)
+    feedback = {} if error else cv.coach_dict(analysis, baseline, ex.scenario) or {}
     if error:
-        st.error(f"We could not use this recording: {views.plain(error)}", icon="⚠️")
+        st.error(f"We could not use this recording: {views.plain(error)}",
+                 icon=":material/error:")
+    elif feedback.get("score") is None and feedback.get("quality"):
+        # too quiet, whispered, clipped: said once, not judged and not kept
+        st.warning(views.plain(not_kept(analysis, feedback)), icon=":material/mic_off:")
     else:
         try:
             outcome = evaluate_exercise(ex, analysis, baseline, model=model)
         except Exception:  # a bug must not show a traceback to someone practising
             _log.exception("exercise evaluation failed")
-            st.error(services.UNEXPECTED, icon="⚠️")
+            st.error(services.UNEXPECTED, icon=":material/error:")
             st.stop()
-        feedback = cv.coach_dict(analysis, baseline, ex.scenario) or {}
-        quality = feedback.get("quality")
-        if quality:
-            st.warning(quality["message"], icon="🎙️")
         result = outcome.to_dict()
         cv.result_banner(result)
         cv.criteria_list(result)
+        if model is not None:
+            st.markdown("**B: your attempt**")
         st.audio(data)
+        if model is not None:
+            cv.model_overlay(model, analysis)
         ref_hz = (baseline.summary.f0_median_hz if baseline is not None
                   else analysis.summary.f0_median_hz)
-        if ref_hz:
+        reading = services.reading(feedback, tracks=analysis.tracks, ends=analysis.phrase_ends)
+        if ref_hz and reading is not None:
+            ref_label = "your everyday voice" if baseline is not None else "this take's middle"
+            caption = views.contour_caption(analysis.tracks, analysis.phrase_ends,
+                                            ref_label=ref_label)
             st.altair_chart(views.contour_chart(
-                analysis.tracks, ref_hz=ref_hz, band_st=views.pitch_band_st(feedback),
-                ends=analysis.phrase_ends,
-                ref_label="your everyday voice" if baseline is not None else "this take's median"),
-                width="stretch", alt=views.contour_caption(analysis,
-                                                           has_baseline=baseline is not None))
+                analysis.tracks, ref_hz=ref_hz, band_st=views.pitch_band_st(reading),
+                ends=analysis.phrase_ends, ref_label=ref_label), width="stretch", alt=caption)
+            st.caption(caption)
         take_id, problem = cv.save_once(
             data, analysis, TakeFeedback.of(feedback, exercise=outcome), person=person,
             phrase=phrase,
@@ -154,17 +165,19 @@ if source is not None or live is not None:
             assignment_id=str(assignment.id) if assignment else None)
         if problem:
             st.error(f"This attempt could not be kept in your history: {views.plain(problem)}",
-                     icon="💾")
+                     icon=":material/save:")
+    services.release_upload(recorded or uploaded)
 
-st.button("Try again", type="primary", key="exercise_try_again",
-          on_click=lambda: st.session_state.update(exercise_nonce=nonce + 1),
-          help="Clears the recorder; your attempts stay in your history")
+if data is not None:
+    st.button("Try again", key="exercise_try_again", icon=":material/replay:",
+              on_click=lambda: st.session_state.update(exercise_nonce=nonce + 1),
+              help="Clears the recorder; your attempts stay in your history")
 
 # --- progress -------------------------------------------------------------------------------
 try:
     attempts = store.takes(person=person, kind="exercise", exercise_id=ex.id)
 except ProsodyError as exc:
-    st.error(f"Your attempts could not be read: {views.plain(exc)}", icon="⚠️")
+    st.error(f"Your attempts could not be read: {views.plain(exc)}", icon=":material/error:")
     st.stop()
 progress = exercise_progress(ex, attempts)
 st.markdown(f"#### Your progress: {progress.words}")
@@ -173,7 +186,7 @@ st.progress(min(1.0, progress.passes / ex.passes_to_complete),
 if progress.completed:
     nxt = by_id.get(ex.next) if ex.next else None
     st.success(f"Exercise complete. {ex.progression}"
-               + (f" Next: **{nxt.title}**." if nxt else ""), icon="🎉")
+               + (f" Next: **{nxt.title}**." if nxt else ""), icon=":material/celebration:")
 if attempts:
     outcomes = [TakeFeedback.from_dict(t.feedback).exercise_outcome for t in attempts]
     st.dataframe(pd.DataFrame([{

@@ -9,7 +9,7 @@ import logging
 import streamlit as st
 
 from prosody.errors import ProsodyError
-from prosody.feedback import TakeFeedback
+from prosody.feedback import TakeFeedback, not_kept
 from prosody.model import similarity
 from ui import content_views as cv
 from ui import services, state, views
@@ -34,39 +34,46 @@ if st.session_state.get("model_phrase") not in texts:
 phrase = st.selectbox("Phrase", texts, key="model_phrase")
 
 # --- the model ------------------------------------------------------------------------------
+scenario = next((p.scenario for p in phrases if p.text == phrase), None)
 st.markdown("#### The model take")
 with st.expander("Record a new model take of this phrase (supervisor or partner)",
                  expanded=False):
-    st.caption(f"It is kept under the name in the sidebar (**{views.plain(person)}**), "
-               "so several trainees "
-               "can compare with it.")
+    st.caption(f"It is kept under the name of who is practising (**{views.plain(person)}**, "
+               "change it with the button at the top), so several trainees can compare with it. "
+               "It gets its own calm score, against your everyday voice if you have recorded "
+               "one: check that the model is calm before trainees copy it.")
     mnonce = st.session_state.setdefault("model_nonce", 0)
     recorded_model = st.audio_input("Record the model take", key=f"model_record_{mnonce}")
     uploaded_model = st.file_uploader("…or upload one", type=services.UPLOAD_TYPES,
                                       key=f"model_upload_{mnonce}")
-    new_model = recorded_model or uploaded_model
     live_model = live_take(f"live_model_{mnonce}", baseline=cv.baseline_analysis(person))
-    if new_model is not None or live_model is not None:
-        data = new_model.getvalue() if new_model is not None else live_model
-        analysis, error = services.analyze_take(data, phrase, None)
+    data = services.recorded(recorded_model, uploaded_model, live_model)
+    if data is not None:
+        own_baseline = cv.baseline_analysis(person)
+        analysis, error = services.analyze_take(data, phrase, own_baseline)
         if error:
-            st.error(f"We could not use this recording as a model: {views.plain(error)}", icon="⚠️")
+            st.error(f"We could not use this recording as a model: {views.plain(error)}",
+                     icon=":material/error:")
         else:
+            judged = cv.coach_dict(analysis, own_baseline, scenario)
             fresh = st.session_state.get("model_last_saved") != services.digest(data)
-            take_id, problem = cv.save_once(data, analysis, None, person=person, phrase=phrase,
-                                            scenario=None, kind="model")
+            take_id, problem = cv.save_once(data, analysis, judged, person=person,
+                                            phrase=phrase, scenario=scenario, kind="model")
             if problem:
-                st.error(f"The model take could not be saved: {views.plain(problem)}", icon="💾")
+                st.error(f"The model take could not be saved: {views.plain(problem)}",
+                         icon=":material/save:")
             else:
-                st.success(f"Model take saved (take {take_id}).", icon="✅")
+                st.success(f"Model take saved (take {take_id}); it is shown below as the "
+                           "model.", icon=":material/check_circle:")
                 if fresh:  # show the new model first, once; the choice stays free after
                     st.session_state["model_last_saved"] = services.digest(data)
                     st.session_state[f"model_pick_{phrase}"] = None
+        services.release_upload(recorded_model or uploaded_model)
 
 options = cv.model_options(phrase)
 if not options:
     st.info("There is no model take of this phrase yet. Record one above, or choose the first "
-            "phrase, which comes with a demo model take.", icon="🎧")
+            "phrase, which comes with a demo model take.", icon=":material/headphones:")
     st.stop()
 labels = list(options)
 pick_key = f"model_pick_{phrase}"
@@ -76,12 +83,15 @@ label = st.selectbox("Model take", labels, key=pick_key)
 model_bytes = cv.model_audio(options[label])
 if model_bytes is None:
     st.error("The recording of this model take is missing from the history folder; choose or "
-             "record another.", icon="⚠️")
+             "record another.", icon=":material/error:")
     st.stop()
 model, error = services.analyze_take(model_bytes, phrase, None)
 if error:
-    st.error(f"The model take could not be analysed: {views.plain(error)}", icon="⚠️")
+    st.error(f"The model take could not be analysed: {views.plain(error)}",
+             icon=":material/error:")
     st.stop()
+cv.model_calm(options[label], model, scenario,
+              expanded=st.session_state.get("model_last_saved") == services.digest(model_bytes))
 
 # --- the trainee's take ---------------------------------------------------------------------
 st.markdown("#### Your take")
@@ -93,33 +103,36 @@ uploaded = st.file_uploader("…or upload a recording", type=services.UPLOAD_TYP
                             key=f"model_take_upload_{nonce}")
 live = live_take(f"live_model_take_{nonce}", baseline=cv.baseline_analysis(person),
                  profile=st.session_state["profile"])
-source = recorded or uploaded
-
+data = services.recorded(recorded, uploaded, live)
 a, b = st.columns(2)
 a.markdown("**A: the model**")
 a.audio(model_bytes)
-if source is None and live is None:
-    b.markdown("**B: your take**")
+b.markdown("**B: your take**")
+if data is None:
     b.caption("Record or upload your take to compare.")
     st.stop()
 
-data = source.getvalue() if source is not None else live
-b.markdown("**B: your take**")
 b.audio(data)
 baseline = cv.baseline_analysis(person)
 with st.spinner("Comparing with the model…"):
     take, error = services.analyze_take(data, phrase, baseline)
 if error:
-    st.error(f"We could not use this recording: {views.plain(error)}", icon="⚠️")
+    st.error(f"We could not use this recording: {views.plain(error)}", icon=":material/error:")
+    st.stop()
+coached = cv.coach_dict(take, baseline, scenario)
+if coached and coached.get("score") is None and coached.get("quality"):
+    # too quiet, whispered, clipped: said once, not compared and not kept
+    st.warning(views.plain(not_kept(take, coached)), icon=":material/mic_off:")
     st.stop()
 try:
     sim = similarity(model, take)
 except ProsodyError as exc:
-    st.error(f"This take could not be compared with the model: {views.plain(exc)}", icon="⚠️")
+    st.error(f"This take could not be compared with the model: {views.plain(exc)}",
+             icon=":material/error:")
     st.stop()
 except Exception:  # a bug must not show a traceback to someone practising
     _log.exception("model comparison failed")
-    st.error(services.UNEXPECTED, icon="⚠️")
+    st.error(services.UNEXPECTED, icon=":material/error:")
     st.stop()
 
 left, right = st.columns([1, 2])
@@ -141,12 +154,12 @@ st.caption("Both melodies in semitones from each take's own middle, your take li
            "with the model (dynamic time warping): where the lines part, listen to the model "
            "again.")
 
-scenario = next((p.scenario for p in phrases if p.text == phrase), None)
-coached = cv.coach_dict(take, baseline, scenario)
 _, problem = cv.save_once(data, take, TakeFeedback.of(coached, similarity=sim, model=label),
                           person=person, phrase=phrase,
                           scenario=coached["scenario"] if coached else None, kind="practice")
 if problem:
-    st.error(f"This take could not be kept in your history: {views.plain(problem)}", icon="💾")
-st.button("Try again", type="primary", key="model_try_again",
+    st.error(f"This take could not be kept in your history: {views.plain(problem)}",
+             icon=":material/save:")
+services.release_upload(recorded or uploaded)
+st.button("Try again", key="model_try_again", icon=":material/replay:",
           on_click=lambda: st.session_state.update(model_take_nonce=nonce + 1))

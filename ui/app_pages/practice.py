@@ -1,4 +1,5 @@
-"""Practice: choose a phrase, record it, see and hear how calm it sounded, try again."""
+"""Practice: choose a phrase, record it, see and hear how calm it sounded, try again. Until a
+person has an everyday-voice baseline, a guided start leads there first."""
 
 from __future__ import annotations
 
@@ -7,41 +8,143 @@ import math
 import streamlit as st
 
 from prosody.content import AUDIENCES
+from prosody.explain import baseline_heard
 from prosody.syllables import MAX_TEXT_CHARS
 from ui import services, state, views
 from ui.live_view import live_take
 
-OWN = "✏️ Type my own phrase…"
+OWN = "Type my own phrase…"
+#: About how long the everyday-voice passage takes to read, in seconds (the countdown's bar).
+PASSAGE_S = 20
 
 state.init()
 services.warm_up()
 person = st.session_state["person"]
 baseline_take, baseline = services.baseline(person)
-
-st.title("Practise a calm phrase")
-if baseline is None:
-    st.info("No everyday-voice baseline yet, so feedback uses general targets. Record one on "
-            "the **Baseline** page and the coach will compare you with your own voice.",
-            icon="ℹ️")
-
+library = services.phrases()
 prof = services.profile(st.session_state["profile"])
 scenario_labels = {s.name: s.label for s in prof.scenarios}
 
-left, right = st.columns(2)
-with left:
-    st.radio("Who are you practising for?", list(AUDIENCES),
-             format_func=lambda a: AUDIENCES[a].listener, key="audience", horizontal=True)
-with right:
-    st.selectbox("Scenario", list(scenario_labels), format_func=scenario_labels.get,
-                 key="scenario")
+st.title("Calm Tone Coach")
+st.markdown("Practise the **tone** of a calming voice: say a phrase you might use with a child, "
+            "a partner or a client in a hard moment, and see how calm it sounds and what to "
+            "change. Everything stays on this computer.")
 
-library = services.phrases()
+
+def _phrase_scenario() -> None:
+    """A phrase chosen brings its own scenario (a question may rise at the end, ...)."""
+    entry = next((p for p in library if p.text == st.session_state["phrase_choice"]), None)
+    if entry is not None and entry.scenario in scenario_labels:
+        st.session_state["scenario"] = entry.scenario
+
+
+def _audience() -> None:
+    mine = [p for p in library if p.audience == st.session_state["audience"]]
+    if mine:
+        st.session_state["phrase_choice"] = mine[0].text
+        _phrase_scenario()
+
+
+def _go(step: str) -> None:
+    st.session_state["guide"][person] = step
+
+
+# --- the guided start: who you practise for, your everyday voice, your first phrase ----------
+# Each person's step, for this session: offered until they have a baseline, skippable.
+guide = st.session_state["guide"].get(person) or ("done" if baseline is not None else "who")
+if baseline is not None and guide in ("who", "baseline"):
+    guide = "phrase"  # the baseline was just recorded: on to the first phrase
+if baseline is None and guide in ("phrase", "done"):
+    guide = "who"  # the baseline was deleted: start again
+st.session_state["guide"][person] = guide
+
+if baseline is None and guide == "skipped":
+    with st.container(border=True):
+        st.markdown("**No everyday-voice baseline yet**, so feedback uses general targets. "
+                    "Read a short passage once and the coach compares you with your own voice.")
+        st.button("Start the guided first session", key="guide_start", on_click=_go,
+                  args=("who",), icon=":material/play_arrow:")
+elif guide in ("who", "baseline"):
+    with st.container(border=True, key="guide"):
+        if guide == "who":
+            st.markdown("#### Step 1 of 3 · Who do you practise for?")
+            st.radio("I want to sound calm with", list(AUDIENCES),
+                     format_func=lambda a: AUDIENCES[a].listener, key="audience",
+                     horizontal=True, on_change=_audience)
+            st.caption(f"You are practising as **{views.plain(person)}**; change the name "
+                       "with the button at the top if several people use this computer.")
+            c1, c2 = st.columns(2)
+            c1.button("Next: my everyday voice", type="primary", key="guide_next",
+                      on_click=_go, args=("baseline",), icon=":material/arrow_forward:")
+            c2.button("Skip the guided start", key="guide_skip", on_click=_go,
+                      args=("skipped",))
+        else:
+            st.markdown("#### Step 2 of 3 · Your everyday voice")
+            st.markdown("Read this aloud once in your **ordinary voice**, not calm, not "
+                        "dramatic, as you would read it to a friend. The coach then judges "
+                        "your practice against *your own* pitch, pace and loudness.")
+            nonce = st.session_state["baseline_nonce"]
+            # the recorder and its countdown above the words, so reading follows them down
+            with st.container(key="guide_recorder"):
+                recorded = st.audio_input("Click the microphone, wait for the countdown, read "
+                                          "the passage below, then click the square to stop",
+                                          key=f"guide_baseline_{nonce}")
+                views.countdown("guide_recorder", seconds=PASSAGE_S)
+            views.passage(services.BASELINE_TEXT)
+            uploaded = st.file_uploader("…or upload a recording of it",
+                                        type=services.UPLOAD_TYPES,
+                                        key=f"guide_baseline_upload_{nonce}")
+            data = services.recorded(recorded, uploaded)
+            if data is not None:
+                with st.spinner("Checking that the passage was read…"):
+                    analysis, error = services.keep_baseline(data, services.BASELINE_TEXT,
+                                                             person)
+                services.release_upload(recorded or uploaded)
+                if error:
+                    st.error(f"We could not use this recording: {views.plain(error)}",
+                             icon=":material/error:")
+                    st.button("Record it again", key="guide_again", on_click=lambda: (
+                        st.session_state.update(baseline_nonce=nonce + 1)))
+                else:
+                    st.session_state["guide_heard"] = baseline_heard(analysis)
+                    st.session_state["baseline_nonce"] = nonce + 1
+                    _go("phrase")
+                    st.rerun()
+            c1, c2 = st.columns(2)
+            c1.button("Back", key="guide_back", on_click=_go, args=("who",),
+                      icon=":material/arrow_back:")
+            c2.button("Skip the guided start", key="guide_skip", on_click=_go,
+                      args=("skipped",))
+    st.stop()
+step3 = None
+if guide == "phrase":
+    heard = st.session_state.pop("guide_heard", None)
+    if heard:
+        st.success(f"**Baseline saved for {views.plain(person)}.** {heard}",
+                   icon=":material/check_circle:")
+    step3 = st.empty()
+    step3.info("**Step 3 of 3 · Your first phrase.** Say the phrase below the way you would "
+               "say it to calm someone, then see what to change.",
+               icon=":material/record_voice_over:")
+
+# --- practising a phrase ---------------------------------------------------------------------
 mine = [p for p in library if p.audience == st.session_state["audience"]]
 others = [p for p in library if p.audience != st.session_state["audience"]]
 choices = [p.text for p in mine + others] + [OWN]
-if st.session_state["phrase_choice"] not in choices:
+if st.session_state["phrase_choice"] not in choices:  # set before the widgets are drawn
     st.session_state["phrase_choice"] = choices[0]
-st.selectbox("Phrase", choices, key="phrase_choice")
+    _phrase_scenario()
+left, right = st.columns(2)
+with left:
+    st.radio("Who are you practising for?", list(AUDIENCES),
+             format_func=lambda a: AUDIENCES[a].listener, key="audience", horizontal=True,
+             on_change=_audience)
+with right:
+    st.selectbox("Scenario", list(scenario_labels), format_func=scenario_labels.get,
+                 key="scenario",
+                 help="Choosing a phrase sets its own scenario; you can change it here")
+
+st.selectbox("Phrase", choices, key="phrase_choice", on_change=_phrase_scenario)
 if st.session_state["phrase_choice"] == OWN:
     st.text_input("Your phrase", key="own_phrase", max_chars=MAX_TEXT_CHARS,
                   placeholder="Type what you want to say, as you would say it")
@@ -66,15 +169,13 @@ if services.runs_on_this_computer():
             with st.spinner("Recording… speak now"):
                 data_here, problem = services.record_here(float(seconds))
             if problem:
-                st.error(f"Could not record: {views.plain(problem)}", icon="🎙️")
+                st.error(f"Could not record: {views.plain(problem)}", icon=":material/mic_off:")
             else:
                 st.session_state[f"here_take_{nonce}"] = data_here
         here = st.session_state.get(f"here_take_{nonce}")
 
-here = live if live is not None else here  # a live take is analysed like one recorded here
-source = recorded or uploaded
-if source is not None or here is not None:
-    data = source.getvalue() if source is not None else here
+data = services.recorded(recorded, uploaded, live, here)  # a live take: as one recorded
+if data is not None:
     with st.spinner("Listening to your take…"):
         outcome = services.practise(
             data, text=phrase or None, profile_name=st.session_state["profile"],
@@ -85,11 +186,6 @@ if source is not None or here is not None:
               "feedback": outcome.feedback, "analysis": outcome.analysis, "take_id": None,
               "problem": None, "baseline": baseline is not None}
     if not outcome.error:
-        attempts = st.session_state["attempts"].setdefault(phrase or "(own phrase)", [])
-        if not attempts or attempts[-1]["digest"] != outcome.digest:
-            attempts.append({"digest": outcome.digest, "score": outcome.feedback.get("score"),
-                             "tracks": outcome.analysis.tracks})
-            del attempts[: -state.MAX_ATTEMPTS]
         saved = st.session_state["saved"]
         if outcome.digest not in saved:
             take, problem = services.save_take(
@@ -100,50 +196,57 @@ if source is not None or here is not None:
             saved[outcome.digest] = take.id if take else None
             result["problem"] = problem
         result["take_id"] = saved.get(outcome.digest)
+        attempts = st.session_state["attempts"].setdefault(phrase or "(own phrase)", [])
+        judged = outcome.feedback.get("score") is not None
+        if judged and (not attempts or attempts[-1]["digest"] != outcome.digest):
+            attempts.append({"digest": outcome.digest, "score": outcome.feedback.get("score"),
+                             "tracks": outcome.analysis.tracks})
+            del attempts[: -state.MAX_ATTEMPTS]
     # The take is analysed and kept: let go of the upload (a long file is hundreds of MB).
     # The result stays for this page until "Try again"; the recorder starts empty again.
-    services.release_upload(source)
+    services.release_upload(recorded or uploaded)
     st.session_state.pop(f"here_take_{nonce}", None)
     st.session_state["take_nonce"] = nonce + 1
     st.session_state["practice_result"] = result
-    del data, source, recorded, uploaded
+    del data, recorded, uploaded
 
 result = st.session_state.get("practice_result")
 if result is not None and result["phrase"] != phrase:
     result = None  # another phrase chosen: its result would not belong to it
 if result is not None and result["error"]:
-    st.error(f"We could not use this recording: {views.plain(result['error'])}", icon="⚠️")
+    st.error(f"We could not use this recording: {views.plain(result['error'])}",
+             icon=":material/error:")
+elif result is not None and result["feedback"].get("score") is None:
+    # not judged (silent, too quiet, whispered, ...): said once, and nothing was saved
+    st.warning(views.plain(result["problem"] or "This take could not be judged."),
+               icon=":material/mic_off:")
 elif result is not None:
+    if step3 is not None:
+        st.session_state["guide"][person] = "done"
+        step3.success("**Guided start done.** Your first result is below: read what to change, "
+                      "then press Try again and say it once more.", icon=":material/flag:")
     fb, analysis = result["feedback"], result["analysis"]
     attempts = st.session_state["attempts"].get(phrase or "(own phrase)", [])
-    if result["problem"]:
-        st.warning(f"This take could not be kept in your history: {views.plain(result['problem'])}",
-                   icon="💾")
     if result["take_id"]:
         st.caption(f"Kept in {views.plain(person)}'s practice history "
                    f"(take {result['take_id']}).")
+    else:
+        st.warning("This take could not be kept in your history: "
+                   f"{views.plain(result['problem'])}", icon=":material/save:")
+    has_base = baseline is not None and result["baseline"]
+    ref_hz = (baseline.summary.f0_median_hz if has_base else analysis.summary.f0_median_hz)
+    ends = analysis.phrase_ends
+    reading = services.reading(fb, tracks=analysis.tracks, ends=ends)
+    recording = services.recording_bytes(result["take_id"]) if result["take_id"] else None
+    if recording is None and result["take_id"]:
+        views.recording_missing(result["take_id"], services.data_dir())
 
-    views.feedback_summary(fb)
-    if result["take_id"]:
-        recording = services.recording_bytes(result["take_id"])
-        if recording is None:
-            views.recording_missing(result["take_id"], services.data_dir())
-        else:
-            services.play(recording, take_id=result["take_id"], format="audio/flac")
-    ref_hz = (baseline.summary.f0_median_hz if baseline and result["baseline"]
-              else analysis.summary.f0_median_hz)
-    if ref_hz:
-        chart = views.contour_chart(
-            analysis.tracks, ref_hz=ref_hz, band_st=views.pitch_band_st(fb),
-            ends=analysis.phrase_ends, flagged=fb.get("phrase_notes"),
-            ref_label="your everyday voice" if baseline else "this take's median",
-        )
-        caption = views.contour_caption(analysis, has_baseline=baseline is not None)
-        st.altair_chart(chart, width="stretch", alt=caption)
-        st.caption(caption)
-    for note in fb.get("phrase_notes") or []:
-        st.markdown(f"- {note['message']}")
-    views.feature_cards(fb)
+    def _play(data: bytes) -> None:
+        services.play(data, take_id=result["take_id"], format="audio/flac")
+
+    views.take_feedback(reading, tracks=analysis.tracks, ends=ends, ref_hz=ref_hz,
+                        ref_label="your everyday voice" if has_base else "this take's middle",
+                        flagged=fb.get("phrase_notes") or (), recording=recording, play=_play)
     if len(attempts) > 1 and ref_hz:
         st.markdown("#### Your recent tries of this phrase")
         scores = [a["score"] for a in attempts]
@@ -159,5 +262,6 @@ def _try_again() -> None:
     st.session_state.pop("practice_result", None)
 
 
-st.button("Try again", type="primary", key="try_again", on_click=_try_again,
-          help="Clears the recorder and keeps your recent tries for comparison")
+if result is not None:  # nothing to try again before a first try
+    st.button("Try again", key="try_again", on_click=_try_again, icon=":material/replay:",
+              help="Clears the recorder and keeps your recent tries for comparison")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import altair as alt
-import pandas as pd
 import streamlit as st
 
 from prosody.progress import streak_days
@@ -24,35 +22,36 @@ FEATURES = {
     "final_fall_fraction": "Share of phrase ends falling",
     "pause_ratio": "Share of time pausing",
 }
-feature = cols[2].selectbox("What to chart", list(FEATURES), format_func=FEATURES.get)
+feature = cols[2].selectbox("What to chart", list(FEATURES), format_func=FEATURES.get,
+                            key="progress_feature")
 
 series = store.progress(person, feature, phrase=chosen_phrase)
 days = store.practice_days(person)
 if not series:
     st.info("No practice takes yet. Each take you record on the Practice page appears here.",
-            icon="ℹ️")
+            icon=":material/info:")
     st.stop()
 
 streak = streak_days(days)
 m1, m2, m3 = st.columns(3)
 m1.metric("Days practised", len(days))
-m2.metric("Current streak", f"{streak} day(s)")
+m2.metric("Current streak", f"{streak} day{'s' * (streak != 1)}")
 m3.metric("Takes", store.count(person=person, kind="practice"))
 
-df = pd.DataFrame({"day": [p.day for p in series], "value": [p.value for p in series],
-                   "takes": [p.n_takes for p in series]})
-zone = services.target_zone(feature, st.session_state["profile"])
-layers = []
-if zone is not None:
-    band = pd.DataFrame({"lo": [zone[0]], "hi": [zone[1]], "what": ["calm zone"]})
-    layers.append(alt.Chart(band).mark_rect(opacity=0.15, color="#2e7d32").encode(
-        y="lo:Q", y2="hi:Q", tooltip=["what:N"]))
-layers.append(alt.Chart(df).mark_line(point=True).encode(
-    x=alt.X("day:T", title="day"), y=alt.Y("value:Q", title=FEATURES[feature]),
-    tooltip=["day:T", alt.Tooltip("value:Q", format=".2f"), "takes:Q"]))
-caption = (f"{FEATURES[feature]} per day (mean of that day's takes)"
-           + (", with the calm zone shaded" if zone else "") + ".")
-st.altair_chart(alt.layer(*layers).properties(height=300), width="stretch", alt=caption)
+zone = services.target_zone(feature, st.session_state["profile"], person)
+chart = views.progress_chart(series, title=FEATURES[feature], zone=zone,
+                             share=feature in ("final_fall_fraction", "pause_ratio"))
+if zone is None:
+    where = ""
+elif zone.personal:
+    where = ", with your own calm zone (from your everyday voice) shaded"
+else:
+    where = (", with the general calm zone shaded (record your everyday voice for your own)"
+             if feature != "score" else ", with the calm zone (80 and up) shaded")
+caption = (f"{FEATURES[feature]} per day (the mean of that day's takes"
+           + ("; the number above each point is how many" if len(series) <= 10 else "")
+           + f"){where}.")
+st.altair_chart(chart, width="stretch", alt=caption)
 st.caption(caption)
 
 st.subheader("In words")

@@ -1,4 +1,5 @@
-"""Review: every saved take, filtered; open one, compare two, delete."""
+"""Review: every saved take (practice, exercise attempts, model takes, baselines), filtered; open
+one, compare two, delete."""
 
 from __future__ import annotations
 
@@ -10,38 +11,47 @@ import streamlit as st
 
 from prosody.analysis import AnalysisSettings, phrase_ends
 from prosody.errors import ProsodyError
+from prosody.feedback import TakeFeedback
 from ui import services, state, views
+
+#: The kinds of take, as a person names them.
+KINDS = {"practice": "practice", "exercise": "exercise attempt", "model": "model take",
+         "baseline": "everyday voice (baseline)"}
 
 state.init()
 st.title("Review your takes")
 flash = st.session_state.pop("review_flash", None)
 if flash:
-    st.success(flash, icon="🗑️")
+    st.success(flash, icon=":material/delete:")
 
 store = services.store()
 cols = st.columns(4)
 person, phrase = views.person_and_phrase(store, cols, current=st.session_state["person"])
+kinds = ["All kinds", *KINDS]
+kind = cols[2].selectbox("Kind", kinds, format_func=lambda k: KINDS.get(k, k), key="review_kind")
 scenarios = ["All scenarios", *store.scenarios(person)]
-scenario = cols[2].selectbox("Scenario", scenarios)
-since = cols[3].date_input("Since", value=dt.date.today() - dt.timedelta(days=30))
+scenario = cols[3].selectbox("Scenario", scenarios)
+since = st.date_input("Since", value=dt.date.today() - dt.timedelta(days=30))
 
 filters = {
     "person": person,
     "phrase": phrase,
     "scenario": None if scenario == scenarios[0] else scenario,
     "since": since,
-    "kind": "practice",
+    "kind": None if kind == kinds[0] else kind,
 }
 total = store.count(**filters)
 takes = store.takes(**filters, limit=500)
 if not takes:
-    st.info("No takes match. Practise a phrase and it will appear here.", icon="ℹ️")
+    st.info("No takes match. Practise a phrase and it will appear here.",
+            icon=":material/info:")
     st.stop()
 
 st.caption(f"{total} take(s)" + (", the newest 500 shown" if total > 500 else ""))
 table = pd.DataFrame([{
     "take": t.id,
     "when": t.created.astimezone().strftime("%Y-%m-%d %H:%M"),
+    "kind": KINDS.get(t.kind, t.kind),
     "phrase": t.phrase,
     "scenario": t.scenario or "",
     "score": t.score,
@@ -50,8 +60,10 @@ st.dataframe(table, hide_index=True, width="stretch",
              column_config={"score": st.column_config.NumberColumn("calm score", format="%d")})
 
 by_id = {t.id: t for t in takes}
-labels = {t.id: f"#{t.id} · {t.created.astimezone():%d %b %H:%M} · {views.plain(t.phrase[:40])}"
-          + (f" · {t.score:.0f}" if t.score is not None else "") for t in takes}
+# options of a select box are plain text (no Markdown): the whole phrase, as typed
+labels = {t.id: f"#{t.id} · {t.created.astimezone():%d %b %H:%M} · {KINDS.get(t.kind, t.kind)}"
+          f" · {t.phrase}" + (f" · {t.score:.0f}" if t.score is not None else "")
+          for t in takes}
 
 with st.expander(f"Export {views.plain(person)}'s takes"):
     st.caption("For yourself or a supervisor: the summaries as a spreadsheet (CSV) or data (JSON), "
@@ -92,44 +104,62 @@ def _notes(store, take) -> None:
             try:
                 store.add_note(take.id, text=text, at_s=at_s)
             except ProsodyError as exc:
-                st.error(f"The note was not saved: {views.plain(exc)}", icon="💾")
+                st.error(f"The note was not saved: {views.plain(exc)}", icon=":material/error:")
             else:
                 st.rerun()
+
+
+def recording_of(take, where=None) -> bytes | None:
+    """The take's recording, or None after saying it is missing."""
+    data = None if services.recording_missing(take) else services.recording_bytes(take.id)
+    if data is None:
+        views.recording_missing(take.id, services.data_dir(), where=where)
+    return data
 
 
 tab_open, tab_compare = st.tabs(["Open a take", "Compare two takes"])
 with tab_open:
     chosen = st.selectbox("Take", list(labels), format_func=labels.get, key="review_take")
     take = by_id[chosen]
-    recording = None if services.recording_missing(take) else services.recording_bytes(take.id)
-    if recording is None:
-        views.recording_missing(take.id, services.data_dir())
-    else:
-        services.play(recording, take_id=take.id, format="audio/flac")
-    fb = take.feedback
-    if fb:
-        views.feedback_summary(fb)
+    said = TakeFeedback.from_dict(take.feedback)
     try:
         tracks = store.tracks(take.id)
     except ProsodyError:  # an old take without stored tracks, whose recording is missing
         tracks = None
+    ends = (phrase_ends(tracks, settings=AnalysisSettings.from_dict(take.settings))
+            if tracks is not None else ())
     _, base = services.baseline(person)
     ref_hz = (base.summary.f0_median_hz if base is not None
               else take.summary.get("f0_median_hz"))
-    if ref_hz and tracks is not None:
-        chart = views.contour_chart(
-            tracks, ref_hz=ref_hz, band_st=views.pitch_band_st(fb or {}),
-            ends=phrase_ends(tracks, settings=AnalysisSettings.from_dict(take.settings)),
-            flagged=(fb or {}).get("phrase_notes"),
-            ref_label="your everyday voice" if base is not None else "this take's median")
-        st.altair_chart(chart, width="stretch", alt="Pitch contour and loudness of this take")
-    if fb:
-        views.feature_cards(fb)
+    if said.exercise_outcome is not None:
+        outcome = said.exercise_outcome
+        st.markdown(f"**Exercise attempt:** {views.plain(outcome.summary or '')}")
+    if said.model_match is not None:
+        st.markdown(f"**Compared with a model take:** {views.plain(said.model_match.summary)}")
+    reading = services.reading(take.feedback, tracks=tracks, ends=ends)
+    recording = recording_of(take)
+    if reading is not None:
+        views.take_feedback(
+            reading, tracks=tracks, ends=ends, ref_hz=ref_hz,
+            ref_label="your everyday voice" if base is not None else "this take's middle",
+            flagged=(said.coach or {}).get("phrase_notes") or (), recording=recording,
+            play=lambda data: services.play(data, take_id=take.id, format="audio/flac"))
+    else:  # a baseline, or a take kept without coaching: its recording and contour
+        if recording is not None:
+            services.play(recording, take_id=take.id, format="audio/flac")
+        if take.kind == "baseline":
+            st.caption("Your everyday voice: the reference your practice takes are compared "
+                       "with. It has no calm score.")
+        if tracks is not None and ref_hz:
+            st.altair_chart(views.contour_chart(tracks, ref_hz=ref_hz, band_st=None, ends=ends,
+                                                ref_label="this take's middle"
+                                                if base is None else "your everyday voice"),
+                            width="stretch", alt="Pitch contour and loudness of this take")
     if services.account() is not None:
         _notes(store, take)
     with st.expander("Delete this take"):
         sure = st.checkbox("Yes, delete this recording and its results", key="review_sure")
-        if st.button("Delete take", disabled=not sure):
+        if st.button("Delete take", disabled=not sure, icon=":material/delete:"):
             services.delete_take(take.id)
             st.session_state.pop("review_take", None)
             st.session_state["review_flash"] = f"Deleted take {take.id}."
@@ -137,33 +167,33 @@ with tab_open:
 
 with tab_compare:
     if len(takes) < 2:
-        st.info("Save at least two takes to compare them.", icon="ℹ️")
+        st.info("Save at least two takes to compare them.", icon=":material/info:")
     else:
         ids = list(labels)
-        left, right = st.columns(2)
-        a_id = left.selectbox("Take A", ids, index=min(1, len(ids) - 1), format_func=labels.get)
-        b_id = right.selectbox("Take B", ids, index=0, format_func=labels.get)
+        a_id = st.selectbox("Take A", ids, index=min(1, len(ids) - 1), format_func=labels.get,
+                            key="compare_a")
+        b_id = st.selectbox("Take B", ids, index=0, format_func=labels.get, key="compare_b")
         a, b = by_id[a_id], by_id[b_id]
         from prosody.compare import align, deltas_sentence
 
         st.markdown(f"**Take B compared with take A:** {deltas_sentence(a.summary, b.summary)}.")
         if a.score is not None and b.score is not None:
             st.markdown(f"Calm score {a.score:.0f} → {b.score:.0f}.")
+        c1, c2 = st.columns(2)
+        for col, name, t in ((c1, "A", a), (c2, "B", b)):
+            col.markdown(f"**Take {name}** · #{t.id}, {t.created.astimezone():%d %b %H:%M}")
+            recording = recording_of(t, where=col)
+            if recording is not None:
+                services.play(recording, take_id=t.id, where=col, format="audio/flac")
         try:
             ta, tb = store.tracks(a_id), store.tracks(b_id)
             alignment = align(ta, tb)
         except ProsodyError as exc:
-            st.warning(f"These takes cannot be drawn together: {views.plain(exc)}", icon="↔️")
+            st.warning(f"These takes cannot be drawn together: {views.plain(exc)}",
+                       icon=":material/compare_arrows:")
         else:
             ref = a.summary.get("f0_median_hz") or 100.0
             st.altair_chart(views.aligned_chart(ta, tb, alignment, ref_hz=ref), width="stretch",
                             alt="Pitch contours of take A and take B after time alignment")
             st.caption("Take B is drawn on take A's time axis after dynamic time warping, so the "
                        "same words line up; pitch is in semitones relative to take A's median.")
-        c1, c2 = st.columns(2)
-        for col, t in ((c1, a), (c2, b)):
-            recording = None if services.recording_missing(t) else services.recording_bytes(t.id)
-            if recording is None:
-                views.recording_missing(t.id, services.data_dir(), where=col)
-            else:
-                services.play(recording, take_id=t.id, where=col, format="audio/flac")

@@ -44,23 +44,58 @@ except ProsodyError as exc:
 if notice:
     st.warning(views.plain(notice), icon=":material/inventory_2:")
 
-st.subheader("Delete my data")
-person = st.session_state["person"]
+flash = st.session_state.pop("settings_flash", None)
+current = st.session_state["person"]
+try:
+    people = [p.name for p in services.store().people()]
+except ProsodyError:
+    people = []
+# Without accounts, whoever uses the app on this computer administers it: they may delete
+# anyone's data here. Over a network (accounts, the clinic mode) only one's own.
+anyone = services.administers_this_computer()
+st.subheader("Delete a person's data" if anyone else "Delete my data")
+if flash:
+    st.success(flash, icon=":material/delete:")
+if anyone and people:
+    default = people.index(current) if current in people else 0
+    person = st.selectbox("Whose data", people, index=default, key="delete_whom",
+                          help="As the administrator of this computer you may delete the data "
+                               "of anyone who practises here.")
+else:
+    person = current
+if person not in people:
+    st.markdown(f"Nothing is kept for **{views.plain(person)}** yet.")
+    st.stop()
 try:
     count = services.store().count(person=person)
+    given = services.store().assignments(person, include_closed=True)
 except Exception:  # an unreadable store must not hide the rest of the page
-    count = None
+    count, given = None, []
 known = count if count is not None else "an unknown number of"
-st.markdown(f"**{views.plain(person)}** has {known} saved take(s), including any baseline.")
+goes = [f"{known} saved take{'s' * (count != 1)} and their recordings, including any baseline"]
+if given:
+    by = sorted({a.assigned_by for a in given if a.assigned_by})
+    goes.append(f"{len(given)} assignment{'s' * (len(given) != 1)} given to them"
+                + (f" (by {', '.join(views.plain(b) for b in by)})" if by else ""))
+st.markdown(f"Deleting **{views.plain(person)}** removes:\n"
+            + "\n".join(f"- {g}" for g in goes))
 confirm = st.checkbox("Yes, delete every recording and result kept for "
-                      f"**{views.plain(person)}**. "
-                      "This cannot be undone.")
-if st.button("Delete my data", disabled=not confirm):
+                      f"**{views.plain(person)}**. This cannot be undone.", key="delete_sure")
+if st.button(f"Delete {views.plain(person)}'s data", disabled=not confirm,
+             icon=":material/delete_forever:"):
     try:
         removed = services.delete_person(person)
     except ProsodyError as exc:  # say what happened; never a traceback
-        st.error(f"Nothing was deleted: {views.plain(exc)}", icon="⚠️")
+        st.error(f"Nothing was deleted: {views.plain(exc)}", icon=":material/error:")
     else:
-        st.session_state["attempts"].clear()
-        st.session_state["saved"].clear()
-        st.success(f"Deleted {removed} take(s) for {views.plain(person)}.", icon="🗑️")
+        if person == current:
+            st.session_state["attempts"].clear()
+            st.session_state["saved"].clear()
+            st.session_state["person"] = services.DEFAULT_PERSON
+            st.query_params[services.PERSON_PARAM] = services.DEFAULT_PERSON
+        st.session_state.pop("delete_whom", None)
+        st.session_state.pop("delete_sure", None)
+        st.session_state["settings_flash"] = (
+            f"Deleted {views.plain(person)}: {removed} take{'s' * (removed != 1)}"
+            + (f" and {len(given)} assignment{'s' * (len(given) != 1)}" if given else "") + ".")
+        st.rerun()

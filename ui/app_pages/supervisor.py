@@ -38,58 +38,80 @@ try:
     store = services.store()  # a supervisor sees only the trainees assigned to them
     people = [p.name for p in store.people()]
 except ProsodyError as exc:
-    st.error(f"The practice history could not be opened: {views.plain(exc)}", icon="⚠️")
+    st.error(f"The practice history could not be opened: {views.plain(exc)}",
+             icon=":material/error:")
     st.stop()
+flash = st.session_state.pop("assign_flash", None)
+if flash:
+    st.success(flash, icon=":material/check_circle:")
+assigned_to = st.session_state.pop("assign_done", None)
+if assigned_to is not None:  # after an assignment: show that person, start the form afresh
+    st.session_state["assign_person"] = assigned_to
+    st.session_state["supervise_person"] = assigned_to
+    for key in ("assign_new_name", "assign_note"):
+        st.session_state.pop(key, None)
 
 # --- assigning ------------------------------------------------------------------------------
-with st.form("assign", clear_on_submit=True):
+# Plain widgets, not a form: each choice shows only the fields it needs, at once.
+NEW = "Someone new…"
+with st.container(border=True):
     st.markdown("#### Assign practice")
     c1, c2 = st.columns(2)
-    NEW = "Someone new…"
     who = c1.selectbox("To", [*people, NEW] if people else [NEW], key="assign_person")
-    new_name = c1.text_input("Name (for someone new)", key="assign_new_name",
-                             max_chars=MAX_NAME_CHARS)
+    if who == NEW:
+        c1.text_input("Name of the person", key="assign_new_name", max_chars=MAX_NAME_CHARS,
+                      placeholder="e.g. Sam")
     kind = c2.radio("What", ["Exercise", "Phrase set"], horizontal=True, key="assign_kind")
-    exercise = c2.selectbox("Exercise", list(ex_by_id), format_func=lambda i: ex_by_id[i].title,
-                            key="assign_exercise")
-    phrase_set = c2.selectbox("Phrase set", list(set_by_id),
-                              format_func=lambda i: f"{set_by_id[i].title} "
-                                                    f"({len(set_by_id[i].phrases)} phrases)",
-                              key="assign_set")
-    note = st.text_input("Note for them (optional)", key="assign_note", max_chars=MAX_NOTE_CHARS,
-                         placeholder="e.g. three passes before our session on Friday")
-    submitted = st.form_submit_button("Assign", type="primary")
-if submitted:
-    person = new_name.strip() if who == NEW else who
-    if not person:
-        st.error("Type the name of the person to assign it to.", icon="✏️")
+    if kind == "Exercise":
+        c2.selectbox("Exercise", list(ex_by_id), format_func=lambda i: ex_by_id[i].title,
+                     key="assign_exercise")
     else:
-        target = exercise if kind == "Exercise" else phrase_set
+        c2.selectbox("Phrase set", list(set_by_id),
+                     format_func=lambda i: f"{set_by_id[i].title} "
+                                           f"({len(set_by_id[i].phrases)} phrases)",
+                     key="assign_set")
+    st.text_input("Note for them (optional)", key="assign_note", max_chars=MAX_NOTE_CHARS,
+                  placeholder="e.g. three passes before our session on Friday")
+    submitted = st.button("Assign", type="primary", key="assign_go",
+                          icon=":material/assignment_add:")
+if submitted:
+    person = (st.session_state.get("assign_new_name") or "").strip() if who == NEW else who
+    if not person:
+        st.error("Type the name of the person to assign it to.", icon=":material/edit:")
+    else:
+        target = (st.session_state["assign_exercise"] if kind == "Exercise"
+                  else st.session_state["assign_set"])
         try:
             a = store.assign(person, kind="exercise" if kind == "Exercise" else "phrase_set",
-                             target=target, note=note.strip() or None,
+                             target=target, note=st.session_state["assign_note"].strip() or None,
                              assigned_by=st.session_state["person"])
         except ProsodyError as exc:
-            st.error(f"The assignment could not be saved: {views.plain(exc)}", icon="💾")
+            st.error(f"The assignment could not be saved: {views.plain(exc)}",
+                     icon=":material/save:")
         else:
             title = ex_by_id[target].title if a.kind == "exercise" else set_by_id[target].title
-            st.success(f"Assigned “{title}” to {views.plain(a.person)}.", icon="✅")
-            people = [p.name for p in store.people()]
+            # the lists below and the "To" box show the new person at once, and their progress
+            st.session_state["assign_flash"] = (f"Assigned “{views.plain(title)}” to "
+                                                f"{views.plain(a.person)}.")
+            st.session_state["assign_done"] = a.person
+            st.rerun()
 
 # --- following one person -------------------------------------------------------------------
 st.markdown("#### Progress")
 if not people:
-    st.info("Nobody has practised or been assigned anything on this computer yet.", icon="ℹ️")
+    st.info("Nobody has practised or been assigned anything on this computer yet.",
+            icon=":material/info:")
     st.stop()
-current = st.session_state["person"]
-default = people.index(current) if current in people else 0
-person = st.selectbox("Person", people, index=default, key="supervise_person")
+if st.session_state.get("supervise_person") not in people:
+    current = st.session_state["person"]
+    st.session_state["supervise_person"] = current if current in people else people[0]
+person = st.selectbox("Person", people, key="supervise_person")
 try:
     open_assignments = store.assignments(person)
     closed = [a for a in store.assignments(person, include_closed=True) if not a.open]
     takes = store.takes(person=person, limit=2000)
 except ProsodyError as exc:
-    st.error(f"Their history could not be read: {views.plain(exc)}", icon="⚠️")
+    st.error(f"Their history could not be read: {views.plain(exc)}", icon=":material/error:")
     st.stop()
 
 if not open_assignments:
@@ -128,7 +150,7 @@ for a in open_assignments:
             try:
                 store.close_assignment(a.id)
             except ProsodyError as exc:
-                st.error(f"Could not mark it done: {views.plain(exc)}", icon="💾")
+                st.error(f"Could not mark it done: {views.plain(exc)}", icon=":material/save:")
             else:
                 st.rerun()
 
