@@ -195,7 +195,10 @@ WATCH = """el => {
 
 def _open_practice(page, url: str):
     page.goto(url)
-    page.get_by_text("Practise a calm phrase").wait_for(timeout=60_000)
+    # a first visit opens on the guided start: straight to practising
+    skip = page.get_by_role("button", name="Skip the guided start")
+    skip.wait_for(timeout=60_000)
+    skip.click()
     live = page.locator("[data-testid='calmtone-live']")
     live.wait_for(timeout=30_000)
     live.evaluate(WATCH)

@@ -176,7 +176,9 @@ def test_sign_out_and_the_idle_time_end_the_session(clinic_home):
 def test_without_accounts_the_app_keeps_its_local_mode(tmp_path, monkeypatch):
     monkeypatch.setenv("CALMTONE_HOME", str(tmp_path / "home"))
     at = app()
-    assert [t.label for t in at.text_input][0] == "Who is practising?"
+    # who is practising is chosen freely (the button at the top), and no one signs in
+    assert "Who is practising?" in [s.label for s in at.selectbox]
+    assert not [t for t in at.text_input if t.label == "Password"]
     assert not [b for b in at.button if b.label == "Sign in"]
 
 
@@ -260,6 +262,8 @@ def test_two_servers_in_a_real_browser(two_servers, tmp_path):
             alice_b = visit(b)
             sign_in_as(alice_b, "alice", PASSWORDS["alice"])
             alice_b.get_by_text("Signed in as").wait_for(timeout=60_000)
+            # her first visit opens on the guided start: straight to practising
+            alice_b.get_by_role("button", name="Skip the guided start").click(timeout=60_000)
             alice_b.locator("input[type='file']").first.set_input_files(
                 str(DATA / "arctic_a0007.wav"))
             alice_b.get_by_text("Kept in alice's practice history").wait_for(timeout=120_000)

@@ -248,8 +248,11 @@ from streamlit.testing.v1 import AppTest
 config.set_option("server.address", {address!r})
 at = AppTest.from_file({str(ROOT / "ui" / "app.py")!r}, default_timeout=120)
 at.run()
-at.button(key="guide_skip").click()  # past the guided start, to the recorder
-at.run()
+# past the guided start, to the recorder (a network address without accounts serves nothing,
+# so there may be no page at all)
+for skip in [b for b in at.button if b.key == "guide_skip"]:
+    skip.click()
+    at.run()
 assert not at.exception, at.exception
 labels = [e.label for e in at.expander]
 print(any("this computer's microphone" in label for label in labels))

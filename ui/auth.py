@@ -35,14 +35,14 @@ def gate(pages: list):
     try:
         clinic = services.has_accounts()
     except ProsodyError as exc:
-        st.error(f"The practice history could not be opened: {views.plain(exc)}", icon="⚠️")
+        st.error(f"The practice history could not be opened: {views.plain(exc)}", icon=":material/warning:")
         st.stop()
     if not clinic:
         st.session_state.pop(ACCOUNT, None)
         if services.serves_a_network():
             # the last account was removed while the app served the network: serve nothing
             st.error("This app has no accounts, so it serves no one over the network. An "
-                     "administrator adds accounts with `calmtone users add`.", icon="🔒")
+                     "administrator adds accounts with `calmtone users add`.", icon=":material/lock:")
             st.stop()
         return None
     account = st.session_state.get(ACCOUNT)
@@ -76,7 +76,7 @@ def _sign_in_form() -> None:
     st.title("Calm Tone Coach")
     note = st.session_state.pop(SIGN_IN_NOTE, None)
     if note:
-        st.info(note, icon="🔒")
+        st.info(note, icon=":material/lock:")
     st.markdown("This Calm Tone Coach belongs to a training programme: sign in to practise or "
                 "to follow your trainees.")
     with st.form("sign_in"):
@@ -89,10 +89,10 @@ def _sign_in_form() -> None:
     try:
         account = services.base_store().sign_in(name, password)
     except SignInError as exc:
-        st.error(str(exc), icon="🔒")
+        st.error(str(exc), icon=":material/lock:")
         return
     except ProsodyError as exc:
-        st.error(f"Signing in failed: {views.plain(exc)}", icon="⚠️")
+        st.error(f"Signing in failed: {views.plain(exc)}", icon=":material/warning:")
         return
     _log.info("%s signed in (%s)", account.name, account.role)
     for key in ("attempts", "saved"):

@@ -32,7 +32,7 @@ st.markdown("Give a trainee (or a partner, or yourself) a phrase set or an exerc
 signed_in = services.account()
 if signed_in is not None and signed_in.role == "trainee":
     st.info("This page is for supervisors. Your supervisor's notes are on the Review page.",
-            icon="ℹ️")
+            icon=":material/info:")
     st.stop()
 try:
     store = services.store()  # a supervisor sees only the trainees assigned to them
