@@ -35,14 +35,16 @@ def gate(pages: list):
     try:
         clinic = services.has_accounts()
     except ProsodyError as exc:
-        st.error(f"The practice history could not be opened: {views.plain(exc)}", icon=":material/warning:")
+        st.error(f"The practice history could not be opened: {views.plain(exc)}",
+                 icon=":material/warning:")
         st.stop()
     if not clinic:
         st.session_state.pop(ACCOUNT, None)
         if services.serves_a_network():
             # the last account was removed while the app served the network: serve nothing
             st.error("This app has no accounts, so it serves no one over the network. An "
-                     "administrator adds accounts with `calmtone users add`.", icon=":material/lock:")
+                     "administrator adds accounts with `calmtone users add`.",
+                     icon=":material/lock:")
             st.stop()
         return None
     account = st.session_state.get(ACCOUNT)
