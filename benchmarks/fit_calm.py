@@ -210,13 +210,6 @@ def fit(d: Design, profile: Profile, *, with_baseline: bool,
     return Fit({n: float(w[k]) for k, n in enumerate(d.names)}, float(b + shift_bias(z, sub.takes)))
 
 
-def scores(d: Design, f: Fit, *, too_calm_weight: float) -> np.ndarray:
-    """The logistic score of each row (before the monotone cap), 0-100."""
-    w = np.array([f.weights[n] for n in d.names])
-    z = f.bias - d.tension @ w - too_calm_weight * d.too_calm
-    return 100.0 / (1.0 + np.exp(-z))
-
-
 def write_profile(path: Path, relative: Fit, absolute: Fit) -> None:
     """Replace the fitted numbers in the profile file, keeping its comments."""
     text = path.read_text()
@@ -268,14 +261,32 @@ if __name__ == "__main__":
 # Leave one speaker out
 
 
-def held_out_scores(d: Design, profile: Profile, *, with_baseline: bool) -> np.ndarray:
-    """Each row scored by a fit on every other speaker (NaN where the coach gives no score).
-    The monotone cap is not applied (it is the same for every fit)."""
-    out = np.full(len(d.takes), np.nan)
-    speakers = np.array([t.speaker for t in d.takes])
-    for spk in np.unique(speakers):
-        mine = speakers == spk
-        f = fit(d, profile, with_baseline=with_baseline, rows=~mine)
-        out[mine] = scores(d, f, too_calm_weight=profile.score.too_calm_weight)[mine]
-    out[~d.scored] = np.nan
-    return out
+def with_fit(profile: Profile, f: Fit, *, with_baseline: bool) -> Profile:
+    """``profile`` with the weights and bias of ``f`` in the mode it was fitted for."""
+    key = "weight" if with_baseline else "absolute_weight"
+    features = tuple(dataclasses.replace(x, **{key: f.weights[x.name]}) for x in profile.features)
+    score = dataclasses.replace(profile.score,
+                                **{"bias" if with_baseline else "absolute_bias": f.bias})
+    return dataclasses.replace(profile, features=features, score=score)
+
+
+def held_out_scores(corpus: Corpus, d: Design, profile: Profile, *, with_baseline: bool
+                    ) -> tuple[list[Take], np.ndarray]:
+    """Every take (alone, or against each of its baselines) scored by the coach itself, as the
+    app would, with the weights and bias fitted on every *other* speaker. Returns the rows'
+    takes and their scores (NaN where the coach gives no score: clipped, or too noisy); the
+    monotone cap and the integer rounding apply, as they do for a user."""
+    fits = {spk: fit(d, profile, with_baseline=with_baseline,
+                     rows=np.array([t.speaker != spk for t in d.takes]))
+            for spk in sorted({t.speaker for t in corpus.takes})}
+    rows, out = [], []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for t in corpus.takes:
+            mine = with_fit(profile, fits[t.speaker], with_baseline=with_baseline)
+            pairs = t.against.items() if with_baseline else [(None, t.alone)]
+            for bfile, a in pairs:
+                fb = coach(a, profile=mine, baseline=corpus.baselines[bfile] if bfile else None)
+                rows.append(t)
+                out.append(np.nan if fb.score is None else float(fb.score))
+    return rows, np.asarray(out)
