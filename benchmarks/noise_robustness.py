@@ -16,8 +16,10 @@ Each measure of the noisy take is compared with the same measure of the clean ta
 "holds" at an SNR while its median error over the sentences is within the stated tolerance and
 its 90th percentile within twice that. The table gives, per measure and noise, the lowest SNR
 at which it still holds, and the SNR the analysis itself reads there (``quality.snr_db``, the
-median over the sentences: what the coach's gate sees). The coach's per-measure limits in
-the profile's ``[guards.snr_limits_db]`` come from the last column, rounded up.
+median over the sentences: what the coach's gate sees; for the measures read from the voice's
+upper frequencies, the pitch expected of the vocal tract and the spectral centroid, the SNR it
+reads in that band, ``quality.snr_high_db``). The coach's per-measure limits in the profile's
+``[guards.snr_limits_db]`` come from the last column, rounded up.
 
 Run: ``.venv/bin/python benchmarks/noise_robustness.py --data ../shared/data``
 (also printed by ``benchmarks/calm_validation.py``).
@@ -41,6 +43,7 @@ from prosody.analysis import Analysis, analyze  # noqa: E402
 from prosody.audio import load  # noqa: E402
 from prosody.coach import measure  # noqa: E402
 from prosody.util import hz_to_st  # noqa: E402
+from prosody.voice import HIGH_BAND_HZ, HIGH_BAND_MEASURES  # noqa: E402
 
 SR = 16_000
 SEED = 20261206
@@ -155,6 +158,7 @@ def noise_table(data_dir: Path) -> list[dict]:
     room = room_noise(data_dir)
     errors: dict[tuple[str, str, int], list[float]] = {}
     read_snr: dict[tuple[str, int], list[float]] = {}
+    read_high: dict[tuple[str, int], list[float]] = {}  # the same in the upper band
     for i, (speaker, text, y) in enumerate(items):
         clean = _quiet(analyze, y, sr=SR, text=text)
         speech = np.repeat(clean.tracks.speech, SR // 100)[: y.size]
@@ -181,6 +185,8 @@ def noise_table(data_dir: Path) -> list[dict]:
                 noisy = _quiet(analyze, mix, sr=SR, text=text)
                 if noisy.quality.snr_db is not None:
                     read_snr.setdefault((noise, snr), []).append(noisy.quality.snr_db)
+                if noisy.quality.snr_high_db is not None:
+                    read_high.setdefault((noise, snr), []).append(noisy.quality.snr_high_db)
                 for name, (kind, _) in TOLERANCES.items():
                     a, b = _measure(clean, name), _measure(noisy, name)
                     if a is None or (kind == "st" and (a <= 0 or (b or 0) <= 0)):
@@ -200,10 +206,13 @@ def noise_table(data_dir: Path) -> list[dict]:
                     holds_at = snr
                 else:
                     break
-            read = (float(np.median(read_snr[(noise, holds_at)]))
-                    if holds_at is not None and (noise, holds_at) in read_snr else None)
+            # measures of the upper frequencies are limited by the SNR read in that band
+            reads = read_high if name in HIGH_BAND_MEASURES else read_snr
+            read = (float(np.median(reads[(noise, holds_at)]))
+                    if holds_at is not None and (noise, holds_at) in reads else None)
             rows.append({"measure": name, "kind": kind, "tolerance": tol, "noise": noise,
-                         "holds_down_to_snr_db": holds_at, "read_snr_db": read})
+                         "holds_down_to_snr_db": holds_at, "read_snr_db": read,
+                         "read_in": "high band" if name in HIGH_BAND_MEASURES else "broadband"})
     return rows
 
 
@@ -251,8 +260,10 @@ def format_noise_table(rows: list[dict]) -> str:
         shown = "none" if lim is None else (">30" if math.isinf(lim) else f"{lim:.0f}")
         lines.append(f"{name:<28} {tol:>9g}{unit:<3} " + " ".join(f"{c:>11}" for c in cells)
                      + f" {shown:>6}")
-    lines.append("limit: the SNR the analysis reads (quality.snr_db) below which the coach does "
-                 "not judge that measure, from " + " and ".join(LIMIT_NOISES) + " noise "
+    lines.append("limit: the SNR the analysis reads (quality.snr_db; for "
+                 + " and ".join(HIGH_BAND_MEASURES) + ", quality.snr_high_db, the voice over the "
+                 f"noise in {HIGH_BAND_HZ[0]:g}-{HIGH_BAND_HZ[1]:g} Hz) below which the coach "
+                 "does not judge that measure, from " + " and ".join(LIMIT_NOISES) + " noise "
                  "(profile [guards.snr_limits_db]).")
     return "\n".join(lines)
 

@@ -39,6 +39,9 @@ class AnalysisSettings:
     syllable_min_spacing_s: float = 0.08
     syllable_local_drop_db: float = 20.0
     velocity_smooth_frames: int = 5
+    #: steps of the smoothed contour faster than this are tracking errors (an octave jump, a
+    #: noise burst), not movement a voice can make: left out of the pitch movement
+    velocity_max_st_per_s: float = 100.0
     onset_search_s: float = 0.2
 
     @classmethod
@@ -122,6 +125,9 @@ class Quality:
     snr_db: float | None
     voiced_fraction: float
     bandwidth_hz: float
+    #: the voice over the background in its upper frequencies (``voice.HIGH_BAND_HZ``), dB
+    #: (None: no voiced speech or no background): what limits the measures read there
+    snr_high_db: float | None = None
 
 
 @dataclass(frozen=True)
@@ -324,7 +330,8 @@ def _analyze(y: np.ndarray, *, text, settings: AnalysisSettings, bandwidth_hz: f
         f0_p10, f0_p90 = (float(v) for v in np.percentile(f0_v, [10, 90]))
         f0_range = float(hz_to_st(f0_p90, f0_p10))
         f0_sd = float(np.std(hz_to_st(f0_v)))
-        velocity = pitch_velocity_st_per_s(f0, voiced, settings.velocity_smooth_frames)
+        velocity = pitch_velocity_st_per_s(f0, voiced, settings.velocity_smooth_frames,
+                                           settings.velocity_max_st_per_s)
         ends = _phrase_ends(f0, voiced, phrases_s, settings)
         fall_fraction = sum(e.shape == "fall" for e in ends) / len(ends) if ends else None
         if velocity is None:
@@ -409,18 +416,24 @@ def _analyze(y: np.ndarray, *, text, settings: AnalysisSettings, bandwidth_hz: f
         snr_db=_snr_db(level, speech),
         voiced_fraction=float(voiced[speech].mean()) if speech.any() else 0.0,
         bandwidth_hz=bandwidth_hz,
+        snr_high_db=_snr_db(spec.high_band_db, voiced, speech),
     )
     for note in notes:
         warnings.warn(note, ProsodyWarning, stacklevel=3)
     return Analysis(summary, tracks, quality, settings, tuple(notes))
 
 
-def pitch_velocity_st_per_s(f0_hz: np.ndarray, voiced: np.ndarray,
-                            smooth_frames: int) -> float | None:
+def pitch_velocity_st_per_s(f0_hz: np.ndarray, voiced: np.ndarray, smooth_frames: int,
+                            max_st_per_s: float | None = None) -> float | None:
     """Mean absolute frame-to-frame F0 change within voiced runs, in st/s (10 ms frames).
 
     The contour is first smoothed over ``smooth_frames`` frames inside each run: frame-to-frame
     tracking jitter of a few cents would otherwise add a floor of several st/s to every voice.
+    Steps faster than ``max_st_per_s`` are left out. No voice moves that fast: the fastest
+    pitch changes people can make run at about 10.8 + 5.6 st/s per semitone of excursion up,
+    and 8.9 + 6.2 down (Xu & Sun 2002, JASA 111), about 80 st/s for a whole octave. A faster
+    step is an octave jump of the tracker or a burst of noise. One such step weighs as much as
+    dozens of real ones in the mean, so a room's noise read as a "jumpy" voice.
 
     Parameters
     ----------
@@ -428,11 +441,14 @@ def pitch_velocity_st_per_s(f0_hz: np.ndarray, voiced: np.ndarray,
         pitch per 10 ms frame, in Hz (anything where unvoiced)
     voiced : np.ndarray [shape=(n,), dtype=bool]
     smooth_frames : int
+    max_st_per_s : float or None
+        the fastest step counted (None: every step)
 
     Returns
     -------
     float or None
-        None when no voiced run is longer than ``smooth_frames + 1`` frames
+        None when no voiced run is longer than ``smooth_frames + 1`` frames, or when every
+        step is faster than ``max_st_per_s``
     """
     from .timing import runs
 
@@ -446,7 +462,10 @@ def pitch_velocity_st_per_s(f0_hz: np.ndarray, voiced: np.ndarray,
         steps.append(np.abs(np.diff(st)))
     if not steps:
         return None
-    return float(np.mean(np.concatenate(steps)) / FRAME_S)
+    speed = np.concatenate(steps) / FRAME_S
+    if max_st_per_s is not None:
+        speed = speed[speed <= max_st_per_s]
+    return float(np.mean(speed)) if speed.size else None
 
 
 def phrase_ends(tracks: Tracks, *, settings: AnalysisSettings | None = None
@@ -549,16 +568,19 @@ def _mean_flux(flux: np.ndarray, voiced: np.ndarray) -> float | None:
     return float(np.mean(values)) if values.size >= 5 else None
 
 
-def _snr_db(level: np.ndarray, speech: np.ndarray) -> float | None:
+def _snr_db(level: np.ndarray, speech: np.ndarray,
+            not_background: np.ndarray | None = None) -> float | None:
     """Active speech level over the background, in dB (None: no speech or no background).
 
-    The speech level is the power mean of the speech frames (their RMS, as a speech level
+    The speech level is the power mean of the ``speech`` frames (their RMS, as a speech level
     meter reads it, so soft syllable edges counted as speech do not drag it down); the
-    background is the median level of the frames between and around utterances.
+    background is the median level of the frames between and around utterances (those not in
+    ``not_background``, by default not in ``speech``). ``level`` may be a band's level.
     """
-    if speech.sum() < 5 or (~speech).sum() < 5:
+    quiet = ~(speech if not_background is None else not_background)
+    if speech.sum() < 5 or quiet.sum() < 5:
         return None
-    return float(active_level_db(level[speech]) - np.median(level[~speech]))
+    return float(active_level_db(level[speech]) - np.median(level[quiet]))
 
 
 #: The room's noise is taken out of the speech level only down to this share of each frame's

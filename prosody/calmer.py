@@ -687,7 +687,8 @@ def _velocity(f0_hz: np.ndarray, frame_s: float) -> float | None:
     from .analysis import AnalysisSettings, pitch_velocity_st_per_s
 
     f0 = f0_hz[::max(1, int(round(FRAME_S / frame_s)))]
-    return pitch_velocity_st_per_s(f0, f0 > 0, AnalysisSettings.velocity_smooth_frames)
+    return pitch_velocity_st_per_s(f0, f0 > 0, AnalysisSettings.velocity_smooth_frames,
+                                   AnalysisSettings.velocity_max_st_per_s)
 
 
 def _range_st(f0_hz: np.ndarray) -> float | None:

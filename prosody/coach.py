@@ -509,8 +509,10 @@ def quality_problem(analysis: Analysis, profile: Profile) -> QualityProblem | No
 #: on purpose: soft speech in an ordinary room must be scored (CREMA-D's booth takes read 3 to
 #: 45 dB, a tenth of them under 7 dB, where only voice warmth holds), and a feature left out
 #: adds no evidence either way, so a score from few measures stays near the middle rather than
-#: claiming calm; the explanation then says the score is rough (ROUGH_SHARE).
-MIN_JUDGED_SHARE = 0.1
+#: claiming calm; the explanation then says the score is rough (ROUGH_SHARE). Voice warmth
+#: alone carries about a tenth of the weight with a baseline: the limit sits well below that,
+#: so that whether such a take is scored does not hang on the last refit of the weights.
+MIN_JUDGED_SHARE = 0.05
 #: Below this share of the weight judged, the explanation says the score is rough.
 ROUGH_SHARE = 0.5
 _ROUGH_NOTE = (" The room was noisy (your voice stood {snr:.0f} dB above the background), so "
@@ -524,13 +526,20 @@ def _too_noisy_for(measure_name: str, label: str, analysis: Analysis, guards) ->
     A measure is judged only while the speech stands far enough above the background for it to
     hold (``guards.snr_limits_db``, measured by ``benchmarks/noise_robustness.py``).
     """
+    from .voice import HIGH_BAND_HZ, HIGH_BAND_MEASURES
+
     limit = guards.snr_limit_db(measure_name)
-    snr = analysis.quality.snr_db
+    # measures read from the voice's upper frequencies hold as long as that band stands clear
+    # of the noise: a low hum leaves them alone, a hiss does not
+    high = measure_name in HIGH_BAND_MEASURES and analysis.quality.snr_high_db is not None
+    snr = analysis.quality.snr_high_db if high else analysis.quality.snr_db
     if limit is None or snr is None or snr >= limit:
         return None
+    where = (f" in its upper frequencies ({HIGH_BAND_HZ[0] / 1000:g}-{HIGH_BAND_HZ[1] / 1000:g} "
+             "kHz)" if high else "")
     return (f"the room was too noisy to measure {label} reliably: your voice stood "
-            f"{snr:.0f} dB above the background, and {limit:g} dB is needed. Record in a quieter "
-            "spot or a little closer to the microphone to have it judged")
+            f"{snr:.0f} dB above the background{where}, and {limit:g} dB is needed. Record in a "
+            "quieter spot or a little closer to the microphone to have it judged")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -28,6 +28,11 @@ from .util import FRAME_S
 WINDOW_S = 0.025
 #: Band that carries the energy of vowels (first and second formants), in Hz.
 VOWEL_BAND_HZ = (300.0, 2500.0)
+#: The voice's upper frequencies: where the formants F3 and F4 lie and where steady room
+#: noise fills a soft voice first. Measures read from them (the pitch expected of the vocal
+#: tract, the spectral centroid) are limited by the speech-to-noise ratio in this band.
+HIGH_BAND_HZ = (1500.0, 5000.0)
+HIGH_BAND_MEASURES = ("f0_expected_hz", "spectral_centroid_hz")
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,8 @@ class Spectra:
     ----------
     vowel_band_db : np.ndarray [shape=(n_frames,)]
         energy in ``VOWEL_BAND_HZ`` per frame, dB re full scale
+    high_band_db : np.ndarray [shape=(n_frames,)]
+        energy in ``HIGH_BAND_HZ`` per frame (as recorded, noise and all), dB re full scale
     ltas_db : np.ndarray [shape=(n_bins,)] or None
         long-term average power spectrum of the voiced frames in dB (None: no voiced frame)
     freqs_hz : np.ndarray [shape=(n_bins,)]
@@ -53,6 +60,7 @@ class Spectra:
     freqs_hz: np.ndarray
     centroid_hz: np.ndarray
     flux: np.ndarray
+    high_band_db: np.ndarray
 
 
 def spectra(y: np.ndarray, *, sr: float, n_frames: int, voiced: np.ndarray,
@@ -85,10 +93,12 @@ def spectra(y: np.ndarray, *, sr: float, n_frames: int, voiced: np.ndarray,
     scale = 2.0 / (np.sum(window**2) * nfft)
     freqs_hz = np.fft.rfftfreq(nfft, 1.0 / sr)
     band = (freqs_hz >= VOWEL_BAND_HZ[0]) & (freqs_hz < VOWEL_BAND_HZ[1])
+    high = (freqs_hz >= HIGH_BAND_HZ[0]) & (freqs_hz < HIGH_BAND_HZ[1])
 
     noise = _noise_psd(y, hop=hop, win=win, nfft=nfft, window=window, scale=scale,
                        background=background)
     vowel_power = np.empty(n_frames)
+    high_power = np.empty(n_frames)
     centroid_hz = np.full(n_frames, np.nan)
     flux = np.full(n_frames, np.nan)
     ltas = np.zeros(freqs_hz.size)
@@ -100,6 +110,7 @@ def spectra(y: np.ndarray, *, sr: float, n_frames: int, voiced: np.ndarray,
         power = (spec.real**2 + spec.imag**2) * scale
         b1 = b0 + fr.shape[0]
         vowel_power[b0:b1] = power[:, band].sum(axis=1)
+        high_power[b0:b1] = power[:, high].sum(axis=1)
         # flux before the noise is subtracted: a floored subtraction leaves random holes in the
         # weak bins, and their changes from frame to frame would read as a choppy voice
         mag = np.sqrt(power)
@@ -120,7 +131,8 @@ def spectra(y: np.ndarray, *, sr: float, n_frames: int, voiced: np.ndarray,
             n_voiced += int(v.sum())
     vowel_db = 10.0 * np.log10(np.maximum(vowel_power, 1e-12))
     ltas_db = 10.0 * np.log10(np.maximum(ltas / n_voiced, 1e-20)) if n_voiced else None
-    return Spectra(vowel_db, ltas_db, freqs_hz, centroid_hz, flux)
+    high_db = 10.0 * np.log10(np.maximum(high_power, 1e-12))
+    return Spectra(vowel_db, ltas_db, freqs_hz, centroid_hz, flux, high_db)
 
 
 #: Noise subtraction keeps at least this share of each bin's power (-13 dB): over-subtraction

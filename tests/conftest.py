@@ -86,11 +86,23 @@ def pink_noise(n: int, rng: np.random.Generator) -> np.ndarray:
     return y / np.std(y)
 
 
-def add_noise(y: np.ndarray, snr_db: float, rng: np.random.Generator) -> np.ndarray:
+def rumble_noise(n: int, rng: np.random.Generator, *, sr: int = SR) -> np.ndarray:
+    """Noise only between 40 and 400 Hz, like a fan, traffic or a fridge's hum."""
+    spec = np.fft.rfft(rng.standard_normal(n))
+    f = np.fft.rfftfreq(n, 1.0 / sr)
+    spec[(f < 40.0) | (f > 400.0)] = 0
+    y = np.fft.irfft(spec, n)
+    return y / np.std(y)
+
+
+def add_noise(y: np.ndarray, snr_db: float, rng: np.random.Generator,
+              kind: str = "pink") -> np.ndarray:
+    """``y`` with pink noise (or "rumble": :func:`rumble_noise`) at ``snr_db`` below its
+    speech-active power."""
     active = np.abs(y) > 1e-4 * np.max(np.abs(y))
     p_speech = np.mean(y[active] ** 2)
-    noise = pink_noise(y.size, rng) * np.sqrt(p_speech / 10 ** (snr_db / 10))
-    return y + noise
+    shape = rumble_noise(y.size, rng) if kind == "rumble" else pink_noise(y.size, rng)
+    return y + shape * np.sqrt(p_speech / 10 ** (snr_db / 10))
 
 
 @pytest.fixture

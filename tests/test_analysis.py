@@ -55,6 +55,34 @@ def test_steady_pitch_has_no_movement():
     assert s.f0_velocity_st_per_s < 0.5
 
 
+def test_pitch_movement_leaves_out_tracking_jumps_but_keeps_the_fastest_real_glides():
+    from prosody.analysis import pitch_velocity_st_per_s
+
+    settings = AnalysisSettings()
+    frames = np.arange(300)  # 3 s of 10 ms frames, all voiced
+    voiced = np.ones(frames.size, dtype=bool)
+    # a zigzag of 12 st up and down in 200 ms each: 60 st/s, about as fast as a voice can
+    # move over an octave (Xu & Sun 2002)
+    zigzag_st = 12.0 * np.abs(((frames / 20.0) % 2.0) - 1.0)
+    zigzag = 120.0 * 2.0 ** (zigzag_st / 12.0)
+    got = pitch_velocity_st_per_s(zigzag, voiced, settings.velocity_smooth_frames,
+                                  settings.velocity_max_st_per_s)
+    # every real step counted (the smoothing rounds the turns a little)
+    assert got == pitch_velocity_st_per_s(zigzag, voiced, settings.velocity_smooth_frames)
+    assert got == pytest.approx(60.0, rel=0.15)
+
+    # a slow 6 st/s glide whose tracker jumps an octave up for 60 ms, five times
+    glide = 120.0 * 2.0 ** (6.0 * frames * 0.01 / 12.0)
+    jumpy = glide.copy()
+    for start in (40, 100, 160, 220, 270):
+        jumpy[start:start + 6] *= 2.0
+    every_step = pitch_velocity_st_per_s(jumpy, voiced, settings.velocity_smooth_frames)
+    assert every_step > 30.0  # the jumps dominate the mean
+    got = pitch_velocity_st_per_s(jumpy, voiced, settings.velocity_smooth_frames,
+                                  settings.velocity_max_st_per_s)
+    assert got == pytest.approx(6.0, rel=0.15)
+
+
 def phrases_ending(kind: str, n: int = 3) -> np.ndarray:
     """n phrases of 0.8 s at 160 Hz whose last 300 ms fall or rise by 3 st, 0.5 s apart."""
     t = np.arange(int(0.8 * SR)) / SR

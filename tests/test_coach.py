@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
-from conftest import PHRASE, SR, add_noise, espeak, load16
+from conftest import DATA, PHRASE, SR, add_noise, espeak, load16
 
 from prosody import ProsodyError, ProsodyWarning
 from prosody.analysis import Analysis, analyze
@@ -31,6 +31,8 @@ from prosody.coach import (
 )
 from prosody.profile import load_profile
 from prosody.timing import runs
+from prosody.util import hz_to_st
+from prosody.voice import HIGH_BAND_MEASURES
 
 CALM = {"pitch_st": -1.5, "range_factor": 0.85, "rate_factor": 0.85, "gain_db": -4.0,
         "tilt_db_per_octave": -3.0}
@@ -376,8 +378,10 @@ def test_a_noisy_take_is_scored_without_the_measures_the_noise_spoils(world, bas
     assert fb.quality is None
     assert fb.score is not None
     left_out = {name for name, why in fb.not_judged if "too noisy" in why}
+    # the voice's upper-band measures are limited by the SNR in that band
     expected = {spec.name for spec in profile.features
-                if (profile.guards.snr_limit_db(spec.measure) or -99.0) > snr}
+                if (profile.guards.snr_limit_db(spec.measure) or -99.0)
+                > (noisy.quality.snr_high_db if spec.measure in HIGH_BAND_MEASURES else snr)}
     assert left_out == expected
     assert "loudness" in left_out  # level needs a quieter room than pitch
     assert "pitch_level" not in left_out
@@ -385,6 +389,35 @@ def test_a_noisy_take_is_scored_without_the_measures_the_noise_spoils(world, bas
     why = dict(fb.not_judged)["loudness"]
     assert f"{snr:.0f} dB above the background" in why
     assert "quieter" in why
+
+
+@pytest.fixture(scope="module")
+def arctic() -> np.ndarray:
+    return load16(DATA / "arctic_a0007.wav")
+
+
+def test_a_low_hum_leaves_the_measures_of_the_upper_voice_judged(arctic, rng):
+    # a rumble 6 dB under the speech (fan, traffic) fills the low band, not 1.5-5 kHz: the
+    # pitch expected of the voice and the voice edge still hold and are judged
+    clean = quiet_analyze(arctic)
+    noisy = quiet_analyze(add_noise(arctic, 6.0, rng, kind="rumble"))
+    assert noisy.quality.snr_db < 12.0
+    assert noisy.quality.snr_high_db > 25.0
+    assert abs(hz_to_st(noisy.summary.f0_expected_hz, clean.summary.f0_expected_hz)) < 1.5
+    fb = coach(noisy, profile="soothing")
+    judged = {f.name for f in fb.features}
+    assert {"pitch_level", "edge"} <= judged
+
+
+def test_a_hiss_at_the_same_level_leaves_them_out_and_says_where(arctic, rng):
+    profile = load_profile("soothing")
+    noisy = quiet_analyze(add_noise(arctic, 6.0, rng))  # pink: as much above 1.5 kHz
+    assert noisy.quality.snr_high_db < profile.guards.snr_limit_db("f0_expected_hz")
+    fb = coach(noisy, profile=profile)
+    why = dict(fb.not_judged)
+    assert "upper frequencies" in why["pitch_level"]
+    assert "upper frequencies" in why["edge"]
+    assert fb.score is not None  # the rest is still judged
 
 
 def test_a_take_the_noise_leaves_little_of_is_scored_as_rough(world, base, rng):
