@@ -28,9 +28,10 @@ from .util import FRAME_S
 WINDOW_S = 0.025
 #: Band that carries the energy of vowels (first and second formants), in Hz.
 VOWEL_BAND_HZ = (300.0, 2500.0)
-#: The voice's upper frequencies: where the formants F3 and F4 lie and where steady room
-#: noise fills a soft voice first. Measures read from them (the pitch expected of the vocal
-#: tract, the spectral centroid) are limited by the speech-to-noise ratio in this band.
+#: The voice's upper frequencies: where the formants F3 and F4 lie, which a hiss buries while
+#: a low hum (a fan, traffic) leaves them clear. Measures read from them (the pitch expected of
+#: the vocal tract, the spectral centroid) are limited by the speech-to-noise ratio in this
+#: band (``Quality.snr_high_db``), not the broadband one.
 HIGH_BAND_HZ = (1500.0, 5000.0)
 HIGH_BAND_MEASURES = ("f0_expected_hz", "spectral_centroid_hz")
 
