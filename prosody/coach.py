@@ -537,9 +537,10 @@ def _too_noisy_for(measure_name: str, label: str, analysis: Analysis, guards) ->
         return None
     where = (f" in its upper frequencies ({HIGH_BAND_HZ[0] / 1000:g}-{HIGH_BAND_HZ[1] / 1000:g} "
              "kHz)" if high else "")
+    # rounded down: "11 dB above, and 11 dB is needed" would read as a contradiction
     return (f"the room was too noisy to measure {label} reliably: your voice stood "
-            f"{snr:.0f} dB above the background{where}, and {limit:g} dB is needed. Record in a "
-            "quieter spot or a little closer to the microphone to have it judged")
+            f"{math.floor(snr):.0f} dB above the background{where}, and {limit:g} dB is needed. "
+            "Record in a quieter spot or a little closer to the microphone to have it judged")
 
 
 # ---------------------------------------------------------------------------------------------
