@@ -59,32 +59,36 @@ class Design:
 
     names: tuple[str, ...]  # feature names, the columns
     tension: np.ndarray  # [n, k] clipped tension, 0 where not judged
+    #: [n, k] with a baseline, the clipped tension against the absolute target beside the
+    #: baseline (0 where not judged, and everywhere without a baseline)
+    general: np.ndarray
     too_calm: np.ndarray  # [n] the summed too-calm cost in tolerances (clipped per feature)
     takes: tuple[Take, ...]
     baseline: tuple[str | None, ...]  # the baseline file of each row (None: alone)
     scored: np.ndarray  # [n] bool: the coach gave a score (not refused for quality or noise)
 
 
-def _probe(profile: Profile) -> tuple[Profile, Profile]:
-    """Two copies of the profile: every weight 1 (effects = -tension) and every weight 0 with
-    a too-calm weight of 1 (effects = -too calm)."""
-    unit = dataclasses.replace(
-        profile, features=tuple(dataclasses.replace(f, weight=1.0, absolute_weight=1.0)
-                                for f in profile.features),
-        score=dataclasses.replace(profile.score, too_calm_weight=0.0))
-    calm = dataclasses.replace(
-        profile, features=tuple(dataclasses.replace(f, weight=0.0, absolute_weight=0.0)
-                                for f in profile.features),
-        score=dataclasses.replace(profile.score, too_calm_weight=1.0))
-    return unit, calm
+def _probe(profile: Profile) -> tuple[Profile, Profile, Profile]:
+    """Three copies of the profile: every weight 1 (effects = -tension), every weight 0 with a
+    too-calm weight of 1 (effects = -too calm), and only the general weights 1 (effects, with
+    a baseline, = -tension against the absolute target)."""
+    def probe(weight: float, general: float, too_calm: float) -> Profile:
+        return dataclasses.replace(
+            profile, features=tuple(dataclasses.replace(
+                f, weight=weight, absolute_weight=weight,
+                general_weight=general if f.absolute is not None else 0.0)
+                for f in profile.features),
+            score=dataclasses.replace(profile.score, too_calm_weight=too_calm))
+
+    return probe(1.0, 0.0, 0.0), probe(0.0, 0.0, 1.0), probe(0.0, 1.0, 0.0)
 
 
 def design(corpus: Corpus, profile: Profile, *, with_baseline: bool,
            takes: tuple[Take, ...] | None = None) -> Design:
     """Tensions of every take (alone) or of every take against each of its baselines."""
-    unit, calm = _probe(profile)
+    unit, calm, general = _probe(profile)
     names = tuple(f.name for f in profile.features)
-    rows, costs, kept, bases, scored = [], [], [], [], []
+    rows, gen, costs, kept, bases, scored = [], [], [], [], [], []
     real = profile
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -98,13 +102,18 @@ def design(corpus: Corpus, profile: Profile, *, with_baseline: bool,
                     continue  # clipped, whispered or too quiet: never scored
                 effect = {r.name: -r.effect for r in fb.features}
                 rows.append([effect.get(n, 0.0) for n in names])
+                if base is not None:
+                    fg = coach(a, profile=general, baseline=base)
+                    effect = {r.name: -r.effect for r in fg.features}
+                gen.append([effect.get(n, 0.0) if base is not None else 0.0 for n in names])
                 fc = coach(a, profile=calm, baseline=base)
                 costs.append(-sum(r.effect for r in fc.features))
                 kept.append(t)
                 bases.append(bfile)
                 scored.append(coach(a, profile=real, baseline=base).score is not None)
-    return Design(names, np.asarray(rows, dtype=float), np.asarray(costs, dtype=float),
-                  tuple(kept), tuple(bases), np.asarray(scored, dtype=bool))
+    return Design(names, np.asarray(rows, dtype=float), np.asarray(gen, dtype=float),
+                  np.asarray(costs, dtype=float), tuple(kept), tuple(bases),
+                  np.asarray(scored, dtype=bool))
 
 
 #: How calm each take is taken to be, 0-1 (None: not in the fit).
@@ -148,6 +157,8 @@ def sample_weights(d, y: np.ndarray) -> np.ndarray:
 class Fit:
     weights: dict[str, float]
     bias: float
+    #: with a baseline, the general weights (against the absolute targets beside the baseline)
+    general: dict[str, float] = dataclasses.field(default_factory=dict)
 
 
 def logistic(X: np.ndarray, y: np.ndarray, sw: np.ndarray, *, l2: float,
@@ -187,7 +198,8 @@ def shift_bias(z: np.ndarray, takes) -> float:
 def fit(d: Design, profile: Profile, *, with_baseline: bool,
         rows: np.ndarray | None = None) -> Fit:
     """Non-negative L2 logistic regression, then the bias shift of MAX_HIGH_SHARE. The FIXED
-    features keep the profile's weights."""
+    features keep the profile's weights. With a baseline the general tensions (against the
+    absolute targets) are fitted beside the relative ones, each with its own weight."""
     y = labels(d)
     use = ~np.isnan(y)
     if rows is not None:
@@ -196,18 +208,27 @@ def fit(d: Design, profile: Profile, *, with_baseline: bool,
     fixed = {k: (profile.feature(n).weight if with_baseline else profile.feature(n).absolute_weight)
              for k, n in enumerate(d.names) if n in FIXED}
     X, t = d.tension[use], y[use]
+    # general columns: with a baseline, the features with an absolute target and not FIXED
+    gfree = ([k for k in free if profile.feature(d.names[k]).absolute is not None]
+             if with_baseline else [])
+    G = d.general[use]
     offset = -profile.score.too_calm_weight * d.too_calm[use]
     for k, w in fixed.items():
         offset = offset - w * X[:, k]
     sub = dataclasses.replace(d, takes=tuple(x for x, u in zip(d.takes, use, strict=True) if u))
-    # the score's logit is bias - X @ w: fit on -X with non-negative weights
-    w_free, b = logistic(-X[:, free], t, sample_weights(sub, t), l2=L2, nonnegative=True,
-                         offset=offset)
+    # the score's logit is bias - X @ w - G @ g: fit on -[X G] with non-negative weights
+    both = np.hstack([X[:, free], G[:, gfree]])
+    w_all, b = logistic(-both, t, sample_weights(sub, t), l2=L2, nonnegative=True,
+                        offset=offset)
     weights = dict(fixed)
-    weights.update(zip(free, (float(v) for v in w_free), strict=True))
+    weights.update(zip(free, (float(v) for v in w_all[:len(free)]), strict=True))
+    general = dict.fromkeys(range(len(d.names)), 0.0)
+    general.update(zip(gfree, (float(v) for v in w_all[len(free):]), strict=True))
     w = np.array([weights[k] for k in range(len(d.names))])
-    z = b - X @ w - profile.score.too_calm_weight * d.too_calm[use]
-    return Fit({n: float(w[k]) for k, n in enumerate(d.names)}, float(b + shift_bias(z, sub.takes)))
+    g = np.array([general[k] for k in range(len(d.names))])
+    z = b - X @ w - G @ g - profile.score.too_calm_weight * d.too_calm[use]
+    return Fit({n: float(w[k]) for k, n in enumerate(d.names)}, float(b + shift_bias(z, sub.takes)),
+               {n: float(g[k]) for k, n in enumerate(d.names)} if with_baseline else {})
 
 
 def write_profile(path: Path, relative: Fit, absolute: Fit) -> None:
@@ -228,6 +249,9 @@ def write_profile(path: Path, relative: Fit, absolute: Fit) -> None:
             continue
         text = put(text, f"features.{name}", "weight", relative.weights[name])
         text = put(text, f"features.{name}", "absolute_weight", absolute.weights[name])
+        if relative.general.get(name, 0.0) > 0 or re.search(
+                rf"\[features\.{re.escape(name)}\][^\[]*?^general_weight = ", text, re.M | re.S):
+            text = put(text, f"features.{name}", "general_weight", relative.general[name])
     path.write_text(text)
 
 
@@ -247,6 +271,10 @@ def main(argv=None) -> int:
         fits[mode] = f
         print(f"{mode}: bias {f.bias:.3f}; weights " + ", ".join(
             f"{n} {w:.3f}" for n, w in sorted(f.weights.items(), key=lambda x: -x[1])))
+        if f.general:
+            print("  general weights beside the baseline: " + ", ".join(
+                f"{n} {w:.3f}" for n, w in sorted(f.general.items(), key=lambda x: -x[1])
+                if w > 0))
     if args.write:
         write_profile(Path(profile.path), fits["relative"], fits["absolute"])
         print(f"written to {profile.path}")
@@ -264,7 +292,10 @@ if __name__ == "__main__":
 def with_fit(profile: Profile, f: Fit, *, with_baseline: bool) -> Profile:
     """``profile`` with the weights and bias of ``f`` in the mode it was fitted for."""
     key = "weight" if with_baseline else "absolute_weight"
-    features = tuple(dataclasses.replace(x, **{key: f.weights[x.name]}) for x in profile.features)
+    features = tuple(dataclasses.replace(
+        x, **{key: f.weights[x.name]},
+        **({"general_weight": f.general.get(x.name, 0.0)} if with_baseline else {}))
+        for x in profile.features)
     score = dataclasses.replace(profile.score,
                                 **{"bias" if with_baseline else "absolute_bias": f.bias})
     return dataclasses.replace(profile, features=features, score=score)

@@ -384,7 +384,8 @@ def coach(analysis: Analysis, *, profile: Profile | str | Path,
         noisy = _too_noisy_for(spec.measure, spec.label.lower(), analysis, prof.guards)
         if noisy:
             not_judged.append((spec.name, noisy))
-            lost_to_noise += spec.weight if baseline is not None else spec.absolute_weight
+            lost_to_noise += (spec.weight + spec.general_weight if baseline is not None
+                              else spec.absolute_weight)
             continue
         # a baseline too noisy for this measure is no reference for it: the general target
         usable = (baseline if baseline is not None and not _too_noisy_for(
@@ -638,12 +639,34 @@ def _judge(spec: FeatureSpec, analysis: Analysis, baseline: Analysis | None,
     tension = min(max(target.tension(value, spec.tense), -model.calm_credit), model.tension_cap)
     too_calm = min(target.too_calm(value, spec.tense), model.tension_cap)
     effect = -weight * tension - model.too_calm_weight * too_calm
+    if relative_to == "baseline" and spec.general_weight > 0:
+        general = _general_tension(spec, analysis, take, model, guards)
+        if general is not None:  # beside the baseline, how it compares with calm voices at large
+            weight += spec.general_weight
+            effect -= spec.general_weight * general
     return FeatureResult(
         name=spec.name, label=spec.label, value=value, unit=_unit(spec, target),
         target_low=target.low, target_high=target.high, verdict=verdict,
         relative_to=relative_to, measured=take, measured_unit=spec.measure_unit,
         weight=weight, points=points, effect=effect,
     ), ""
+
+
+def _general_tension(spec: FeatureSpec, analysis: Analysis, take: float, model: ScoreModel,
+                     guards) -> float | None:
+    """The clipped tension of ``take`` against the feature's absolute target (None when it
+    cannot be judged: no such target, or the pitch usual for the voice unknown or too noisy)."""
+    target = spec.absolute
+    if target is None:
+        return None
+    value = take
+    if target.comparison == "expected_st":
+        expected = analysis.summary.f0_expected_hz
+        if (expected is None or expected <= 0 or take <= 0 or _too_noisy_for(
+                "f0_expected_hz", "the pitch usual for your voice", analysis, guards)):
+            return None
+        value = float(hz_to_st(take, expected))
+    return min(max(target.tension(value, spec.tense), -model.calm_credit), model.tension_cap)
 
 
 def _unit(spec: FeatureSpec, target: Target) -> str:

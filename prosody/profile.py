@@ -178,6 +178,9 @@ class FeatureSpec:
     min_syllables: int = 0
     #: the side of its targets where the feature sounds tense (the other side is "too calm")
     tense: Side = "high"
+    #: with a baseline, the weight of the feature's tension against its *absolute* target too
+    #: (calm voices in general), beside its ``weight`` against the baseline
+    general_weight: float = 0.0
 
     @property
     def measure_unit(self) -> str:
@@ -414,8 +417,8 @@ def parse_profile(data: Mapping, *, source: str = "<profile>") -> Profile:
 
 _FEATURE_REQUIRED = {"label", "measure", "weight", "rationale", "source", "more", "less", "praise"}
 # a tip is needed only on a side where some target is bounded
-_FEATURE_OPTIONAL = {"absolute_weight", "relative", "absolute", "min_syllables", "tip_high",
-                     "tip_low", "tense"}
+_FEATURE_OPTIONAL = {"absolute_weight", "general_weight", "relative", "absolute",
+                     "min_syllables", "tip_high", "tip_low", "tense"}
 
 
 class _Reader:
@@ -507,6 +510,10 @@ class _Reader:
                              f"expected_st compares a pitch in Hz, and {measure} is not one")
         weight = self.number(raw, "weight", where, minimum=0.0)
         absolute_weight = self.number(raw, "absolute_weight", where, minimum=0.0, optional=True)
+        general_weight = self.number(raw, "general_weight", where, minimum=0.0, optional=True)
+        if general_weight and absolute is None:
+            raise self.error(f"{where}.general_weight",
+                             "weighs the absolute target beside the baseline, and there is none")
         min_syllables = raw.get("min_syllables", 0)
         if isinstance(min_syllables, bool) or not isinstance(min_syllables, int) or (
                 min_syllables < 0):
@@ -534,7 +541,7 @@ class _Reader:
             absolute_weight=weight if absolute_weight is None else absolute_weight,
             relative=relative, absolute=absolute, wording=wording,
             rationale=self.text(raw, "rationale", where), source=self.text(raw, "source", where),
-            min_syllables=min_syllables, tense=tense,
+            min_syllables=min_syllables, tense=tense, general_weight=general_weight or 0.0,
         )
 
     def _check_template(self, template: str, where: str) -> None:
