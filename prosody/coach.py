@@ -12,7 +12,9 @@ brighter voice; negative on the calm side), clipped to ``[-calm_credit, tension_
 single measure, or a measuring error, can decide alone. A value below the ``low`` edge of a
 two-sided target (too slow, too soft, too flat) costs ``too_calm_weight`` per tolerance, because
 calm is not sad or flat. The score is ``100 / (1 + exp(-logit))`` with ``logit = bias -
-sum(weight * tension) - too-calm costs``: a logistic model whose weights and biases were fitted
+sum(weight * tension) - too-calm costs`` (with a baseline, each feature's tension against its
+absolute target adds ``general_weight`` times itself beside the one against the baseline): a
+logistic model whose weights and biases were fitted
 on acted and listener-rated speech, speaker by speaker (``benchmarks/fit_calm.py``; the numbers
 and their provenance are in the profile). A feature that cannot be judged adds no evidence
 either way. A monotone (pitch range under the profile's floor) caps the score, because calm is
@@ -88,6 +90,10 @@ class FeatureResult:
         how close to its target it came, 0-1: 1 inside, half at one tolerance outside
     effect : float
         what it added to the score's logit: positive towards calm, negative towards tension
+    general_effect : float
+        the part of ``effect`` that came from comparing the take with calm voices in general
+        (with a baseline, beside the comparison with it; 0 without one). The verdict, the tip
+        and their order follow the rest, the comparison the verdict is about.
     """
 
     name: str
@@ -103,6 +109,12 @@ class FeatureResult:
     weight: float
     points: float
     effect: float = 0.0
+    general_effect: float = 0.0
+
+    @property
+    def own_effect(self) -> float:
+        """The part of ``effect`` from the comparison its verdict is about."""
+        return self.effect - self.general_effect
 
     def to_dict(self) -> dict:
         return {
@@ -119,6 +131,7 @@ class FeatureResult:
             "weight": self.weight,
             "points": rounded(self.points, 3),
             "effect": rounded(self.effect, 3),
+            "general_effect": rounded(self.general_effect, 3),
         }
 
 
@@ -450,7 +463,10 @@ def coach(analysis: Analysis, *, profile: Profile | str | Path,
         template = spec.wording.tip_high if r.verdict == "high" else spec.wording.tip_low
         if template:
             # the most costly first; a miss that costs nothing (weight 0) still gets its tip last
-            tips.append((-r.effect + 1e-3 * (1.0 - r.points), _fill(template, spec, r, baseline)))
+            # by what the comparison behind the verdict cost: a rise over your everyday voice
+            # is told even where your voice is calm for voices in general
+            tips.append((-r.own_effect + 1e-3 * (1.0 - r.points),
+                         _fill(template, spec, r, baseline)))
     tips.sort(key=lambda t: -t[0])
 
     return Feedback(
@@ -639,16 +655,18 @@ def _judge(spec: FeatureSpec, analysis: Analysis, baseline: Analysis | None,
     tension = min(max(target.tension(value, spec.tense), -model.calm_credit), model.tension_cap)
     too_calm = min(target.too_calm(value, spec.tense), model.tension_cap)
     effect = -weight * tension - model.too_calm_weight * too_calm
+    general_effect = 0.0
     if relative_to == "baseline" and spec.general_weight > 0:
         general = _general_tension(spec, analysis, take, model, guards)
         if general is not None:  # beside the baseline, how it compares with calm voices at large
             weight += spec.general_weight
-            effect -= spec.general_weight * general
+            general_effect = -spec.general_weight * general
+            effect += general_effect
     return FeatureResult(
         name=spec.name, label=spec.label, value=value, unit=_unit(spec, target),
         target_low=target.low, target_high=target.high, verdict=verdict,
         relative_to=relative_to, measured=take, measured_unit=spec.measure_unit,
-        weight=weight, points=points, effect=effect,
+        weight=weight, points=points, effect=effect, general_effect=general_effect,
     ), ""
 
 
@@ -856,18 +874,27 @@ def _on_calm_side(spec: FeatureSpec, r: FeatureResult) -> bool:
 
 def _explanation(profile: Profile, results: Sequence[FeatureResult], raw: float, score: float,
                  too_flat: bool, baseline: Analysis | None) -> str:
-    against = ("against your everyday voice" if baseline is not None
+    against = ("against your everyday voice and against calm voices in general"
+               if baseline is not None
                else "against what is usual for calm voices (no baseline: record your everyday "
                     "voice for a personal reference)")
-    moved = sorted((r for r in results if abs(r.effect) >= 0.05), key=lambda r: r.effect)
-    down = [r.label.lower() for r in moved if r.effect < 0][:3]
-    up = [r.label.lower() for r in reversed(moved) if r.effect > 0][:3]
+    moved = sorted((r for r in results if abs(r.own_effect) >= 0.05), key=lambda r: r.own_effect)
+    down = [r.label.lower() for r in moved if r.own_effect < 0][:3]
+    up = [r.label.lower() for r in reversed(moved) if r.own_effect > 0][:3]
+    general = sorted((r for r in results if abs(r.general_effect) >= 0.1),
+                     key=lambda r: r.general_effect)
+    g_down = [r.label.lower() for r in general if r.general_effect < 0][:3]
+    g_up = [r.label.lower() for r in reversed(general) if r.general_effect > 0][:3]
     text = (f"The score weighs how calm or tense each part of your voice sounded, {against}, "
             "by how well it tells calm from tense speech in recordings of many speakers.")
     if down:
         text += f" Pulled down most by: {', '.join(down)}."
     if up:
         text += f" Lifted most by: {', '.join(up)}."
+    if g_down:
+        text += f" Next to calm voices in general, also pulled down by: {', '.join(g_down)}."
+    if g_up:
+        text += f" Next to calm voices in general, lifted by: {', '.join(g_up)}."
     if too_flat:
         text += (f" Capped at {profile.guards.monotone_cap:g} (from {raw:.0f}) because the "
                  "voice was a monotone: calm is not flat.")

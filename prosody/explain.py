@@ -331,8 +331,8 @@ def _changes(feedback: Mapping, weighed, specs: Mapping[str, FeatureSpec], track
 
 def _cost(r) -> float:
     effect = getattr(r, "effect", None)
-    if effect:  # the share of the score's logit a feature took away
-        return -float(effect)
+    if effect:  # the share of the score's logit the comparison behind the verdict took away
+        return -(float(effect) - float(getattr(r, "general_effect", 0.0) or 0.0))
     return r.weight * (1.0 - r.points)
 
 

@@ -214,8 +214,9 @@ class ScoreModel:
     ``score = 100 / (1 + exp(-logit))`` with ``logit = bias - sum(weight * tension) -
     too_calm_weight * sum(too_calm)``, each tension clipped to ``[-calm_credit, tension_cap]``
     and each too-calm distance to ``tension_cap``; ``absolute_bias`` replaces ``bias`` without a
-    baseline. Weights and biases are fitted (benchmarks/fit_calm.py) and recorded with their
-    provenance in the profile.
+    baseline, and with one each feature's ``general_weight`` times its tension against its
+    absolute target joins the sum. Weights and biases are fitted (benchmarks/fit_calm.py) and
+    recorded with their provenance in the profile.
     """
 
     bias: float

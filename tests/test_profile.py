@@ -153,6 +153,9 @@ BROKEN = [
     (_set("features.tempo.weight", math.inf), r"weight must be a finite number"),
     (_set("features.tempo.min_syllables", 2.5), r"min_syllables must be a whole number"),
     (_set("features.tempo.rationale", ""), r"rationale must be a non-empty string"),
+    (_set("features.tempo.general_weight", -0.1), r"general_weight must be at least 0"),
+    # the general weight weighs the absolute target beside the baseline: it needs one
+    (_set("features.loudness.general_weight", 0.2), r"general_weight weighs the absolute target"),
     # a tip may only use the placeholders the coach fills
     (_set("features.tempo.tip_high", "You were {speed} fast"), r"placeholders"),
     # a bounded side needs its tip
