@@ -891,10 +891,10 @@ def _explanation(profile: Profile, results: Sequence[FeatureResult], raw: float,
         text += f" Pulled down most by: {', '.join(down)}."
     if up:
         text += f" Lifted most by: {', '.join(up)}."
-    if g_down:
-        text += f" Next to calm voices in general, also pulled down by: {', '.join(g_down)}."
-    if g_up:
-        text += f" Next to calm voices in general, lifted by: {', '.join(g_up)}."
+    parts = ([f"it lost on {', '.join(g_down)}"] if g_down else []) + (
+        [f"it gained on {', '.join(g_up)}"] if g_up else [])
+    if parts:
+        text += f" Compared with calm voices in general, {'; '.join(parts)}."
     if too_flat:
         text += (f" Capped at {profile.guards.monotone_cap:g} (from {raw:.0f}) because the "
                  "voice was a monotone: calm is not flat.")
