@@ -637,17 +637,10 @@ def _judge(spec: FeatureSpec, analysis: Analysis, baseline: Analysis | None,
             why = ("needs your everyday voice as a baseline" if baseline is None
                    else "could not be measured on the baseline")
             return None, why
-        value, target, relative_to, weight = take, spec.absolute, "absolute", spec.absolute_weight
-        if target.comparison == "expected_st":
-            expected = analysis.summary.f0_expected_hz
-            if expected is None or expected <= 0 or take <= 0:
-                return None, (f"{spec.label.lower()} needs your everyday voice as a baseline: "
-                              "the recording did not show what pitch is usual for your voice")
-            noisy = _too_noisy_for("f0_expected_hz", "the pitch usual for your voice",
-                                   analysis, guards)
-            if noisy:
-                return None, noisy + " (or record your everyday voice as a baseline)"
-            value = float(hz_to_st(take, expected))
+        target, relative_to, weight = spec.absolute, "absolute", spec.absolute_weight
+        value, why = _absolute_value(spec, analysis, take, guards)
+        if value is None:
+            return None, why
     miss = target.miss(value)
     verdict: Verdict = "ok" if miss == 0 else (
         "low" if target.low is not None and value < target.low else "high")
@@ -670,21 +663,33 @@ def _judge(spec: FeatureSpec, analysis: Analysis, baseline: Analysis | None,
     ), ""
 
 
+def _absolute_value(spec: FeatureSpec, analysis: Analysis, take: float, guards
+                    ) -> tuple[float | None, str]:
+    """``take`` in the unit of the feature's absolute target (for ``expected_st``, semitones
+    from the pitch usual for the voice), or None and why it cannot be judged."""
+    if spec.absolute is None or spec.absolute.comparison != "expected_st":
+        return take, ""
+    expected = analysis.summary.f0_expected_hz
+    if expected is None or expected <= 0 or take <= 0:
+        return None, (f"{spec.label.lower()} needs your everyday voice as a baseline: "
+                      "the recording did not show what pitch is usual for your voice")
+    noisy = _too_noisy_for("f0_expected_hz", "the pitch usual for your voice", analysis, guards)
+    if noisy:
+        return None, noisy + " (or record your everyday voice as a baseline)"
+    return float(hz_to_st(take, expected)), ""
+
+
 def _general_tension(spec: FeatureSpec, analysis: Analysis, take: float, model: ScoreModel,
                      guards) -> float | None:
     """The clipped tension of ``take`` against the feature's absolute target (None when it
     cannot be judged: no such target, or the pitch usual for the voice unknown or too noisy)."""
-    target = spec.absolute
-    if target is None:
+    if spec.absolute is None:
         return None
-    value = take
-    if target.comparison == "expected_st":
-        expected = analysis.summary.f0_expected_hz
-        if (expected is None or expected <= 0 or take <= 0 or _too_noisy_for(
-                "f0_expected_hz", "the pitch usual for your voice", analysis, guards)):
-            return None
-        value = float(hz_to_st(take, expected))
-    return min(max(target.tension(value, spec.tense), -model.calm_credit), model.tension_cap)
+    value, _ = _absolute_value(spec, analysis, take, guards)
+    if value is None:
+        return None
+    return min(max(spec.absolute.tension(value, spec.tense), -model.calm_credit),
+               model.tension_cap)
 
 
 def _unit(spec: FeatureSpec, target: Target) -> str:

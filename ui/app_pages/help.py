@@ -21,11 +21,13 @@ st.markdown(
     "Each take is measured (pitch, melody, pace, pauses, loudness, the sound of the voice) and "
     "every measure is compared with its **calm zone**: against **your everyday voice** once "
     "you have recorded it on the Baseline page (a little lower, slower and softer than you "
-    "usually speak), and against general targets for adult voices until then. A measure "
-    "inside its zone counts towards calm; one outside counts against it, the more the "
-    "further out it lies; the parts of the voice that tell calm from tension best count "
-    "most. A monotone is capped, because calm is not flat. A recording too quiet, whispered, "
-    "clipped or noisy to judge gets a message instead of a score, and is not saved.")
+    "usually speak), and against general targets for calm adult voices: those alone until "
+    "then, beside your everyday voice after. A measure inside its zone counts towards calm; "
+    "one outside counts against it, the more the further out it lies; the parts of the "
+    "voice that tell calm from tension best count most. A monotone is capped, because calm "
+    "is not flat. A recording too quiet, whispered or clipped to judge gets a message "
+    "instead of a score, and is not saved. In a noisy room the parts of the voice the noise "
+    "hides are left out, and the score says what it rests on.")
 st.markdown("What the score means:\n" + "\n".join(
     f"- **{'below 40' if band.lowest < 0 else f'{band.lowest:.0f} and up'}**: {band.meaning}"
     + (" At most one detail to polish is suggested." if band.max_changes == 1 else
