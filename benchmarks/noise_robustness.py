@@ -60,6 +60,7 @@ TOLERANCES: dict[str, tuple[str, float]] = {
     "f0_velocity_st_per_s": ("pct", 25.0),
     "final_fall_fraction": ("abs", 0.25),
     "speech_rate_syl_per_s": ("pct", 10.0),
+    "voiced_rate_syl_per_s": ("pct", 10.0),
     "pause_ratio": ("abs", 0.05),
     "phrase_mean_syl": ("pct", 20.0),
     "loudness_db": ("db", 1.0),

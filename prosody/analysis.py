@@ -88,6 +88,8 @@ class Summary:
     spectral_flux: float | None = None
     f0_expected_hz: float | None = None
     speech_level_db: float | None = None
+    # added with profile 2.3 (docs/coach.md): pace over the voiced span, which holds in room noise
+    voiced_rate_syl_per_s: float | None = None
 
     def to_dict(self) -> dict:
         return {k: rounded(v, 4) for k, v in dataclasses.asdict(self).items()}
@@ -311,13 +313,15 @@ def _analyze(y: np.ndarray, *, text, settings: AnalysisSettings, bandwidth_hz: f
         phrase_count = len(phrases_s)
         phrase_mean_syl = n_syl / phrase_count
         speech_rate = n_syl / span_s if n_syl and span_s > 0 else None
+        vspan = timing.voiced_span(voiced, speech)
+        voiced_rate = n_syl / ((vspan[1] - vspan[0]) * FRAME_S) if n_syl and vspan else None
         artic_rate = n_syl / speech_s if n_syl and speech_s > 0 else None
         if pause_mean_s is None:
             notes.append("no pause of 0.25 s or more: the mean pause length is undefined.")
     else:
         notes.append("no speech found: timing, rate and loudness are undefined.")
         speech_s = pause_mean_s = pause_ratio = phrase_mean_syl = None
-        speech_rate = artic_rate = None
+        speech_rate = artic_rate = voiced_rate = None
         pause_count = phrase_count = None
     if phrase_frames and not n_syl:
         notes.append("no syllables found: speech and articulation rate are undefined.")
@@ -400,6 +404,7 @@ def _analyze(y: np.ndarray, *, text, settings: AnalysisSettings, bandwidth_hz: f
         spectral_flux=_mean_flux(spec.flux, voiced),
         f0_expected_hz=expected,
         speech_level_db=_speech_level_db(level, speech, background),
+        voiced_rate_syl_per_s=voiced_rate,
     )
     tracks = Tracks(
         time_s=time_s,

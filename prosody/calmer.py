@@ -779,8 +779,8 @@ def _plan(prof: Profile, before: Analysis, baseline: Analysis | None, world: _Wo
         base = _measure(baseline, spec.measure) if baseline is not None else None
         full = _aim_value(spec, current, base, getattr(st_, _MARGINS[name]),
                           expected_f0_hz=before.summary.f0_expected_hz)
-        if spec.measure in ("f0_median_hz", "speech_rate_syl_per_s", "f0_range_st",
-                            "f0_velocity_st_per_s") and current > 0 and full > 0:
+        if spec.measure in ("f0_median_hz", "speech_rate_syl_per_s", "voiced_rate_syl_per_s",
+                            "f0_range_st", "f0_velocity_st_per_s") and current > 0 and full > 0:
             return current, float(current * (full / current) ** strength)  # ratios blend in log
         return current, float(current + strength * (full - current))
 

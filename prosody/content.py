@@ -603,6 +603,7 @@ _DIRECTIONS = {
     "f0_sd_st": ("more varied", "less varied"), "f0_velocity_st_per_s": ("faster", "slower"),
     "final_fall_fraction": ("more often", "less often"),
     "speech_rate_syl_per_s": ("faster", "slower"),
+    "voiced_rate_syl_per_s": ("faster", "slower"),
     "articulation_rate_syl_per_s": ("faster", "slower"),
     "pause_count": ("more", "fewer"), "pause_mean_s": ("longer", "shorter"),
     "pause_ratio": ("more", "less"), "phrase_count": ("more", "fewer"),

@@ -226,7 +226,7 @@ class LiveReport:
 READING_MEASURES = {
     "pitch": ("f0_median_hz",),
     "level": ("speech_level_db", "loudness_db"),
-    "pace": ("speech_rate_syl_per_s", "articulation_rate_syl_per_s"),
+    "pace": ("voiced_rate_syl_per_s", "speech_rate_syl_per_s", "articulation_rate_syl_per_s"),
 }
 
 
@@ -451,9 +451,10 @@ class LiveView:
 
     def _pace_syl_per_s(self) -> float | None:
         """Syllables per second over the last ``RATE_WINDOW_S``, defined as the profile's
-        measure: over the span from the first to the last speech frame (speech rate), or over
-        the speaking time without pauses (articulation rate)."""
-        from .timing import runs, syllable_nuclei
+        measure: over the span from the first to the last voiced speech frame, over the span
+        from the first to the last speech frame (speech rate), or over the speaking time
+        without pauses (articulation rate)."""
+        from .timing import runs, syllable_nuclei, voiced_span
 
         w = self._window(RATE_WINDOW_S)
         f0, level, vowel = self._f0[w], self._level[w], self._vowel[w]
@@ -466,7 +467,15 @@ class LiveView:
         if speaking_s < MIN_SPEAKING_S:
             return None
         nuclei = syllable_nuclei(vowel, np.isfinite(f0) & speech, speech)
-        if self.zones["pace"][0] == "speech_rate_syl_per_s":
+        measure = self.zones["pace"][0]
+        if measure == "voiced_rate_syl_per_s":
+            # the syllables within the voiced span over its length, as the summary counts them
+            span = voiced_span(np.isfinite(f0), speech)
+            if span is None:
+                return None
+            inside = np.count_nonzero((nuclei >= span[0]) & (nuclei < span[1]))
+            return inside / ((span[1] - span[0]) * FRAME_S)
+        if measure == "speech_rate_syl_per_s":
             active = np.flatnonzero(speech)
             span_s = (active[-1] - active[0] + 1) * FRAME_S
         else:

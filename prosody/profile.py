@@ -52,6 +52,7 @@ SUMMARY_UNITS: dict[str, str] = {
     "f0_velocity_st_per_s": "st/s",
     "final_fall_fraction": "share",
     "speech_rate_syl_per_s": "syl/s",
+    "voiced_rate_syl_per_s": "syl/s",
     "articulation_rate_syl_per_s": "syl/s",
     "pause_count": "pauses",
     "pause_mean_s": "s",

@@ -20,6 +20,8 @@ DESIGN_KEYS = [
     # added with profile 2.0 (docs/coach.md): level-independent effort cues and the pitch
     # expected of the vocal tract
     "spectral_centroid_hz", "spectral_flux", "f0_expected_hz", "speech_level_db",
+    # added with profile 2.3: pace over the voiced span
+    "voiced_rate_syl_per_s",
 ]
 ARCTIC = DATA / "arctic_a0007.wav"
 ARCTIC_TEXT = "And you always want to see it in the superlative degree."

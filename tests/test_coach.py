@@ -389,10 +389,10 @@ def test_a_noisy_take_is_scored_without_the_measures_the_noise_spoils(world, bas
                 if (profile.guards.snr_limit_db(spec.measure) or -99.0)
                 > (noisy.quality.snr_high_db if spec.measure in HIGH_BAND_MEASURES else snr)}
     assert left_out == expected
-    assert "tempo" in left_out  # pace needs a quieter room than pitch or level
-    assert {"pitch_level", "loudness"}.isdisjoint(left_out)
+    assert "pauses" in left_out  # pauses need a quieter room than pitch, level or pace
+    assert {"pitch_level", "loudness", "tempo"}.isdisjoint(left_out)
     assert all(f.name not in left_out for f in fb.features)
-    why = dict(fb.not_judged)["tempo"]
+    why = dict(fb.not_judged)["pauses"]
     assert f"{math.floor(snr):.0f} dB above the background" in why  # rounded down
     assert "quieter" in why
 

@@ -403,10 +403,12 @@ def test_live_readings_relative_to_the_baseline():
     with pytest.warns(ProsodyWarning, match="pause"):  # no pause: mean pause undefined
         base = analyze(voice_at(150.0), sr=SR)
     view = live.LiveView(SR, baseline=live.LiveBaseline.from_analysis(base))
-    # three semitones higher and 6 dB softer than the baseline
-    updates = push_all(view, voice_at(150.0 * 2 ** (3 / 12), gain_db=-6.0))
+    # four semitones higher and 6 dB softer than the baseline, at the baseline's pace (which is
+    # itself two tolerances above the calm zone, and reads within a few % of it live)
+    updates = push_all(view, voice_at(150.0 * 2 ** (4 / 12), gain_db=-6.0))
     late = updates[len(updates) // 2 :]
-    assert np.median([u.pitch.value for u in late]) == pytest.approx(3.0, abs=0.2)
+    assert np.median([u.pitch.value for u in late]) == pytest.approx(4.0, abs=0.2)
+    assert np.median([u.pace.value for u in late]) == pytest.approx(0.0, abs=4.0)
     assert np.median([u.level.value for u in late]) == pytest.approx(-6.0, abs=1.0)
     assert late[-1].pitch.verdict == "high"
     assert late[-1].cue == "lower"  # the one word: pitch is the furthest outside its zone
