@@ -88,7 +88,8 @@ class Summary:
     spectral_flux: float | None = None
     f0_expected_hz: float | None = None
     speech_level_db: float | None = None
-    # added with profile 2.3 (docs/coach.md): pace over the voiced span, which holds in room noise
+    # added with profile 2.3 (docs/coach.md): syllables / (last - first voiced speech frame), a
+    # voiced stretch under 60 ms at either end left out (timing.voiced_span); holds in room noise
     voiced_rate_syl_per_s: float | None = None
 
     def to_dict(self) -> dict:

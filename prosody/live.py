@@ -466,11 +466,12 @@ class LiveView:
         speaking_s = np.count_nonzero(speech) * FRAME_S
         if speaking_s < MIN_SPEAKING_S:
             return None
-        nuclei = syllable_nuclei(vowel, np.isfinite(f0) & speech, speech)
+        voiced = np.isfinite(f0)
+        nuclei = syllable_nuclei(vowel, voiced & speech, speech)
         measure = self.zones["pace"][0]
         if measure == "voiced_rate_syl_per_s":
             # the syllables within the voiced span over its length, as the summary counts them
-            span = voiced_span(np.isfinite(f0), speech)
+            span = voiced_span(voiced, speech)
             if span is None:
                 return None
             inside = np.count_nonzero((nuclei >= span[0]) & (nuclei < span[1]))
