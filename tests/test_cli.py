@@ -63,6 +63,17 @@ def test_readable_table(capsys):
     assert "Pitch, median" in out
     assert "Articulation rate" in out
     assert "note: no pause" in out  # warnings shown in words
+    # the measures the coach judges are in the table, with the values of --json
+    assert main(["analyze", "--json", ARCTIC]) == 0
+    summary = lines(capsys.readouterr().out)[0]["summary"]
+    rows = {line[:36].strip(): line[36:].split()[0] for line in out.splitlines()[1:]
+            if line.startswith("  ") and not line.startswith("  note")}
+    assert float(rows["Pace over the voiced span"]) == pytest.approx(
+        summary["voiced_rate_syl_per_s"], abs=0.006)
+    assert float(rows["Speech level (active)"]) == pytest.approx(
+        summary["speech_level_db"], abs=0.06)
+    assert float(rows["Spectral centroid (edge)"]) == pytest.approx(
+        summary["spectral_centroid_hz"], abs=0.6)
 
 
 def test_table_error_goes_to_stderr(tmp_path, capsys):

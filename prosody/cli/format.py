@@ -25,17 +25,21 @@ TABLE_ROWS = (
     ("syllables_source", "Syllables counted from", "", None),
     ("speech_rate_syl_per_s", "Speech rate", "syl/s", 2),
     ("articulation_rate_syl_per_s", "Articulation rate", "syl/s", 2),
+    ("voiced_rate_syl_per_s", "Pace over the voiced span", "syl/s", 2),
     ("pause_count", "Pauses (0.25 s or longer)", "", 0),
     ("pause_mean_s", "Pause length, mean", "s", 2),
     ("pause_ratio", "Time spent pausing", "share", 2),
     ("phrase_count", "Phrases", "", 0),
     ("phrase_mean_syl", "Syllables per phrase", "syl", 1),
     ("loudness_db", "Loudness, median", "dBFS", 1),
+    ("speech_level_db", "Speech level (active)", "dBFS", 1),
     ("loudness_sd_db", "Loudness variability (SD)", "dB", 1),
     ("loudness_range_db", "Loudness range", "dB", 1),
     ("onset_slope_db_per_s", "Onset steepness", "dB/s", 0),
     ("alpha_ratio_db", "Alpha ratio (brightness)", "dB", 1),
     ("hammarberg_db", "Hammarberg index (softness)", "dB", 1),
+    ("spectral_centroid_hz", "Spectral centroid (edge)", "Hz", 0),
+    ("spectral_flux", "Spectral flux (choppiness)", "", 3),
 )
 
 
