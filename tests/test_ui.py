@@ -272,6 +272,33 @@ def test_uploaded_file_works_like_a_recording(practising, seed_wav):
     assert practising.metric[0].label == "Calm score"
 
 
+def flac_as_wav(name: str) -> bytes:
+    buf = io.BytesIO()
+    sf.write(buf, *sf.read(Path(__file__).resolve().parent.parent / "samples" / "audio" / name),
+             format="WAV")
+    return buf.getvalue()
+
+
+def test_a_second_upload_is_judged_not_dropped(practising):
+    """A second file uploaded without pressing Try again is judged and kept; the first take's
+    result is never left on screen as if it were the second's."""
+    app = practising
+    calm, tense = flac_as_wav("seed-calm.flac"), flac_as_wav("seed-tense.flac")
+    want = {name: expected(data, text=SEED, scenario="check-in")[0]["score"]
+            for name, data in (("calm", calm), ("tense", tense))}
+    assert want["calm"] - want["tense"] >= 20  # two takes that cannot be mistaken
+    app.file_uploader[0].upload("calm.wav", calm, "audio/wav")
+    app.run()
+    assert app.metric[0].value == f"{want['calm']:.0f} / 100"
+    assert not app.file_uploader[0].value  # a fresh upload box, not the first file's
+    app.file_uploader[0].upload("tense.wav", tense, "audio/wav")
+    app.run()
+    assert not app.exception
+    assert app.metric[0].value == f"{want['tense']:.0f} / 100"
+    assert len(Store.open().takes(person="Me")) == 2
+    assert len(app.session_state["attempts"][SEED]) == 2
+
+
 def test_try_again_keeps_recent_attempts(practising, seed_wav):
     app = practising
     app.audio_input[0].set_value(("take.wav", seed_wav, "audio/wav"))
@@ -356,6 +383,20 @@ def test_who_is_practising_is_chosen_in_the_main_area(app):
     assert app.session_state["person"] == "Sam"
     app.selectbox(key="person_pick").set_value("Me").run()
     assert app.session_state["person"] == "Me"
+
+
+def test_a_baseline_in_the_recorder_is_not_saved_for_the_next_person(app, baseline_wav):
+    """Someone records their everyday voice, then the next person picks their own name: the
+    recording is not measured again and saved as the new person's baseline."""
+    record_baseline(app, baseline_wav)
+    assert any("Baseline saved for Me" in s.value for s in app.success)
+    app.selectbox(key="person_pick").set_value("Someone new…").run()
+    app.text_input(key="person_input").input("Sam").run()
+    assert not app.exception
+    assert not app.audio_input[0].value
+    assert not any("Baseline saved" in s.value for s in app.success)
+    with Store.open() as store:
+        assert [t.person for t in store.takes(kind="baseline")] == ["Me"]
 
 
 def test_the_person_survives_a_reload_and_a_new_visit(home, seed_wav):

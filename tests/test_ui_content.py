@@ -18,6 +18,7 @@ from prosody.analysis import analyze
 from prosody.audio import load
 from prosody.content import evaluate_exercise, exercise_by_id, load_exercises
 from prosody.model import similarity
+from ui.state import take_key
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "ui" / "app.py")
@@ -119,6 +120,29 @@ def test_an_exercise_end_to_end(app, takes):
     assert "1 of 3 passes needed, 2 attempts" in texts(app)
 
 
+def test_a_take_is_not_carried_into_another_exercise_or_person(app, takes):
+    """A recording left in the recorder belongs to the exercise and the person it was made for:
+    choosing another exercise or another person shows an empty recorder, and the take is not
+    judged or kept again under them."""
+    app.switch_page("app_pages/exercises.py")
+    app.run()
+    app.audio_input[0].set_value(("take.wav", takes[120], "audio/wav"))
+    app.run()
+    assert [t.exercise_id for t in store().takes(kind="exercise")] == ["slow-it-down"]
+    app.selectbox(key="exercise_choice").set_value("land-the-end")
+    app.run()
+    assert not app.exception
+    assert not app.audio_input[0].value  # a fresh recorder for this exercise
+    assert not app.success and not app.warning  # no verdict on the other exercise's take
+    app.selectbox(key="person_pick").set_value("Someone new…").run()
+    app.text_input(key="person_input").input("Sam").run()
+    app.selectbox(key="exercise_choice").set_value("slow-it-down")
+    app.run()
+    assert not app.audio_input[0].value
+    kept = store().takes(kind="exercise")
+    assert [(t.person, t.exercise_id) for t in kept] == [("Me", "slow-it-down")]
+
+
 def test_an_exercise_needing_a_baseline_asks_for_one(app):
     app.switch_page("app_pages/exercises.py")
     app.run()
@@ -167,7 +191,8 @@ def test_model_page_compares_a_take_with_the_demo_model(app):
     assert app.title[0].value == "Model takes"
     assert app.selectbox(key=f"model_pick_{SEED}").value.startswith("Demo model")
     tense = demo_wav("seed-tense.flac")
-    app.audio_input(key="model_take_0").set_value(("take.wav", tense, "audio/wav"))
+    mine = take_key("model_take", 0, "Me", SEED)
+    app.audio_input(key=mine).set_value(("take.wav", tense, "audio/wav"))
     app.run()
     assert not app.exception
     sim = similarity(analyse(demo_wav("seed-model.flac")), analyse(tense))
@@ -187,7 +212,8 @@ def test_model_page_compares_a_take_with_the_demo_model(app):
 def test_a_supervisor_records_a_new_model(app, takes):
     app.switch_page("app_pages/model.py")
     app.run()
-    app.audio_input(key="model_record_0").set_value(("model.wav", takes[120], "audio/wav"))
+    recorder = take_key("model_record", 0, "Me", SEED)
+    app.audio_input(key=recorder).set_value(("model.wav", takes[120], "audio/wav"))
     app.run()
     assert not app.exception
     assert any("Model take saved" in s.value for s in app.success)
@@ -308,7 +334,8 @@ def test_the_assign_form_shows_only_what_the_choice_needs(app):
 
 def test_a_new_model_take_gets_its_own_score_and_contour(app, takes):
     app.switch_page("app_pages/model.py").run()
-    app.audio_input(key="model_record_0").set_value(("model.wav", takes[120], "audio/wav"))
+    recorder = take_key("model_record", 0, "Me", SEED)
+    app.audio_input(key=recorder).set_value(("model.wav", takes[120], "audio/wav"))
     app.run()
     assert not app.exception
     [model] = store().takes(kind="model", phrase=SEED)
@@ -324,7 +351,8 @@ def test_a_hurried_take_after_silence_is_compared_with_the_model(app):
     app.switch_page("app_pages/model.py").run()
     y, sr = sf.read(DEMO / "seed-tense.flac")
     hurried = wav_bytes(np.concatenate([np.zeros(3 * sr), y, np.zeros(sr)]), sr)
-    app.audio_input(key="model_take_0").set_value(("take.wav", hurried, "audio/wav")).run()
+    mine = take_key("model_take", 0, "Me", SEED)
+    app.audio_input(key=mine).set_value(("take.wav", hurried, "audio/wav")).run()
     assert not app.exception
     assert not app.error
     sim = similarity(analyse(demo_wav("seed-model.flac")), analyse(hurried))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import streamlit as st
 
 DEFAULTS = {
@@ -30,3 +32,16 @@ def init() -> None:
     for key, value in DEFAULTS.items():
         if key not in st.session_state:
             st.session_state[key] = value.copy() if isinstance(value, dict) else value
+
+
+def take_key(name: str, nonce: int, *context: object) -> str:
+    """The key of a recorder, an upload box or a live view: new after "Try again" (the page's
+    ``nonce``) and for every ``context`` the take belongs to (who is practising, the phrase,
+    the exercise).
+
+    A recording stays in its widget across reruns; under a key that outlived its context it
+    would be judged again in the new one and kept there: another person's voice saved as
+    this person's baseline, an attempt at one exercise counted for the next.
+    """
+    tag = hashlib.sha256("\x1f".join(str(c) for c in context).encode()).hexdigest()[:12]
+    return f"{name}_{tag}_{nonce}" if context else f"{name}_{nonce}"

@@ -32,16 +32,18 @@ else:
     words = st.selectbox("Phrase", [p.text for p in services.phrases()],
                          key="baseline_phrase")
 nonce = st.session_state["baseline_nonce"]
+for_whom = (person, words)  # a recording belongs to them (state.take_key)
 # the recorder and its countdown above the words, so reading follows them down
 with st.container(key="baseline_recorder"):
     recorded = st.audio_input("Record it: click the microphone, wait for the countdown, read "
                               "the words below, then click the square to stop",
-                              key=f"baseline_{nonce}")
+                              key=state.take_key("baseline", nonce, *for_whom))
     views.countdown("baseline_recorder", seconds=PASSAGE_S if what == PASSAGE else 5)
 views.passage(words)
 uploaded = st.file_uploader("…or upload a recording of it", type=services.UPLOAD_TYPES,
-                            key=f"baseline_upload_{nonce}")
-live = live_take(f"live_baseline_{nonce}", baseline=services.baseline(person)[1])
+                            key=state.take_key("baseline_upload", nonce, *for_whom))
+live = live_take(state.take_key("live_baseline", nonce, *for_whom),
+                 baseline=services.baseline(person)[1])
 data = services.recorded(recorded, uploaded, live)
 if data is not None:
     with st.spinner("Measuring your everyday voice…"):

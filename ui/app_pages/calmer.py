@@ -37,9 +37,10 @@ strength = right.slider("How far toward calm", 0.25, 1.0, 1.0, 0.25, key="calmer
                         help="1 reaches the calm aims; less is a gentler change")
 
 nonce = st.session_state.setdefault("calmer_nonce", 0)
-recorded = st.audio_input("Record the phrase", key=f"calmer_take_{nonce}")
+for_whom = (person, phrase)  # a recording belongs to them (state.take_key)
+recorded = st.audio_input("Record the phrase", key=state.take_key("calmer_take", nonce, *for_whom))
 uploaded = st.file_uploader("…or upload a recording", type=services.UPLOAD_TYPES,
-                            key=f"calmer_upload_{nonce}")
+                            key=state.take_key("calmer_upload", nonce, *for_whom))
 demo = None
 if phrase == cv.SEED and cv.demo_bytes(cv.DEMO_TENSE) is not None:
     if st.checkbox("Try it with the demo tense take (a synthesised voice)", key="calmer_demo"):

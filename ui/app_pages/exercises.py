@@ -116,10 +116,13 @@ if ex.needs_model:
         st.stop()
 
 nonce = st.session_state.setdefault("exercise_nonce", 0)
-recorded = st.audio_input("Record your attempt", key=f"exercise_take_{nonce}")
+for_whom = (person, ex.id, phrase)  # an attempt belongs to them (state.take_key)
+recorded = st.audio_input("Record your attempt",
+                          key=state.take_key("exercise_take", nonce, *for_whom))
 uploaded = st.file_uploader("…or upload a recording", type=services.UPLOAD_TYPES,
-                            key=f"exercise_upload_{nonce}")
-live = live_take(f"live_exercise_{nonce}", baseline=baseline, profile=st.session_state["profile"])
+                            key=state.take_key("exercise_upload", nonce, *for_whom))
+live = live_take(state.take_key("live_exercise", nonce, *for_whom), baseline=baseline,
+                 profile=st.session_state["profile"])
 data = services.recorded(recorded, uploaded, live)
 
 if data is not None:

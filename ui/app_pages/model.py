@@ -35,6 +35,7 @@ phrase = st.selectbox("Phrase", texts, key="model_phrase")
 
 # --- the model ------------------------------------------------------------------------------
 scenario = next((p.scenario for p in phrases if p.text == phrase), None)
+for_whom = (person, phrase)  # a recording belongs to them (state.take_key)
 st.markdown("#### The model take")
 with st.expander("Record a new model take of this phrase (supervisor or partner)",
                  expanded=False):
@@ -43,10 +44,12 @@ with st.expander("Record a new model take of this phrase (supervisor or partner)
                "It gets its own calm score, against your everyday voice if you have recorded "
                "one: check that the model is calm before trainees copy it.")
     mnonce = st.session_state.setdefault("model_nonce", 0)
-    recorded_model = st.audio_input("Record the model take", key=f"model_record_{mnonce}")
+    recorded_model = st.audio_input("Record the model take",
+                                    key=state.take_key("model_record", mnonce, *for_whom))
     uploaded_model = st.file_uploader("…or upload one", type=services.UPLOAD_TYPES,
-                                      key=f"model_upload_{mnonce}")
-    live_model = live_take(f"live_model_{mnonce}", baseline=cv.baseline_analysis(person))
+                                      key=state.take_key("model_upload", mnonce, *for_whom))
+    live_model = live_take(state.take_key("live_model", mnonce, *for_whom),
+                           baseline=cv.baseline_analysis(person))
     data = services.recorded(recorded_model, uploaded_model, live_model)
     if data is not None:
         own_baseline = cv.baseline_analysis(person)
@@ -98,10 +101,11 @@ st.markdown("#### Your take")
 st.caption("Listen to the model two or three times, then say the phrase in your own voice, "
            "copying its pace, pauses and the shape of its melody.")
 nonce = st.session_state.setdefault("model_take_nonce", 0)
-recorded = st.audio_input("Record your take", key=f"model_take_{nonce}")
+recorded = st.audio_input("Record your take", key=state.take_key("model_take", nonce, *for_whom))
 uploaded = st.file_uploader("…or upload a recording", type=services.UPLOAD_TYPES,
-                            key=f"model_take_upload_{nonce}")
-live = live_take(f"live_model_take_{nonce}", baseline=cv.baseline_analysis(person),
+                            key=state.take_key("model_take_upload", nonce, *for_whom))
+live = live_take(state.take_key("live_model_take", nonce, *for_whom),
+                 baseline=cv.baseline_analysis(person),
                  profile=st.session_state["profile"])
 data = services.recorded(recorded, uploaded, live)
 a, b = st.columns(2)

@@ -88,12 +88,12 @@ elif guide in ("who", "baseline"):
             with st.container(key="guide_recorder"):
                 recorded = st.audio_input("Click the microphone, wait for the countdown, read "
                                           "the passage below, then click the square to stop",
-                                          key=f"guide_baseline_{nonce}")
+                                          key=state.take_key("guide_baseline", nonce, person))
                 views.countdown("guide_recorder", seconds=PASSAGE_S)
             views.passage(services.BASELINE_TEXT)
             uploaded = st.file_uploader("…or upload a recording of it",
                                         type=services.UPLOAD_TYPES,
-                                        key=f"guide_baseline_upload_{nonce}")
+                                        key=state.take_key("guide_baseline_upload", nonce, person))
             data = services.recorded(recorded, uploaded)
             if data is not None:
                 with st.spinner("Checking that the passage was read…"):
@@ -155,11 +155,13 @@ else:
     st.caption(f"**Intent:** {entry.intent}  \n**Delivery:** {entry.delivery}")
 
 nonce = st.session_state["take_nonce"]
+for_whom = (person, phrase)  # a recording belongs to them (state.take_key)
 recorded = st.audio_input("Record the phrase (click the microphone, speak, click again to stop)",
-                          key=f"take_{nonce}")
+                          key=state.take_key("take", nonce, *for_whom))
 uploaded = st.file_uploader("…or upload a recording", type=services.UPLOAD_TYPES,
-                            key=f"upload_{nonce}")
-live = live_take(f"live_practice_{nonce}", baseline=baseline, profile=st.session_state["profile"])
+                            key=state.take_key("upload", nonce, *for_whom))
+live = live_take(state.take_key("live_practice", nonce, *for_whom), baseline=baseline,
+                 profile=st.session_state["profile"])
 here = None
 if services.runs_on_this_computer():
     with st.expander("Browser microphone blocked? Use this computer's microphone"):
@@ -184,7 +186,7 @@ if data is not None:
         )
     result = {"digest": outcome.digest, "error": outcome.error, "phrase": phrase,
               "feedback": outcome.feedback, "analysis": outcome.analysis, "take_id": None,
-              "problem": None, "baseline": baseline is not None}
+              "problem": None, "baseline": baseline is not None, "person": person}
     if not outcome.error:
         saved = st.session_state["saved"]
         if outcome.digest not in saved:
@@ -209,10 +211,14 @@ if data is not None:
     st.session_state["take_nonce"] = nonce + 1
     st.session_state["practice_result"] = result
     del data, recorded, uploaded
+    # Draw the page again with the fresh recorder and upload box at once: left on screen, the
+    # old ones would take the next file and drop it (their keys are no longer drawn), while
+    # the result of this take stayed up as if it were the next one's.
+    st.rerun()
 
 result = st.session_state.get("practice_result")
-if result is not None and result["phrase"] != phrase:
-    result = None  # another phrase chosen: its result would not belong to it
+if result is not None and (result["phrase"], result.get("person")) != (phrase, person):
+    result = None  # another phrase or person chosen: the result would not belong to them
 if result is not None and result["error"]:
     st.error(f"We could not use this recording: {views.plain(result['error'])}",
              icon=":material/error:")
