@@ -193,3 +193,41 @@ def test_the_guided_first_session_in_a_real_browser(server, mics, tmp_path, widt
         assert said.group(1) == "than the calm zone", (label, cards)
     assert "in the calm zone" in cards or "than the calm zone" in cards
     assert feedback_s < 30
+
+
+def test_a_new_persons_first_phrase_is_judged_in_its_own_scenario(server, mics, tmp_path):
+    """Someone with a baseline hands over to someone new, who goes through the guided start:
+    the first phrase offered comes with its own scenario (in a real browser the scenario box
+    used to come back as another one after the guide's steps, so a check-in question was
+    judged as bedtime speech)."""
+    from playwright.sync_api import sync_playwright
+
+    from prosody.content import load_phrases
+    from prosody.profile import load_profile
+
+    labels = {s.name: s.label for s in load_profile("soothing").scenarios}
+    own = {p.text: labels[p.scenario] for p in load_phrases()}
+    with sync_playwright() as pw:
+        with visit(pw, mics["passage"][0], 1280, tmp_path) as page:
+            page.goto(server)
+            page.get_by_text("Step 1 of 3").wait_for(timeout=60_000)
+            page.get_by_role("button", name="Next: my everyday voice").click()
+            page.get_by_text("The bus to the station").wait_for(timeout=30_000)
+            record(page, mics["passage"][1])
+            page.get_by_text("Baseline saved for Me.").wait_for(timeout=90_000)
+        with visit(pw, mics["passage"][0], 1280, tmp_path) as page:
+            page.goto(server)
+            page.get_by_role("button", name="Practising as Me").wait_for(timeout=60_000)
+            page.get_by_role("combobox", name="Scenario").wait_for(timeout=30_000)
+            choose_person(page, "Lee")
+            page.get_by_text("A child", exact=True).click()
+            page.get_by_role("button", name="Next: my everyday voice").click()
+            page.locator("[data-testid='stFileUploaderDropzoneInput']").first.set_input_files(
+                str(mics["passage"][0]))
+            page.get_by_text("Baseline saved for Lee.").wait_for(timeout=90_000)
+            page.get_by_text("Step 3 of 3").wait_for(timeout=30_000)
+            page.wait_for_timeout(1000)
+            phrase = page.get_by_role("combobox", name="Phrase").input_value()
+            scenario = page.get_by_role("combobox", name="Scenario").input_value()
+            save_screenshot(page, tmp_path, "new-person-step3.png")
+    assert scenario == own[phrase], (phrase, scenario)

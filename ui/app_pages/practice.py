@@ -33,9 +33,18 @@ st.markdown("Practise the **tone** of a calming voice: say a phrase you might us
 
 def _phrase_scenario() -> None:
     """A phrase chosen brings its own scenario (a question may rise at the end, ...)."""
-    entry = next((p for p in library if p.text == st.session_state["phrase_choice"]), None)
+    chosen = st.session_state["phrase_choice"]
+    entry = next((p for p in library if p.text == chosen), None)
     if entry is not None and entry.scenario in scenario_labels:
         st.session_state["scenario"] = entry.scenario
+    # kept apart from the widgets: Streamlit forgets a widget's value on a run that does not
+    # draw it (the guided start's steps), and the scenario must stay the phrase's
+    st.session_state["scenario_kept"] = (chosen, st.session_state["scenario"])
+
+
+def _scenario_chosen() -> None:
+    st.session_state["scenario_kept"] = (st.session_state["phrase_choice"],
+                                         st.session_state["scenario"])
 
 
 def _audience() -> None:
@@ -133,7 +142,11 @@ others = [p for p in library if p.audience != st.session_state["audience"]]
 choices = [p.text for p in mine + others] + [OWN]
 if st.session_state["phrase_choice"] not in choices:  # set before the widgets are drawn
     st.session_state["phrase_choice"] = choices[0]
-    _phrase_scenario()
+kept = st.session_state.get("scenario_kept")
+if kept is None or kept[0] != st.session_state["phrase_choice"]:
+    _phrase_scenario()  # the phrase shown brings its scenario, however it came to be chosen
+elif kept[1] in scenario_labels:
+    st.session_state["scenario"] = kept[1]  # the one chosen for this phrase, by hand or not
 left, right = st.columns(2)
 with left:
     st.radio("Who are you practising for?", list(AUDIENCES),
@@ -141,7 +154,7 @@ with left:
              on_change=_audience)
 with right:
     st.selectbox("Scenario", list(scenario_labels), format_func=scenario_labels.get,
-                 key="scenario",
+                 key="scenario", on_change=_scenario_chosen,
                  help="Choosing a phrase sets its own scenario; you can change it here")
 
 st.selectbox("Phrase", choices, key="phrase_choice", on_change=_phrase_scenario)
