@@ -238,8 +238,8 @@ def baseline_heard(analysis) -> str:
     if s.speech_s is not None:
         parts.append(f"{s.speech_s:.0f} s of your voice")
     if s.syllables:
-        rate = (f", {s.speech_rate_syl_per_s:.1f} a second" if s.speech_rate_syl_per_s
-                else "")
+        pace = s.voiced_rate_syl_per_s or s.speech_rate_syl_per_s  # the pace the coach judges
+        rate = f", {pace:.1f} a second" if pace else ""
         parts.append(f"{s.syllables} syllables{rate}")
     if s.f0_median_hz:
         parts.append(f"a typical pitch of {s.f0_median_hz:.0f} Hz")

@@ -135,7 +135,8 @@ def progress_summary(recent, before, *, days: int = 14) -> list[str]:
     if not recent:
         return [f"No practice in the last {days} days yet: a few minutes a day is enough."]
     span = "two weeks" if days == 14 else f"{days} days"
-    out = [f"Over the last {span} you saved {len(recent)} take(s)."]
+    out = [f"Over the last {span} you saved "
+           + ("1 take." if len(recent) == 1 else f"{len(recent)} takes.")]
     if not before:
         score = _mean(recent, "score")
         if score is not None:

@@ -289,7 +289,7 @@ def test_two_servers_in_a_real_browser(two_servers, tmp_path):
             alice_a = visit(a, "/review")
             sign_in_as(alice_a, "alice", PASSWORDS["alice"])
             alice_a.get_by_text("Review your takes").wait_for(timeout=60_000)
-            alice_a.get_by_text("2 take(s)").wait_for(timeout=30_000)
+            alice_a.get_by_text("2 takes", exact=True).wait_for(timeout=30_000)
             shown = body(alice_a)
             assert BOB_PHRASE not in shown
             with Store.open(url) as store:

@@ -107,7 +107,7 @@ def test_progress_chart_streak_and_words(seeded):
     assert metrics["Current streak"] == "2 days"
     assert metrics["Takes"] == "6"
     words = "\n".join(m.value for m in at.markdown)
-    assert "Over the last two weeks you saved 4 take(s)." in words  # 12, 3, 1 and 0 days ago
+    assert "Over the last two weeks you saved 4 takes." in words  # 12, 3, 1 and 0 days ago
     recent = np.mean([t.score for t in takes[2:]])
     assert f"Your calm score averaged {recent:.0f}" in words
     at.selectbox(key="progress_feature").set_value("loudness_db")

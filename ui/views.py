@@ -480,13 +480,19 @@ def baseline_card(analysis) -> None:
     """The speaker's own pitch range, rate and level, in words."""
     s = analysis.summary
     cols = st.columns(4)
-    cols[0].metric("Typical pitch", _fmt(s.f0_median_hz, "Hz"))
-    cols[1].metric("Pitch range", _fmt(s.f0_range_st, "st"),
-                   help="From your low (10th percentile) to your high (90th) pitch")
-    cols[2].metric("Pace", _fmt(s.articulation_rate_syl_per_s, "syl/s"),
-                   help="Syllables per second while speaking, pauses left out")
-    cols[3].metric("Loudness", _fmt(s.loudness_db, "dBFS"),
-                   help="Depends on your microphone and distance: keep them the same")
+    cols[0].metric("Typical pitch", _fmt(s.f0_median_hz, "Hz"),
+                   help="How high your voice sits, in vibrations a second (Hz): a typical man "
+                        "speaks near 120 Hz, a woman near 210 Hz")
+    cols[1].metric("Pitch range", _fmt(s.f0_range_st, "semitones"),
+                   help="How far your pitch moves, from your low notes to your high ones "
+                        "(10th to 90th percentile); 12 semitones are an octave")
+    cols[2].metric("Pace", _fmt(s.voiced_rate_syl_per_s, "syllables a second"),
+                   help="From your first word to your last, short pauses included: the pace "
+                        "the coach compares your takes with")
+    cols[3].metric("Loudness", _fmt(s.speech_level_db, "dB"),
+                   help="How loud your voice came into the microphone, below the loudest a "
+                        "recording can hold (0 dB). It depends on the microphone and your "
+                        "distance from it: keep them the same when you practise")
     low, high = s.f0_p10_hz, s.f0_p90_hz
     if low and high:
         st.caption(f"Your everyday pitch runs from about {low:.0f} Hz to {high:.0f} Hz; practice "

@@ -72,8 +72,14 @@ if report.get("score_before") is not None and report.get("score_after") is not N
     c1.metric("Calm score of your take", f"{report['score_before']} / 100")
     c2.metric("Calm score of the calmer version", f"{report['score_after']} / 100",
               delta=report["score_after"] - report["score_before"])
-against = ("your everyday voice" if report["baseline"]
-           else "general targets (record a baseline to compare with your own voice)")
+if report["baseline"]:
+    against = "your everyday voice"
+elif data is demo:  # another voice than yours: your everyday voice is no reference for it
+    against = "general targets (the demo is not your voice, so not your everyday one)"
+elif baseline_take is not None:
+    against = "general targets"
+else:
+    against = "general targets (record a baseline to compare with your own voice)"
 st.markdown(f"Measured again on the calmer version, against {against}:")
 st.dataframe(cv.moves_table(report), hide_index=True, width="stretch")
 

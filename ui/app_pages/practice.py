@@ -247,8 +247,10 @@ elif result is not None:
     fb, analysis = result["feedback"], result["analysis"]
     attempts = st.session_state["attempts"].get(phrase or "(own phrase)", [])
     if result["take_id"]:
-        st.caption(f"Kept in {views.plain(person)}'s practice history "
-                   f"(take {result['take_id']}).")
+        # no take number: the history numbers everyone's takes together, and "take 20" on
+        # someone's first phrase reads as their twentieth
+        st.caption(f"Kept in {views.plain(person)}'s practice history: find it again on "
+                   "the **Review** page.")
     else:
         st.warning("This take could not be kept in your history: "
                    f"{views.plain(result['problem'])}", icon=":material/save:")

@@ -47,14 +47,16 @@ if not takes:
             icon=":material/info:")
     st.stop()
 
-st.caption(f"{total} take(s)" + (", the newest 500 shown" if total > 500 else ""))
+st.caption(("1 take" if total == 1 else f"{total} takes")
+           + (", the newest 500 shown" if total > 500 else ""))
+# the score before the phrase: a long phrase would push it out of sight on a laptop
 table = pd.DataFrame([{
     "take": t.id,
     "when": t.created.astimezone().strftime("%Y-%m-%d %H:%M"),
+    "score": t.score,
     "kind": KINDS.get(t.kind, t.kind),
     "phrase": t.phrase,
     "scenario": t.scenario or "",
-    "score": t.score,
 } for t in takes])
 st.dataframe(table, hide_index=True, width="stretch",
              column_config={"score": st.column_config.NumberColumn("calm score", format="%d")})
