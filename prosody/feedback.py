@@ -61,7 +61,7 @@ class ScoreBand:
 #: The bands, best first.
 SCORE_BANDS = (
     ScoreBand(CALM_SCORE, "calm", "Calm and soothing: this is the tone to keep.",
-              "Calm and soothing. One detail could make it softer still:", 1),
+              "Calm and soothing. One detail could make it calmer still:", 1),
     ScoreBand(60.0, "mostly", "Mostly calm: nearly the tone to keep.",
               "Mostly calm: one or two things to soften.", 2),
     ScoreBand(40.0, "some", "Some tension comes through.",

@@ -236,6 +236,11 @@ def test_the_verdict_changes_and_cards_agree(practising, seed_wav):
     # the score's paragraph of weights is not under the score any more
     assert not any("weighted share" in m for m in shown)
     assert any("semitones against this take's middle" in c.value for c in app.caption)
+    # the caption says what the green band is when the chart draws one
+    from ui.views import pitch_band_st
+
+    banded = any("where the middle of your pitch should sit" in c.value for c in app.caption)
+    assert banded == (pitch_band_st(reading) is not None)
 
 
 def test_a_calm_score_with_one_detail_does_not_say_keep_it_above_fixes(practising):
@@ -370,6 +375,8 @@ def test_baseline_then_practice_is_judged_against_it(practising, seed_wav, basel
     assert all(c.against == "your everyday voice" for c in reading.cards
                if c.name != "loudness" or c.against)
     assert any("than your everyday voice" in m.value for m in app.markdown)
+    # against a baseline the chart draws the calm pitch zone, and its caption says what it is
+    assert any("where the middle of your pitch should sit" in c.value for c in app.caption)
 
 
 # ---------------------------------------------------------------------------------------------

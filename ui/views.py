@@ -160,12 +160,14 @@ def take_feedback(reading, *, tracks=None, ends=(), ref_hz: float | None = None,
     if recording is not None and play is not None:
         play(recording)
     if tracks is not None and ref_hz:
-        chart = contour_chart(tracks, ref_hz=ref_hz, band_st=pitch_band_st(reading), ends=ends,
+        band = pitch_band_st(reading)
+        chart = contour_chart(tracks, ref_hz=ref_hz, band_st=band, ends=ends,
                               flagged=flagged, marks=[(c.number, c.mark) for c in
                                                       reading.changes if c.mark is not None],
                               ref_label=ref_label)
         caption = contour_caption(tracks, ends, ref_label=ref_label,
-                                  marked=any(c.mark is not None for c in reading.changes))
+                                  marked=any(c.mark is not None for c in reading.changes),
+                                  band=band is not None)
         st.altair_chart(chart, width="stretch", alt=caption)
         st.caption(caption)
         for note in flagged:
@@ -371,9 +373,16 @@ def _phrase_end_marks(ends, ref_hz: float) -> pd.DataFrame:
                          for e in ends])
 
 
-def contour_caption(tracks, ends, *, ref_label: str, marked: bool = False) -> str:
-    """What the chart shows, from the same tracks and phrase ends it draws."""
+def contour_caption(tracks, ends, *, ref_label: str, marked: bool = False,
+                    band: bool = False) -> str:
+    """What the chart shows, from the same tracks and phrase ends it draws (``band``: with
+    the calm pitch zone)."""
     parts = [f"Your pitch over time, in semitones against {ref_label}"]
+    if band:
+        # the zone judges the middle of the pitch, so a line that dips out of it while the
+        # card says "in the calm zone" is not a contradiction: say so where it is seen
+        parts.append("the green band is where the middle of your pitch should sit, and the "
+                     "line rises and falls around it")
     n_pauses = len(tracks.pauses)
     parts.append(f"{len(tracks.phrases)} phrase{'s' * (len(tracks.phrases) != 1)}, "
                  f"{n_pauses} pause{'s' * (n_pauses != 1)} shaded")

@@ -155,10 +155,11 @@ if data is not None:
         reading = services.reading(feedback, tracks=analysis.tracks, ends=analysis.phrase_ends)
         if ref_hz and reading is not None:
             ref_label = "your everyday voice" if baseline is not None else "this take's middle"
+            band = views.pitch_band_st(reading)
             caption = views.contour_caption(analysis.tracks, analysis.phrase_ends,
-                                            ref_label=ref_label)
+                                            ref_label=ref_label, band=band is not None)
             st.altair_chart(views.contour_chart(
-                analysis.tracks, ref_hz=ref_hz, band_st=views.pitch_band_st(reading),
+                analysis.tracks, ref_hz=ref_hz, band_st=band,
                 ends=analysis.phrase_ends, ref_label=ref_label), width="stretch", alt=caption)
             st.caption(caption)
         take_id, problem = cv.save_once(
