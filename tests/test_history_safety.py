@@ -23,6 +23,7 @@ from conftest import DATA
 
 from prosody import analyze, load
 from prosody.cli import main
+from prosody.errors import ProsodyError
 from prosody.store import (
     AUDIO_DIR,
     DB_NAME,
@@ -316,6 +317,98 @@ def test_an_older_open_history_is_made_private(home, take_wav):
         pass
     for path in [home, *home.rglob("*")]:
         assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0, path
+
+
+def modes(folder: Path) -> dict[str, int]:
+    """Every path under ``folder`` (itself included) with its permission bits."""
+    return {str(p.relative_to(folder.parent)): stat.S_IMODE(p.lstat().st_mode)
+            for p in [folder, *folder.rglob("*")]}
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+@pytest.mark.parametrize("how", ["CALMTONE_HOME", "--db"])
+def test_a_folder_in_use_is_never_made_a_history(tmp_path, monkeypatch, take_wav, capsys,
+                                                 how):
+    """Pointed at a folder that holds other things (a slip of CALMTONE_HOME or --db: your
+    Documents, /etc), the history refuses it, says what to do, and changes nothing in it: no
+    permission (a script keeps its execute bit), no file made."""
+    folder = tmp_path / "documents"
+    (folder / "bin").mkdir(parents=True)
+    (folder / "bin" / "run.sh").write_text("#!/bin/sh\n")
+    (folder / "notes.txt").write_text("mine")
+    os.chmod(folder / "bin" / "run.sh", 0o755)
+    os.chmod(folder / "bin", 0o755)
+    os.chmod(folder, 0o755)
+    before = modes(folder)
+    if how == "CALMTONE_HOME":
+        monkeypatch.setenv("CALMTONE_HOME", str(folder))
+        argv = []
+    else:
+        monkeypatch.setenv("CALMTONE_HOME", str(tmp_path / "unused"))
+        argv = ["--db", str(folder)]
+    capsys.readouterr()
+    assert main(["history", "list", *argv]) == 1
+    assert main(["coach", "--save", "--person", "A", *argv, str(take_wav)]) != 0
+    said = capsys.readouterr().err
+    assert "already holds other files" in said
+    assert "folder of its own" in said
+    assert "Traceback" not in said
+    assert modes(folder) == before
+    with pytest.raises(ProsodyError, match="Nothing was changed"):
+        Store.open(folder)
+    assert modes(folder) == before
+    # an empty folder, or a file of the person's own beside an existing history, is fine
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with Store.open(empty) as store:
+        assert store.count() == 0
+    (empty / "my notes.txt").write_text("kept")
+    os.chmod(empty / "my notes.txt", 0o644)
+    os.chmod(empty, 0o755)
+    with Store.open(empty):
+        pass
+    assert stat.S_IMODE((empty / "my notes.txt").stat().st_mode) == 0o644  # not ours: untouched
+    assert stat.S_IMODE(empty.stat().st_mode) == 0o700
+    assert stat.S_IMODE((empty / DB_NAME).stat().st_mode) == 0o600
+
+
+def test_an_export_never_overwrites_the_history(home, take_wav, capsys):
+    """An export pointed at the database or a saved recording is refused before anything is
+    written: every take and its recording stay as they were."""
+    coach_save(take_wav)
+    coach_save(take_wav)
+    [flac] = recordings(home)[:1]
+    db, audio = (home / DB_NAME).read_bytes(), (home / AUDIO_DIR / flac).read_bytes()
+    capsys.readouterr()
+    for dest in (home / DB_NAME, home / AUDIO_DIR / flac, home / "export.csv"):
+        for kind in ("--csv", "--json"):
+            assert main(["history", "export", kind, str(dest)]) == 1
+            said = capsys.readouterr().err
+            assert "inside the practice history folder" in said, said
+    assert (home / AUDIO_DIR / flac).read_bytes() == audio
+    assert not (home / "export.csv").exists()
+    with Store.open() as store:
+        assert store.count() == 2
+        assert all(store.audio(t.id) is not None for t in store.takes())
+    assert (home / DB_NAME).read_bytes()[:16] == db[:16]  # still an SQLite database
+
+
+def test_calmer_never_overwrites_its_input_or_a_saved_take(home, take_wav, tmp_path, capsys):
+    coach_save(take_wav)
+    [flac] = recordings(home)
+    mine = tmp_path / "mine.wav"
+    shutil.copy(take_wav, mine)
+    original = mine.read_bytes()
+    saved = (home / AUDIO_DIR / flac).read_bytes()
+    capsys.readouterr()
+    assert main(["calmer", str(mine), str(mine)]) == 1
+    assert "the recording you gave as input" in capsys.readouterr().err
+    assert main(["calmer", str(mine), str(home / AUDIO_DIR / flac)]) == 1
+    assert "inside the practice history folder" in capsys.readouterr().err
+    assert mine.read_bytes() == original
+    assert (home / AUDIO_DIR / flac).read_bytes() == saved
+    assert main(["calmer", str(mine), str(tmp_path / "calmer.wav")]) == 0  # elsewhere: fine
+    assert load(tmp_path / "calmer.wav").duration_s > 1.0
 
 
 def test_restore_puts_back_what_an_older_database_copy_quarantined(home, take_wav):

@@ -35,7 +35,12 @@ def add_parsers(sub) -> None:
 
 def _cmd_calmer(args) -> int:
     from ..calmer import calmer_file
+    from ..store.files import check_output
 
+    try:  # never over the input or a saved take: checked before the work, not after
+        check_output(args.output, inputs=[args.input])
+    except ProsodyError as exc:
+        return _calmer_failed(args, str(exc))
     baseline = None
     if args.baseline:
         baseline, error = baseline_from_file(args.baseline, args.baseline_text)

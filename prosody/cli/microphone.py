@@ -131,6 +131,10 @@ def _cmd_record(args) -> int:
             _say("calmtone record: --save needs --person NAME (who is speaking), so that the "
                  "takes of different people stay apart.")
             return 2
+        from ..store.files import check_output
+
+        # before recording, not after: a take written over a saved one would lose it
+        check_output(args.out)
         choice = mic.check_input(device=args.device, samplerate=args.samplerate)
     except ProsodyError as exc:
         return _fail("record", exc)

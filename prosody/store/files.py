@@ -113,12 +113,56 @@ def create_private(path: Path) -> None:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
 
 
+#: What the history keeps in its folder: nothing else is ever touched there.
+OWN_FILES = (DB_NAME, f"{DB_NAME}-wal", f"{DB_NAME}-shm", f"{DB_NAME}-journal")
+OWN_FOLDERS = (AUDIO_DIR, QUARANTINE_DIR)
+#: Files a desktop leaves in any folder it shows: they do not make a folder someone else's.
+DESKTOP_LITTER = (".DS_Store", "Thumbs.db", "desktop.ini")
+
+
+def claim_home(home: Path) -> None:
+    """Refuse to make a practice history in a folder that already holds other things.
+
+    The history's folder is private (0700, every file 0600) and the app writes and deletes
+    in it; pointed by mistake at a folder in use (``CALMTONE_HOME=~/Documents``, ``--db
+    /etc``) it must change nothing there. A folder that does not exist yet, is empty or holds
+    a history (``history.sqlite3``) is fine.
+
+    Raises
+    ------
+    ProsodyError
+        for a file, or a folder with other things in it, saying what to choose instead
+    """
+    if not os.path.lexists(home):
+        return
+    if not home.is_dir():
+        raise ProsodyError(
+            f"{home} is a file, not a folder: the practice history needs a folder of its own. "
+            "Choose a new folder (CALMTONE_HOME, or --db for the command line).")
+    if (home / DB_NAME).is_file():
+        return
+    try:
+        names = [entry.name for entry in os.scandir(home)]
+    except OSError as exc:
+        raise storage_error(exc, "open the practice history folder", home) from exc
+    others = sorted(n for n in names if n not in OWN_FILES + OWN_FOLDERS + DESKTOP_LITTER)
+    if others:
+        shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3
+                                         else "")
+        raise ProsodyError(
+            f"{home} already holds other files ({shown}) and no practice history: the history "
+            "needs a folder of its own, which it makes private. Nothing was changed. Choose a "
+            "new or empty folder (CALMTONE_HOME, or --db for the command line).")
+
+
 def make_private(home: Path) -> None:
     """Tighten the history's folders to 0700 and its files to 0600 where they are looser and
     this account owns them (a history made by an older version, or copied in).
 
-    A home folder that is already 0700 lets no one else reach anything inside it, so its
-    contents are only walked when it was looser: an open of a large history costs one stat.
+    Only what the history itself keeps there is touched (``OWN_FILES``, ``OWN_FOLDERS``; see
+    :func:`claim_home`). A home folder that is already 0700 lets no one else reach anything
+    inside it, so its contents are only walked when it was looser: an open of a large history
+    costs one stat.
     """
     if os.name != "posix":
         return
@@ -135,11 +179,46 @@ def make_private(home: Path) -> None:
 
     if not tighten(str(home), DIR_MODE):
         return
-    for folder, dirs, files in os.walk(home):  # symbolic links are not followed
-        for name in dirs:
-            tighten(os.path.join(folder, name), DIR_MODE)
-        for name in files:
-            tighten(os.path.join(folder, name), FILE_MODE)
+    for name in OWN_FILES:
+        tighten(str(home / name), FILE_MODE)
+    for own in OWN_FOLDERS:
+        tighten(str(home / own), DIR_MODE)
+        for folder, dirs, files in os.walk(home / own):  # symbolic links are not followed
+            for name in dirs:
+                tighten(os.path.join(folder, name), DIR_MODE)
+            for name in files:
+                tighten(os.path.join(folder, name), FILE_MODE)
+
+
+def check_output(path, *, home: Path | None = None, inputs: Sequence = ()) -> None:
+    """Refuse an output file that would overwrite the practice history (anything in its
+    folder: the database, a saved recording) or one of the ``inputs`` it is made from.
+
+    ``home`` is the history's folder (default: :func:`data_dir`). Devices (``/dev/null``,
+    ``/dev/stdout``) are fine.
+
+    Raises
+    ------
+    ProsodyError
+        saying which file it would have overwritten and what to do
+    """
+    out = Path(path).expanduser()
+    try:
+        target = out.resolve()
+        folder = (home if home is not None else data_dir()).expanduser().resolve()
+    except (OSError, RuntimeError):
+        return  # a path that cannot be resolved cannot be written either: the write says why
+    if target == folder or folder in target.parents:
+        raise ProsodyError(
+            f"{path} is inside the practice history folder ({folder}): writing there could "
+            "overwrite your saved takes, so nothing was written. Choose a file elsewhere, for "
+            "example in your Documents folder.")
+    for source in inputs:
+        with contextlib.suppress(OSError):
+            if out.exists() and os.path.samefile(out, source):
+                raise ProsodyError(
+                    f"{path} is the recording you gave as input: writing over it would lose "
+                    "the original, so nothing was written. Choose another file name.")
 
 
 def quarantine_readme(home: Path, folder: Path, moved: Sequence[str]) -> str:
@@ -226,6 +305,7 @@ def text_out(dest: PathOrFile, home: Path) -> Iterator[IO[str]]:
         yield dest  # type: ignore[misc]
         return
     out = Path(dest)
+    check_output(out, home=home)
     if out.exists() and not out.is_file():
         # a device, a pipe or a socket (/dev/null, /dev/stdout, a FIFO): written in place; an
         # atomic rename would put a plain file where the device was (as root, /dev/null itself)

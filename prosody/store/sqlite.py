@@ -58,6 +58,7 @@ from .files import (
     QUARANTINE_DIR,
     QUARANTINE_README,
     TEMP_PREFIX,
+    claim_home,
     create_private,
     data_dir,
     encode_flac,
@@ -117,6 +118,7 @@ class SQLiteStore(SQLEngine, Store, engine="sqlite"):
         """:meth:`Store.open` for the SQLite engine: ``history.sqlite3`` in the folder."""
         home = Path(path).expanduser() if path is not None else data_dir()
         db_path = home / DB_NAME
+        claim_home(home)  # never another folder's contents: nothing in it is changed
         try:
             home.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
             (home / AUDIO_DIR).mkdir(exist_ok=True, mode=DIR_MODE)
