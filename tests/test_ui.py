@@ -451,7 +451,7 @@ def test_settings_page_privacy_and_delete_my_data(practising, seed_wav, baseline
     assert app.selectbox(key="profile").value == "soothing"
     assert Store.open().count(person="Me") == 1  # the baseline take
     assert "1 saved take and their recordings" in text
-    app.checkbox(key="delete_sure").check().run()
+    app.checkbox(key="delete_sure_Me").check().run()
     app.button[-1].click().run()
     assert not app.exception
     assert any("Deleted Me: 1 take" in s.value for s in app.success)
@@ -464,6 +464,7 @@ def test_the_administrator_of_this_computer_deletes_anyone_and_sees_what_goes(
         app, seed_wav, monkeypatch):
     monkeypatch.setattr("ui.services.administers_this_computer", lambda: True)
     save_a_take_of("Sam", seed_wav)
+    save_a_take_of("Ann", seed_wav)
     with Store.open() as store:
         store.assign("Sam", kind="exercise", target="slow-it-down", assigned_by="Dr Lee")
     app.switch_page("app_pages/settings.py").run()
@@ -471,7 +472,13 @@ def test_the_administrator_of_this_computer_deletes_anyone_and_sees_what_goes(
     app.selectbox(key="delete_whom").set_value("Sam").run()
     text = "\n".join(m.value for m in app.markdown)
     assert "1 assignment given to them (by Dr Lee)" in text
-    app.checkbox(key="delete_sure").check().run()
+    # a confirmation given for one person is not carried over to the next one chosen
+    app.checkbox(key="delete_sure_Sam").check().run()
+    app.selectbox(key="delete_whom").set_value("Ann").run()
+    assert not app.checkbox(key="delete_sure_Ann").value
+    assert app.button[-1].disabled
+    app.selectbox(key="delete_whom").set_value("Sam").run()
+    app.checkbox(key="delete_sure_Sam").check().run()
     app.button[-1].click().run()
     assert any("Deleted Sam: 1 take and 1 assignment." in s.value for s in app.success)
     assert "Sam" not in [p.name for p in Store.open().people()]

@@ -90,13 +90,19 @@ def test_review_deletes_a_take(seeded):
     store, takes = seeded
     at = page("review")
     victim = at.selectbox(key="review_take").value
-    at.checkbox(key="review_sure").check()
+    at.checkbox(key=f"review_sure_{victim}").check()
     at.run()
-    at.button[0].click()
+    at.button(key=f"review_delete_{victim}").click()
     at.run()
     assert not at.exception
     with pytest.raises(Exception, match="no take"):
         store.get(victim)
+    # the next take shown asks again: its box is unticked and its button off, so a second
+    # click deletes nothing
+    shown = at.selectbox(key="review_take").value
+    assert shown != victim
+    assert not at.checkbox(key=f"review_sure_{shown}").value
+    assert at.button(key=f"review_delete_{shown}").disabled
 
 
 def test_progress_chart_streak_and_words(seeded):

@@ -80,7 +80,8 @@ if given:
 st.markdown(f"Deleting **{views.plain(person)}** removes:\n"
             + "\n".join(f"- {g}" for g in goes))
 confirm = st.checkbox("Yes, delete every recording and result kept for "
-                      f"**{views.plain(person)}**. This cannot be undone.", key="delete_sure")
+                      f"**{views.plain(person)}**. This cannot be undone.",
+                      key=f"delete_sure_{person}")  # each person's own: never carried over
 if st.button(f"Delete {views.plain(person)}'s data", disabled=not confirm,
              icon=":material/delete_forever:"):
     try:
@@ -94,7 +95,7 @@ if st.button(f"Delete {views.plain(person)}'s data", disabled=not confirm,
             st.session_state["person"] = services.DEFAULT_PERSON
             st.query_params[services.PERSON_PARAM] = services.DEFAULT_PERSON
         st.session_state.pop("delete_whom", None)
-        st.session_state.pop("delete_sure", None)
+        st.session_state.pop(f"delete_sure_{person}", None)
         st.session_state["settings_flash"] = (
             f"Deleted {views.plain(person)}: {removed} take{'s' * (removed != 1)}"
             + (f" and {len(given)} assignment{'s' * (len(given) != 1)}" if given else "") + ".")
