@@ -1,6 +1,7 @@
 """``calmtone analyze``: JSON Lines, per-file errors and the readable table."""
 
 import json
+import warnings
 
 import numpy as np
 import pytest
@@ -87,3 +88,40 @@ def test_table_error_goes_to_stderr(tmp_path, capsys):
 def test_no_command_prints_help(capsys):
     assert main([]) == 2
     assert "analyze" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["history", "show", "9" * 23], "take numbers (see `calmtone history list`) run from 1"),
+        (["history", "delete", "--take", "9" * 23, "--yes"], "take numbers"),
+        (["history", "show", "abc"], "'abc' is not a whole number"),
+        (["ui", "--port", "99999"], "ports run from 1 to 65535; got 99999"),
+        (["ui", "--port", "-1"], "ports run from 1 to 65535; got -1"),
+        (["history", "list", "--limit", "0"], "counts run from 1"),
+    ],
+)
+def test_numbers_out_of_range_are_a_usage_error(argv, said, tmp_path, monkeypatch, capsys):
+    """A number no history or socket can take is refused by name with exit status 2, before
+    anything is opened (they crashed with OverflowError deep in SQLite or the socket)."""
+    monkeypatch.setenv("CALMTONE_HOME", str(tmp_path / "home"))
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert said in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "home").exists()
+
+
+def test_a_note_from_the_library_is_one_plain_line(tmp_path, monkeypatch, capsys):
+    """A name mixing alphabets is said as a note, without Python's file, line and source."""
+    monkeypatch.setenv("CALMTONE_HOME", str(tmp_path / "home"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("default")  # as a user's Python shows them (the tests: errors)
+        assert main(["coach", "--save", "--person", "\u0410udit", ARCTIC]) == 0  # Cyrillic А
+    err = capsys.readouterr().err
+    assert "calmtone: note: the name" in err
+    assert "mixes Cyrillic and Latin" in err
+    assert ".py:" not in err
+    assert "Warning:" not in err

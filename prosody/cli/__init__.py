@@ -20,7 +20,9 @@ start, so ``calmtone --help`` is immediate and each command loads what it needs.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
+import warnings
 
 from . import analyze, app, audit, calmer, content, history, microphone, users
 
@@ -36,13 +38,33 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(args.func(args) or 0)
+        with _plain_notes():
+            return int(args.func(args) or 0)
     except BrokenPipeError:
         # the reader went away (`calmtone history list | head`): stop quietly, like other tools
         import os
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
+
+
+@contextlib.contextmanager
+def _plain_notes():
+    """The library's own warnings (a name that looks like another person's, ...) as one plain
+    line each, not Python's "file:line: Category: ... source line"."""
+    from ..errors import ProsodyWarning
+
+    shown = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        if issubclass(category, ProsodyWarning):
+            print(f"calmtone: note: {message}", file=sys.stderr)
+        else:
+            shown(message, category, filename, lineno, file, line)
+
+    with warnings.catch_warnings():
+        warnings.showwarning = show
+        yield
 
 
 def build_parser() -> argparse.ArgumentParser:

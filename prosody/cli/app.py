@@ -3,6 +3,8 @@ the app (``ui``), to start it."""
 
 from __future__ import annotations
 
+from .format import PORT
+
 
 def add_parsers(sub) -> None:
     """Register ``ui`` on the ``calmtone`` sub-command parser."""
@@ -13,7 +15,7 @@ def add_parsers(sub) -> None:
     u.add_argument("--host", default="127.0.0.1",
                    help="address to listen on, 127.0.0.1 (this computer only) by default; any "
                         "other (0.0.0.0: every interface) only once the store has accounts")
-    u.add_argument("--port", type=int, default=8501)
+    u.add_argument("--port", type=PORT, default=8501)
     u.add_argument("--db", metavar="URL",
                    help="the database: postgresql://USER@HOST/DB, or a history folder "
                         "(default: CALMTONE_DB, else CALMTONE_HOME or the user data folder)")

@@ -8,7 +8,7 @@ import json
 import sys
 
 from ..errors import ProsodyError
-from .format import local_time, terminal_text
+from .format import COUNT, local_time, terminal_text
 from .users import add_store_options, open_store
 
 
@@ -20,7 +20,7 @@ def add_parsers(sub) -> None:
                        help="who viewed, exported or deleted whose takes, and when",
                        description="The audit log of a clinic, newest first.")
     a.add_argument("--person", help="only what was done to this person's takes")
-    a.add_argument("--limit", type=int, metavar="N", default=None, help="at most N lines")
+    a.add_argument("--limit", type=COUNT, metavar="N", default=None, help="at most N lines")
     a.add_argument("--json", action="store_true", help="one JSON object per line (JSON Lines)")
     a.set_defaults(func=_cmd_audit)
 

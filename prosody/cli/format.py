@@ -6,6 +6,7 @@ Every function returns text and prints nothing; the commands decide where it goe
 
 from __future__ import annotations
 
+import argparse
 import unicodedata
 
 from ..feedback import range_words
@@ -184,3 +185,33 @@ def local_time(created_utc: str) -> str:
 def clip(text: str, width: int) -> str:
     """``text`` cut to ``width`` characters, with an ellipsis when cut."""
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+# ---------------------------------------------------------------------------------------------
+# Numbers given on the command line: refused with a sentence, never a traceback
+
+
+def whole_number(low: int, high: int, what: str):
+    """An argparse ``type`` for a whole number from ``low`` to ``high`` (``what``, plural,
+    names them in the message): ``--port 99999`` or a take number of thirty digits is a usage
+    error, not a crash deep in the socket or the database."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{what} run from {low} to {high}; got {text}")
+        return value
+
+    parse.__name__ = what  # argparse names the type in some messages
+    return parse
+
+
+#: A take's number in the history (SQLite's and PostgreSQL's 64-bit keys).
+TAKE_ID = whole_number(1, 2**63 - 1, "take numbers (see `calmtone history list`)")
+#: A TCP port the app may listen on.
+PORT = whole_number(1, 65535, "ports")
+#: How many lines or takes to show.
+COUNT = whole_number(1, 10**9, "counts")

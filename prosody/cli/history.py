@@ -9,7 +9,7 @@ import sys
 from contextlib import nullcontext
 
 from ..errors import ProsodyError
-from .format import clip, local_time, summary_lines, terminal_text
+from .format import COUNT, TAKE_ID, clip, local_time, summary_lines, terminal_text
 from .users import actor, add_store_options, open_store
 
 
@@ -30,12 +30,12 @@ def add_parsers(sub) -> None:
     lst.add_argument("--kind", choices=("practice", "baseline", "model", "exercise"))
     lst.add_argument("--since", metavar="DATE", help="from this date or time (2026-11-01)")
     lst.add_argument("--until", metavar="DATE", help="up to and including this date")
-    lst.add_argument("--limit", type=int, metavar="N", help="at most N takes")
+    lst.add_argument("--limit", type=COUNT, metavar="N", help="at most N takes")
     lst.add_argument("--json", action="store_true", help="one JSON object per take (JSON Lines)")
     lst.set_defaults(func=_cmd_list)
 
     show = hs.add_parser("show", parents=[common], help="everything kept about one take")
-    show.add_argument("take", type=int, metavar="ID")
+    show.add_argument("take", type=TAKE_ID, metavar="ID")
     show.add_argument("--json", action="store_true")
     show.set_defaults(func=_cmd_show)
 
@@ -55,7 +55,7 @@ def add_parsers(sub) -> None:
 
     rm = hs.add_parser("delete", parents=[common], help="delete a take, or all of a person's data")
     which = rm.add_mutually_exclusive_group(required=True)
-    which.add_argument("--take", type=int, metavar="ID")
+    which.add_argument("--take", type=TAKE_ID, metavar="ID")
     which.add_argument("--person", metavar="NAME")
     rm.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     rm.set_defaults(func=_cmd_delete)
