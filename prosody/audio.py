@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import string
 from dataclasses import dataclass
 from typing import IO, Union
@@ -368,6 +369,10 @@ def _empty(label: str) -> str:
 
 def _damaged(label: str, description: str | None, exc: BaseException) -> str:
     detail = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+    # the decoder names what it was given: "<_io.BytesIO object at 0x7f...>" means nothing to
+    # a person, and a path is said by the label already
+    detail = re.sub(r"^Error opening .*?:\s*", "", detail)
+    detail = re.sub(r"<[\w.]+ object at 0x[0-9a-f]+>", "the recording", detail)
     if description is None:
         return (
             f"{label} is not an audio file Calm Tone Coach recognises ({detail}); "

@@ -333,6 +333,11 @@ def test_try_again_keeps_recent_attempts(practising, seed_wav):
         (wav_bytes(1e-4 * np.sin(2 * np.pi * 50 * np.arange(2 * SR) / SR)), "too quiet|No voice"),
         # a text file posing as a recording: the loader says what it is and what works
         (b"this is not audio at all, just a note", "WAV"),
+        # random bytes: what works, and no "<_io.BytesIO object at 0x...>" in the words
+        (bytes(np.random.default_rng(7).integers(0, 256, 5000, dtype=np.uint8)),
+         r"^(?!.*object at 0x).*not an audio file.*WAV"),
+        # an empty file: said, not ignored
+        (b"", "empty"),
         # a quarter second: too short to describe
         (wav_bytes(0.1 * np.sin(2 * np.pi * 200 * np.arange(SR // 4) / SR)), "too short|shorter"),
     ],

@@ -38,9 +38,8 @@ def recorded(*sources) -> bytes | None:
     for source in sources:
         if source is None:
             continue
-        data = source if isinstance(source, bytes) else source.getvalue()
-        if data:
-            return data
+        # an empty file is a take too: it gets its message ("empty, 0 bytes"), not silence
+        return source if isinstance(source, bytes) else source.getvalue()
     return None
 
 
