@@ -44,7 +44,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 Verdict = Literal["low", "ok", "high"]
 RelativeTo = Literal["baseline", "absolute"]
-QualityCode = Literal["clipped", "too_quiet", "whisper"]
+QualityCode = Literal["clipped", "too_quiet", "whisper", "no_voice"]
 Cue = Literal["pitch", "level", "rate", "jump", "creak"]
 
 #: Headroom above the baseline's adapted pitch ceiling (×1.5, about 7 semitones). The adapted
@@ -486,6 +486,18 @@ def coach(analysis: Analysis, *, profile: Profile | str | Path,
     )
 
 
+#: A recording this far above the quietest level a voice may have, steady and unvoiced, is
+#: noise rather than a voice too quiet to hear.
+STEADY_LOUD_DB = 20.0
+#: ... when its frames' levels spread less than this (dB, 5th to 95th percentile: white noise
+#: spreads 2-3 dB, a word over a quiet room 15 or more) and under this much of it is voiced (s).
+STEADY_SPREAD_DB, STEADY_VOICED_S = 8.0, 0.1
+#: A "voice" whose pitch spans less than this (semitones, 10th to 90th percentile) and whose
+#: loudness varies less than this (dB, SD) is a steady tone: speech moves by several semitones
+#: and its syllables by 5-10 dB even when read flat.
+STEADY_TONE_ST, STEADY_TONE_DB = 0.5, 2.0
+
+
 def quality_problem(analysis: Analysis, profile: Profile) -> QualityProblem | None:
     """Why a recording cannot be judged at all (clipped, whispered, too quiet), or None.
 
@@ -503,6 +515,21 @@ def quality_problem(analysis: Analysis, profile: Profile) -> QualityProblem | No
     level = tracks.loudness_db
     floor_db, top_db = np.percentile(level, [5, 95]) if level.size else (0.0, 0.0)
     has_sound = top_db >= g.min_speech_level_dbfs and top_db - floor_db >= 20.0
+    # loud and steady, with no voice in it (a fan, hiss, a hum): "too quiet" would be wrong
+    if (voiced_s < STEADY_VOICED_S and top_db >= g.min_speech_level_dbfs + STEADY_LOUD_DB
+            and top_db - floor_db < STEADY_SPREAD_DB):
+        return QualityProblem("no_voice", (
+            "there is no voice in this recording: it holds steady sound (noise, a hum or a "
+            "fan) but no speech. Say the phrase aloud, close to the microphone, and record "
+            "again."
+        ))
+    s = analysis.summary
+    if (s.f0_range_st is not None and s.f0_range_st < STEADY_TONE_ST
+            and s.loudness_sd_db is not None and s.loudness_sd_db < STEADY_TONE_DB):
+        return QualityProblem("no_voice", (
+            "this sounds like a steady tone, not speech: its pitch and loudness do not move at "
+            "all. Say the phrase aloud, as you would to someone, and record again."
+        ))
     if has_sound and (voiced_s < g.min_voiced_s or q.voiced_fraction < g.whisper_voiced_fraction):
         return QualityProblem("whisper", (
             "this sounds whispered: almost none of it was voiced, so there is no pitch or melody "

@@ -364,6 +364,10 @@ QUALITY = [
     # (what is done to the calm take, expected code)
     (lambda y, rng: np.clip(30.0 * y, -1.0, 1.0), "clipped"),  # gain far too high
     (lambda y, rng: 1e-3 * y, "too_quiet"),  # about -85 dBFS: microphone far away
+    # loud steady noise (a fan, hiss) with no voice: not "too quiet"
+    (lambda y, rng: 0.3 * rng.standard_normal(y.size), "no_voice"),
+    # a pure 150 Hz tone: voiced, but not speech (it scored 50, the monotone cap)
+    (lambda y, rng: 0.3 * np.sin(2 * np.pi * 150.0 * np.arange(y.size) / SR), "no_voice"),
 ]
 
 
