@@ -34,6 +34,7 @@ enableAgentApi = true
 headless = false
 [client]
 showErrorDetails = "full"
+disableDataExport = false
 [browser]
 gatherUsageStats = true
 """
@@ -136,6 +137,7 @@ def test_config_files_and_environment_do_not_weaken_the_server(hostile):
     assert effective["browser.gatherUsageStats"] is False
     assert effective["server.headless"] is True
     assert effective["server.enableAgentApi"] is False
+    assert effective["client.disableDataExport"] is True  # no raw CSV of the tables
     assert effective["server.allowedHosts"] == ["localhost", "127.0.0.1", "::1"]
     assert effective["browser.serverAddress"] == "127.0.0.1"
     # and on the wire: CORS on (no "any origin" header), XSRF on (an upload without the

@@ -119,6 +119,9 @@ def security_options(host: str, port: int, *, extra_hosts: tuple[str, ...] = (),
         "client.showErrorLinks": False,
         # no "Deploy" or developer menu: a private app on the person's own computer
         "client.toolbarMode": "minimal",
+        # no "Download as CSV" on the tables: it writes a phrase such as =HYPERLINK(...) as a
+        # live spreadsheet formula; Review's own export neutralises them
+        "client.disableDataExport": True,
         "browser.gatherUsageStats": False,
         # the address printed and used by the page: set, so Streamlit never looks up a public IP
         "browser.serverAddress": host,
@@ -258,6 +261,7 @@ def _on_script_error(exc: Exception) -> bool:
 REPORTED = ("server.address", "server.allowedHosts", "server.enableCORS",
             "server.enableXsrfProtection", "server.maxUploadSize", "client.showErrorDetails",
             "browser.gatherUsageStats", "browser.serverAddress", "server.enableAgentApi",
+            "client.disableDataExport",
             "server.headless")
 #: After SIGTERM or Ctrl+C the server closes its connections and stops its sessions; if that
 #: has not finished within this many seconds (a session stuck in a long analysis, a browser
