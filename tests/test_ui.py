@@ -361,11 +361,12 @@ def test_baseline_then_practice_is_judged_against_it(practising, seed_wav, basel
     assert not app.exception
     assert any("Baseline saved" in s.value for s in app.success)
     labels = [m.label for m in app.metric]
-    assert labels == ["Typical pitch", "Pitch range", "Pace", "Loudness"]
+    assert labels == ["Typical pitch", "Pitch range, semitones", "Pace, syllables a second",
+                      "Loudness"]
     # the pace of the card and of the line above it: the one the coach judges, in words
     base = Store.open().baseline("Me").summary
     pace = base["voiced_rate_syl_per_s"]
-    assert app.metric[2].value == f"{pace:.2f} syllables a second"
+    assert app.metric[2].value == f"{pace:.1f}"
     assert any(f"syllables, {pace:.1f} a second" in s.value for s in app.success)
     assert app.metric[3].value == f"{base['speech_level_db']:.1f} dB"
 

@@ -134,6 +134,11 @@ def numbers_table(reading) -> pd.DataFrame:
     } for c in reading.cards])
 
 
+def _number(value) -> str:
+    """A measure shown without its unit (given in the label), to one decimal."""
+    return "—" if value is None or not math.isfinite(value) else f"{value:.1f}"
+
+
 def _fmt(value, unit: str, *, signed: bool = False) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
@@ -492,10 +497,11 @@ def baseline_card(analysis) -> None:
     cols[0].metric("Typical pitch", _fmt(s.f0_median_hz, "Hz"),
                    help="How high your voice sits, in vibrations a second (Hz): a typical man "
                         "speaks near 120 Hz, a woman near 210 Hz")
-    cols[1].metric("Pitch range", _fmt(s.f0_range_st, "semitones"),
+    # the units in the labels: four columns leave a value room for a number and a short unit
+    cols[1].metric("Pitch range, semitones", _number(s.f0_range_st),
                    help="How far your pitch moves, from your low notes to your high ones "
                         "(10th to 90th percentile); 12 semitones are an octave")
-    cols[2].metric("Pace", _fmt(s.voiced_rate_syl_per_s, "syllables a second"),
+    cols[2].metric("Pace, syllables a second", _number(s.voiced_rate_syl_per_s),
                    help="From your first word to your last, short pauses included: the pace "
                         "the coach compares your takes with")
     cols[3].metric("Loudness", _fmt(s.speech_level_db, "dB"),
