@@ -612,7 +612,9 @@ _DIRECTIONS = {
     "onset_slope_db_per_s": ("harder", "softer"), "alpha_ratio_db": ("brighter", "warmer"),
     "hammarberg_db": ("higher", "lower"), "irregular_voicing_fraction": ("more", "less"),
 }
-_UNIT_WORDS = {"syl": "syllables"}
+#: Units said in words to the person (the data keep the short ones: syl/s, st/s).
+_UNIT_WORDS = {"syl": "syllables", "syl/s": "syllables a second", "st/s": "semitones a second",
+               "st": "semitones"}
 _SHARES = {"final_fall_fraction", "pause_ratio", "irregular_voicing_fraction"}
 _COUNTS = {"pause_count", "phrase_count"}
 

@@ -235,7 +235,7 @@ def test_without_a_baseline_the_absolute_rule_judges(voice, exercises):
     assert pace.relative_to == "absolute"
     assert pace.unit == "syl/s"
     assert pace.value > 3.6
-    assert "(aim: at most 3.6 syl/s)" in pace.words
+    assert "(aim: at most 3.6 syllables a second)" in pace.words  # units in words
 
 
 @pytest.fixture(scope="module")

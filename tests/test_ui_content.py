@@ -86,7 +86,7 @@ def test_an_exercise_end_to_end(app, takes):
     assert app.selectbox(key="exercise_choice").value == "slow-it-down"
     shown = texts(app)
     assert "Goal." in shown
-    assert "at most 3.6 syl/s (without a baseline)" in shown
+    assert "at most 3.6 syllables a second (without a baseline)" in shown
 
     app.audio_input[0].set_value(("take.wav", takes[120], "audio/wav"))
     app.run()
