@@ -87,6 +87,13 @@ def test_an_exercise_end_to_end(app, takes):
     shown = texts(app)
     assert "Goal." in shown
     assert "at most 3.6 syllables a second (without a baseline)" in shown
+    # the scenario its score uses, by name and what it means
+    from prosody.profile import load_profile
+
+    scenario = next(s for s in load_profile("soothing").scenarios
+                    if s.name == exercise_by_id("slow-it-down", load_exercises()).scenario)
+    captions = "\n".join(c.value for c in app.caption)
+    assert f"The calm score judges it as **{scenario.label}** speech" in captions
 
     app.audio_input[0].set_value(("take.wav", takes[120], "audio/wav"))
     app.run()

@@ -17,6 +17,17 @@ from ui.live_view import live_take
 
 _log = logging.getLogger("calmtone.ui")
 
+
+def _scenario_words(name: str) -> str:
+    """The scenario an exercise's calm score uses, by its label and what it means."""
+    scenario = next((s for s in services.profile(st.session_state["profile"]).scenarios
+                     if s.name == name), None)
+    if scenario is None:
+        return ""
+    return (f"The calm score judges it as **{scenario.label}** speech: "
+            f"{scenario.description[:1].lower()}{scenario.description[1:]}")
+
+
 state.init()
 services.warm_up()
 person = st.session_state["person"]
@@ -67,7 +78,7 @@ st.markdown("\n".join(f"{k}. {step}" for k, step in enumerate(ex.steps, 1)))
 st.markdown("**You pass when:**\n" + "\n".join(f"- **{c.label}**: {aim_words(c)}"
                                                for c in ex.criteria))
 st.caption(f"For {', '.join(ex.learners)}. Complete after {ex.passes_to_complete} passing "
-           f"attempts. Feedback uses the {ex.scenario} scenario.")
+           f"attempts. {_scenario_words(ex.scenario)}")
 
 if ex.prompts:
     st.markdown("**The provoking line** (read it, or have someone say it to you, then answer):")

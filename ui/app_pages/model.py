@@ -154,9 +154,9 @@ st.altair_chart(cv.overlay_chart(sim.time_s, sim.model_st, sim.take_st,
                                  names=("Model", "Your take")),
                 width="stretch",
                 alt="The model's melody and yours, lined up in time, overlaid")
-st.caption("Both melodies in semitones from each take's own middle, your take lined up in time "
-           "with the model (dynamic time warping): where the lines part, listen to the model "
-           "again.")
+st.caption("Both melodies in semitones from each take's own middle, your take stretched or "
+           "squeezed in time so that the same words line up with the model's: where the lines "
+           "part, listen to the model again.")
 
 _, problem = cv.save_once(data, take, TakeFeedback.of(coached, similarity=sim, model=label),
                           person=person, phrase=phrase,

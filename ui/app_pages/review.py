@@ -202,5 +202,5 @@ with tab_compare:
             ref = a.summary.get("f0_median_hz") or 100.0
             st.altair_chart(views.aligned_chart(ta, tb, alignment, ref_hz=ref), width="stretch",
                             alt="Pitch contours of take A and take B after time alignment")
-            st.caption("Take B is drawn on take A's time axis after dynamic time warping, so the "
-                       "same words line up; pitch is in semitones relative to take A's median.")
+            st.caption("Take B is stretched or squeezed in time onto take A's, so that the same "
+                       "words line up; pitch is in semitones from take A's middle.")
