@@ -94,7 +94,7 @@ def main() -> None:
     save("seed-calm.flac", reshape(speak(SEED, speed_wpm=125, **trainee), shift_st=-1.5,
                                    range_factor=0.8, gain=0.28, end_fall_st=3.0))
     save("seed-model.flac", reshape(speak(SEED, voice="en-us+f2", pitch=50, speed_wpm=125),
-                                    shift_st=-1.0, range_factor=0.35, gain=0.3,
+                                    shift_st=-5.0, range_factor=0.35, gain=0.3,
                                     end_fall_st=3.0))
     save("provocation.flac", reshape(speak(PROVOCATION, voice="en-us+f3", pitch=70,
                                            speed_wpm=210),
