@@ -48,7 +48,7 @@ def seeded_server(tmp_path_factory):
 def test_hostile_name_missing_recording_and_delete_in_a_real_browser(seeded_server, tmp_path):
     if not Path(CHROMIUM).exists():  # a failure, not a skip: CI installs it
         pytest.fail("chromium is not installed; run `apt-get install chromium`")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     url, kept, lost, home = seeded_server
     requested: list[str] = []
@@ -103,8 +103,14 @@ def test_hostile_name_missing_recording_and_delete_in_a_real_browser(seeded_serv
             src = audio.get_attribute("src")
             media = src if src.startswith("http") else url + src
             assert page.request.get(media).status == 200
+            # the confirmation is this take's own: until the page's run ends, the one of the
+            # take shown before may still be on screen beside it
+            expect(page.locator("[data-testid='stStatusWidget']")).to_have_count(
+                0, timeout=60_000)
             page.get_by_text("Delete this take", exact=True).click()
-            page.get_by_text("Yes, delete this recording and its results").click()
+            sure = page.get_by_text("Yes, delete this recording and its results")
+            expect(sure).to_have_count(1, timeout=30_000)
+            sure.click()
             page.get_by_role("button", name="Delete take").click()
             page.get_by_text(f"Deleted take {kept.id}.").wait_for(timeout=30_000)
             assert page.request.get(media).status == 404  # no longer served
