@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import sqlite3
+import time
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +26,7 @@ from prosody.store import (
     AccountStore,
     SignInError,
     Store,
+    access,
     is_database_url,
 )
 from prosody.store import accounts as acc
@@ -208,18 +210,52 @@ def test_a_supervisor_sees_comments_and_assigns_for_their_trainees_only(clinic):
         alice.add_note(takes["alice"].id, text="a note on my own take")
 
 
-def test_a_new_assignment_takes_effect_at_once(clinic):
+def test_an_assignment_and_its_end_take_effect_within_seconds(clinic):
+    """Given or taken away while the supervisor works, in the same session: the app makes a
+    new AccountStore for every request, from the account as it signed in, and each of them
+    must see the assignments as they are now (an unassigned supervisor kept exporting and
+    noting a trainee until they signed out)."""
     store, takes = clinic
-    sue = as_(store, "sue")
+    signed_in = store.sign_in("sue", PASSWORDS["sue"])
     with pytest.raises(AccessDeniedError):
-        sue.get(takes["bob"].id)
+        AccountStore(store, signed_in).get(takes["bob"].id)
     store.supervise("sue", "bob")
-    sue._links = (float("-inf"), sue.account)  # what LINKS_TTL_S seconds later does
-    assert sue.get(takes["bob"].id).person == "bob"
+    time.sleep(access.LINKS_TTL_S + 0.2)
+    assert AccountStore(store, signed_in).get(takes["bob"].id).person == "bob"
+    assert AccountStore(store, signed_in).export_csv(io.StringIO(), person="bob") == 1
     store.unsupervise("sue", "bob")
-    sue._links = (float("-inf"), sue.account)
+    time.sleep(access.LINKS_TTL_S + 0.2)
+    later = AccountStore(store, signed_in)
     with pytest.raises(AccessDeniedError):
-        sue.get(takes["bob"].id)
+        later.get(takes["bob"].id)
+    with pytest.raises(AccessDeniedError):
+        later.add_note(takes["bob"].id, text="still here?")
+    with pytest.raises(AccessDeniedError):
+        later.export_csv(io.StringIO(), person="bob")
+    assert AccountStore(store, signed_in).get(takes["alice"].id).person == "alice"
+
+
+@pytest.mark.parametrize("change", ["removed", "new password"])
+def test_a_removed_or_changed_account_can_do_nothing_more(clinic, change):
+    """What a page offered before (a download button) runs later, on the account it was made
+    for: once that account is removed or its password changed, it reads and changes nothing."""
+    store, takes = clinic
+    signed_in = store.sign_in("ada", PASSWORDS["ada"])  # an administrator: sees everyone
+    assert AccountStore(store, signed_in).export_json(io.StringIO(), person="bob") == 1
+    if change == "removed":
+        store.remove_account("ada")
+    else:
+        store.set_password("ada", "another-long-password")
+    time.sleep(access.LINKS_TTL_S + 0.2)
+    later = AccountStore(store, signed_in)
+    for attempt in (lambda: later.export_json(io.StringIO(), person="bob"),
+                    lambda: later.get(takes["bob"].id),
+                    lambda: later.people(),
+                    lambda: later.delete_take(takes["bob"].id),
+                    lambda: later.accounts()):
+        with pytest.raises(AccessDeniedError, match="removed|changed"):
+            attempt()
+    assert store.get(takes["bob"].id).person == "bob"  # nothing was deleted
 
 
 def test_an_administrator_manages_accounts_and_deletions_and_reads_the_audit(clinic):

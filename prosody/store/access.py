@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..errors import ProsodyError
 from .base import Store
 from .files import PathOrFile
 from .names import name_key, person_name
@@ -50,11 +51,18 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: The same account viewing the same take is logged at most once in this many seconds.
 AUDIT_REPEAT_S = 600.0
-#: How long the list of a supervisor's trainees is reused before it is read again, in seconds.
+#: How long an account as stored (its role, password date and a supervisor's trainees) is
+#: reused before it is read again, in seconds: an unassigned supervisor, a removed account or
+#: a changed password loses access within this time, on every server of the clinic.
 LINKS_TTL_S = 2.0
 
 _recent: dict[tuple[str, str, str, int], float] = {}
 _recent_lock = threading.Lock()
+#: The accounts read lately, per store and name: (when read, the account or None if removed).
+#: Shared by the AccountStores of a process (the app makes one per request), so a page that
+#: asks who may see what twenty times reads the account once, and never older than the TTL.
+_fresh_accounts: dict[tuple[int, str], tuple[float, Account | None]] = {}
+_fresh_lock = threading.Lock()
 
 
 class AccountStore(Store):
@@ -70,7 +78,6 @@ class AccountStore(Store):
         self.quarantine_dir = store.quarantine_dir
         self.writable = store.writable
         self.last_repair = RepairReport(home=str(store.home))
-        self._links: tuple[float, Account] = (time.monotonic(), account)
 
     def __repr__(self) -> str:
         return f"AccountStore({self.inner!r}, {self.account.name!r} as {self.account.role})"
@@ -83,22 +90,49 @@ class AccountStore(Store):
 
     @property
     def role(self) -> str:
+        """The role the account signed in with, checked against the account as stored: every
+        decision of this class reads it, so none is made for a removed or changed account."""
+        self._fresh()
         return self.account.role
 
     def _fresh(self) -> Account:
-        """The account as stored now (a supervisor's trainees change while they work)."""
-        at, account = self._links
-        if time.monotonic() - at > LINKS_TTL_S:
-            account = self.inner.account(self.me)
-            self._links = (time.monotonic(), account)
+        """The account as stored now, at most :data:`LINKS_TTL_S` old: a supervisor's trainees
+        change while they work, and an account removed, or whose password or role changed
+        since it signed in, may do nothing more (not even a download its page offered before).
+
+        Raises
+        ------
+        AccessDeniedError
+            when the account is gone or is no longer the one that signed in
+        """
+        key = (id(self.inner), name_key(self.me))
+        now = time.monotonic()
+        with _fresh_lock:
+            at, account = _fresh_accounts.get(key, (-LINKS_TTL_S - 1.0, None))
+        if now - at > LINKS_TTL_S:
+            try:
+                account = self.inner.account(self.me)
+            except AccessDeniedError:
+                raise
+            except ProsodyError:  # no such account any more
+                account = None
+            with _fresh_lock:
+                _fresh_accounts[key] = (now, account)
+        if account is None:
+            raise AccessDeniedError(f"the account {self.me} was removed; nothing more may be "
+                                    "read or changed with it.")
+        if (account.password_changed_utc != self.account.password_changed_utc
+                or account.role != self.account.role):
+            raise AccessDeniedError(f"the password or role of {self.me} changed since they "
+                                    "signed in: sign in again.")
         return account
 
     def visible(self, *, models: bool = False) -> tuple[str, ...] | None:
         """The people whose takes this account may see (None: everyone, for an administrator).
         ``models`` adds the supervisors whose model takes a trainee practises with."""
-        if self.role == "admin":
+        account = self._fresh()  # first: a removed or changed account sees nothing
+        if account.role == "admin":
             return None
-        account = self._fresh()
         people = (self.me, *account.trainees)
         return (*people, *account.supervisors) if models else people
 
@@ -108,16 +142,18 @@ class AccountStore(Store):
 
     def supervises(self, person: str) -> bool:
         """True when this account may comment on and assign practice to ``person``."""
-        if self.role == "admin":
+        account = self._fresh()
+        if account.role == "admin":
             return True
         key = name_key(person_name(person))
-        return self.role == "supervisor" and key in {name_key(t) for t in self._fresh().trainees}
+        return account.role == "supervisor" and key in {name_key(t) for t in account.trainees}
 
     def _is_me(self, person: str) -> bool:
+        self._fresh()
         return name_key(person_name(person)) == name_key(self.me)
 
     def _deny(self, what: str) -> AccessDeniedError:
-        return AccessDeniedError(f"{self.me} ({self.role}) may not {what}.")
+        return AccessDeniedError(f"{self.me} ({self.account.role}) may not {what}.")
 
     def _check_see(self, person: str, *, models: bool = False) -> None:
         if not self.may_see(person, models=models):
