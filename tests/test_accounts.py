@@ -141,6 +141,43 @@ def test_while_waiting_even_the_right_password_is_refused(clinic):
     assert store.sign_in("bob", "a-brand-new-password").name == "bob"
 
 
+def test_guesses_made_at_once_meet_the_wait(clinic, monkeypatch):
+    """Sixteen tries at the same moment, each through its own connection (as many tabs or
+    servers would make them), the last with the right password: they are counted one after the
+    other, so once FREE_FAILURES are wrong the others wait, and no try is lost from the count
+    (all sixteen were checked, and the count lost updates, before)."""
+    import threading
+
+    store, _ = clinic
+    # the first wait made a minute long, so that a slow machine cannot outlast it mid-burst
+    monkeypatch.setattr(acc, "wait_after", lambda n: 60.0 if n >= acc.FREE_FAILURES else 0.0)
+    tries = [f"guess-guess-{i:02d}" for i in range(15)] + [PASSWORDS["bob"]]
+    said: list[str] = []
+    start = threading.Barrier(len(tries))
+
+    def guess(password: str) -> None:
+        with Store.open() as mine:
+            start.wait()
+            try:
+                mine.sign_in("bob", password)
+                said.append("signed in")
+            except SignInError as exc:
+                said.append("waited" if "Too many" in str(exc) else "checked")
+
+    threads = [threading.Thread(target=guess, args=(p,)) for p in tries]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert len(said) == len(tries)
+    looked_at = said.count("checked") + said.count("signed in")
+    assert looked_at <= acc.FREE_FAILURES, said
+    assert said.count("waited") >= len(tries) - acc.FREE_FAILURES
+    if "signed in" not in said:  # the count holds every wrong try that was looked at
+        failed = [e for e in store.audit_log() if e.action == "sign_in_failed"]
+        assert len(failed) == said.count("checked")
+
+
 def _later(now, seconds: float):
     from datetime import timedelta
 

@@ -23,6 +23,7 @@ import dataclasses
 import os
 import threading
 import time
+import weakref
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -58,10 +59,13 @@ LINKS_TTL_S = 2.0
 
 _recent: dict[tuple[str, str, str, int], float] = {}
 _recent_lock = threading.Lock()
-#: The accounts read lately, per store and name: (when read, the account or None if removed).
-#: Shared by the AccountStores of a process (the app makes one per request), so a page that
-#: asks who may see what twenty times reads the account once, and never older than the TTL.
-_fresh_accounts: dict[tuple[int, str], tuple[float, Account | None]] = {}
+#: The accounts read lately, per store (held weakly: a store closed and gone takes its
+#: entries with it, and a new store never meets an old one's) and name: (when read, the
+#: account or None if removed). Shared by the AccountStores of a process (the app makes one
+#: per request), so a page that asks who may see what twenty times reads the account once, and
+#: never older than the TTL.
+_fresh_accounts: weakref.WeakKeyDictionary[Store, dict[str, tuple[float, Account | None]]] = (
+    weakref.WeakKeyDictionary())
 _fresh_lock = threading.Lock()
 
 
@@ -105,10 +109,11 @@ class AccountStore(Store):
         AccessDeniedError
             when the account is gone or is no longer the one that signed in
         """
-        key = (id(self.inner), name_key(self.me))
+        key = name_key(self.me)
         now = time.monotonic()
         with _fresh_lock:
-            at, account = _fresh_accounts.get(key, (-LINKS_TTL_S - 1.0, None))
+            mine = _fresh_accounts.setdefault(self.inner, {})
+            at, account = mine.get(key, (-LINKS_TTL_S - 1.0, None))
         if now - at > LINKS_TTL_S:
             try:
                 account = self.inner.account(self.me)
@@ -117,7 +122,7 @@ class AccountStore(Store):
             except ProsodyError:  # no such account any more
                 account = None
             with _fresh_lock:
-                _fresh_accounts[key] = (now, account)
+                mine[key] = (now, account)
         if account is None:
             raise AccessDeniedError(f"the account {self.me} was removed; nothing more may be "
                                     "read or changed with it.")

@@ -226,13 +226,36 @@ class AccountsMixin:
         except ProsodyError:
             raise SignInError(WRONG) from None
         now = utc_now()
-        rows = self._read("SELECT failures, locked_until_utc FROM sign_in_failures "
-                          "WHERE name_key = ?", (key,))
-        if rows:
-            wait_s = (datetime.fromisoformat(rows[0][1]) - now).total_seconds()
-            if wait_s > 0:
-                raise SignInError(f"Too many wrong passwords for this name: wait {wait_s:.0f} s "
-                                  "before trying again.", wait_s=wait_s)
+        # The try is counted as a wrong one before the password is looked at, in one write
+        # transaction with the check of the wait: tries made at the same moment (many tabs,
+        # several servers) are counted one after the other and meet the wait, instead of all
+        # reading "no wait yet" while the slow hash runs. A right password clears the count.
+        with self._write("sign in") as con:
+            row = con.execute(
+                "UPDATE sign_in_failures SET failures = failures + 1, last_utc = ? "
+                "WHERE name_key = ? AND locked_until_utc <= ? RETURNING failures",
+                (utc_iso(now), key, utc_iso(now))).fetchone()
+            if row is None:  # no count yet, or a wait: the first try of tries made at once
+                # inserts, the others (PostgreSQL makes them wait for it) count on, unless a
+                # wait has begun meanwhile
+                row = con.execute(
+                    "INSERT INTO sign_in_failures VALUES (?, 1, ?, ?) ON CONFLICT (name_key) "
+                    "DO UPDATE SET failures = sign_in_failures.failures + 1, last_utc = ? "
+                    "WHERE sign_in_failures.locked_until_utc <= ? RETURNING failures",
+                    (key, utc_iso(now), utc_iso(now), utc_iso(now), utc_iso(now))).fetchone()
+            waiting = None
+            if row is None:
+                held = con.execute("SELECT locked_until_utc FROM sign_in_failures "
+                                   "WHERE name_key = ?", (key,)).fetchone()
+                waiting = (datetime.fromisoformat(held[0]) - now).total_seconds()
+            else:
+                failures = row[0]
+                con.execute("UPDATE sign_in_failures SET locked_until_utc = ? WHERE name_key = ?",
+                            (utc_iso(now + timedelta(seconds=wait_after(failures))), key))
+        if waiting is not None:
+            wait_s = max(waiting, 1.0)
+            raise SignInError(f"Too many wrong passwords for this name: wait {wait_s:.0f} s "
+                              "before trying again.", wait_s=wait_s)
         found = self._read("SELECT name, password_hash FROM accounts WHERE name_key = ?", (key,))
         stored = found[0][1] if found else _dummy_hash()
         ok = verify_password(password if isinstance(password, str) else "", stored)
@@ -241,17 +264,6 @@ class AccountsMixin:
                 con.execute("DELETE FROM sign_in_failures WHERE name_key = ?", (key,))
                 _log(con, found[0][0], "signed_in", found[0][0])
             else:
-                row = con.execute("SELECT failures FROM sign_in_failures WHERE name_key = ?",
-                                  (key,)).fetchone()
-                failures = (row[0] if row else 0) + 1
-                until = utc_iso(utc_now() + timedelta(seconds=wait_after(failures)))
-                if row:
-                    con.execute("UPDATE sign_in_failures SET failures = ?, last_utc = ?, "
-                                "locked_until_utc = ? WHERE name_key = ?",
-                                (failures, utc_iso(now), until, key))
-                else:
-                    con.execute("INSERT INTO sign_in_failures VALUES (?, ?, ?, ?)",
-                                (key, failures, utc_iso(now), until))
                 _log(con, "(not signed in)", "sign_in_failed",
                      found[0][0] if found else None, detail=f"try {failures}")
         if not (ok and found):
