@@ -200,6 +200,9 @@ def two_servers(pg_cluster, tmp_path_factory):
     logs = tmp_path_factory.mktemp("servers")
     a = start_server(url, "0.0.0.0", logs / "a.err")  # the network-facing one
     b = start_server(url, "127.0.0.1", logs / "b.err")
+    # the network-facing one, without a certificate, says at start that it speaks plain HTTP
+    assert "warning: serving 0.0.0.0 over plain HTTP" in (logs / "a.err").read_text()
+    assert "plain HTTP" not in (logs / "b.err").read_text()
     yield url, takes, a[1], b[1]
     for proc, _ in (a, b):
         proc.terminate()
@@ -365,3 +368,34 @@ def test_a_server_on_every_interface_answers_any_name_unless_told(monkeypatch):
     assert "coach.example.org" in allowed_hosts("0.0.0.0", ("coach.example.org",))
     assert host_refusal("0.0.0.0", accounts=True) is None
     assert "no accounts" in host_refusal("0.0.0.0", accounts=False)
+
+
+def test_a_loopback_server_named_for_a_proxy_serves_a_network(monkeypatch, tmp_path, capsys):
+    """``--allowed-host`` on 127.0.0.1 is a server reached through a reverse proxy, from the
+    network: without accounts it is refused, and if the last account goes while it runs, the
+    pages serve no one rather than falling back to the open local mode."""
+    from prosody.cli import main
+    from ui import services
+    from ui.server import host_refusal, plain_http_warning
+
+    proxied = ("coach.example.org",)
+    assert "no accounts" in host_refusal("127.0.0.1", accounts=False, extra_hosts=proxied)
+    assert host_refusal("127.0.0.1", accounts=True, extra_hosts=proxied) is None
+    assert host_refusal("127.0.0.1", accounts=False, extra_hosts=("localhost",)) is None
+    monkeypatch.setenv("CALMTONE_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("CALMTONE_DB", raising=False)
+    assert main(["ui", "--allowed-host", "coach.example.org", "--port", "8599"]) == 2
+    assert "--allowed-host coach.example.org" in capsys.readouterr().err
+    # while running: the options calmtone ui sets decide, never a request header
+    options = {"server.address": "127.0.0.1",
+               "server.allowedHosts": ["localhost", "127.0.0.1", "::1", "coach.example.org"]}
+    monkeypatch.setattr(services.st, "get_option", options.get)
+    assert services.serves_a_network()
+    assert not services.runs_on_this_computer()  # not this computer's microphone, no admin
+    options["server.allowedHosts"] = ["localhost", "127.0.0.1", "::1"]
+    assert not services.serves_a_network()
+    assert services.runs_on_this_computer()
+    # plain HTTP to other computers is said at start; HTTPS or this computer only is not
+    assert "plain HTTP" in plain_http_warning("0.0.0.0", tls=None)
+    assert plain_http_warning("0.0.0.0", tls=("cert.pem", "key.pem")) is None
+    assert plain_http_warning("127.0.0.1", tls=None) is None

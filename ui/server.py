@@ -34,13 +34,15 @@ LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
 MAX_UPLOAD_MB = 170
 
 
-def host_refusal(host: str, *, accounts: bool = False) -> str | None:
+def host_refusal(host: str, *, accounts: bool = False,
+                 extra_hosts: tuple[str, ...] = ()) -> str | None:
     """Why ``calmtone ui`` must not listen on ``host``, or None when it may.
 
     Without accounts (the local mode) anyone who can reach the app can read, download and
     delete every person's recordings, so it listens on this computer's own (loopback) address
-    only. Once the store has accounts (the clinic mode) every visitor signs in and the store
-    enforces each role, so any address is allowed.
+    only, and answers no other name: a loopback server named by ``--allowed-host`` is reached
+    through a reverse proxy, from the network. Once the store has accounts (the clinic mode)
+    every visitor signs in and the store enforces each role, so any address is allowed.
 
     Parameters
     ----------
@@ -48,19 +50,45 @@ def host_refusal(host: str, *, accounts: bool = False) -> str | None:
         The address given with ``--host``.
     accounts : bool
         True when the store has accounts.
+    extra_hosts : tuple of str
+        The names given with ``--allowed-host``.
 
     Returns
     -------
     str or None
         A sentence saying what is wrong and what to do, or None.
     """
-    if is_loopback(host) or accounts:
+    if accounts:
+        return None
+    named = [h for h in extra_hosts if not is_loopback(h)]
+    if is_loopback(host) and named:
+        return (f"--allowed-host {named[0]} lets the app be reached by that name, through a "
+                "proxy, from the network, and this practice history has no accounts: anyone "
+                "there could listen to, download and delete every recording. Leave "
+                "--allowed-host out (this computer only), or turn on the clinic mode by adding "
+                "accounts (`calmtone users add NAME --role admin`; see docs/clinic.md).")
+    if is_loopback(host):
         return None
     return (f"--host {host} would let anyone on the network open the app, and this practice "
             "history has no accounts: they could listen to, download and delete every "
             "recording. Use --host 127.0.0.1 (the default: this computer only), or turn on the "
             "clinic mode by adding accounts (`calmtone users add NAME --role admin`; see "
             "docs/clinic.md), after which everyone signs in.")
+
+
+def plain_http_warning(host: str, *, tls: tuple[str, str] | None) -> str | None:
+    """What to say when the app serves other computers over plain HTTP, or None.
+
+    Not a refusal: a clinic's app servers on a private address behind a reverse proxy that
+    holds the certificate speak plain HTTP to that proxy only (docs/clinic.md). But on any
+    other network, passwords and recordings would cross it in clear, so it is said at start.
+    """
+    if tls or is_loopback(host):
+        return None
+    return (f"serving {host} over plain HTTP: passwords and recordings cross the network in "
+            "clear unless a reverse proxy in front of this server holds the certificate. Give "
+            "the server its own with --tls-cert and --tls-key, or put it behind such a proxy "
+            "on a private address (docs/clinic.md, \"Serving the app\").")
 
 
 def is_loopback(host: str | None) -> bool:
@@ -347,10 +375,13 @@ def serve(host: str, port: int, *, db: str | None = None, extra_hosts: tuple[str
     except ProsodyError as exc:
         print(f"calmtone ui: {exc}", file=sys.stderr)
         return 2
-    problem = host_refusal(host, accounts=accounts)
+    problem = host_refusal(host, accounts=accounts, extra_hosts=extra_hosts)
     if problem:
         print(f"calmtone ui: {problem}", file=sys.stderr)
         return 2
+    warning = plain_http_warning(host, tls=tls)
+    if warning:
+        print(f"calmtone ui: warning: {warning}", file=sys.stderr, flush=True)
     import streamlit as st
     from starlette.middleware import Middleware
 

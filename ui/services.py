@@ -553,19 +553,24 @@ def runs_on_this_computer() -> bool:
         address = st.get_option("server.address")
     except RuntimeError:
         return False
-    return is_loopback(address)
+    return is_loopback(address) and not serves_a_network()
 
 
 def serves_a_network() -> bool:
     """True when ``calmtone ui`` was told to listen on an address other computers reach (a
-    clinic's server); False on loopback, or when no address was set (tests, bare runs)."""
+    clinic's server), or to answer a name other than this computer's own (``--allowed-host``:
+    a loopback server reached through a reverse proxy); False on loopback, or when no address
+    was set (tests, bare runs)."""
     from ui.server import is_loopback
 
     try:
         address = st.get_option("server.address")
+        names = st.get_option("server.allowedHosts") or []
     except RuntimeError:
         return False
-    return bool(address) and not is_loopback(address)
+    if bool(address) and not is_loopback(address):
+        return True
+    return bool(address) and any(name == "*" or not is_loopback(name) for name in names)
 
 
 def administers_this_computer() -> bool:
