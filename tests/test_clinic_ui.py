@@ -144,6 +144,10 @@ def test_a_supervisor_sees_her_trainee_leaves_a_note_and_never_sees_bob(clinic_h
     at.run()
     assert not at.exception
     assert "**sue**, at 1.5 s: Let the last word fall" in text_of(at)
+    # she may not delete alice's take, so she is not offered it (a refused delete used to
+    # stop alice's page playing the recording all the same)
+    assert "Delete this take" not in [e.label for e in at.expander]
+    assert not [c for c in at.checkbox if "delete" in c.label.lower()]
     at.switch_page("app_pages/supervisor.py")
     at.run()
     assert at.selectbox(key="supervise_person").options == ["alice"]
@@ -153,6 +157,7 @@ def test_a_supervisor_sees_her_trainee_leaves_a_note_and_never_sees_bob(clinic_h
     alice.switch_page("app_pages/review.py")
     alice.run()
     assert "**sue**, at 1.5 s: Let the last word fall" in text_of(alice)
+    assert "Delete this take" in [e.label for e in alice.expander]  # her own take: she may
 
 
 def test_sign_out_and_the_idle_time_end_the_session(clinic_home):

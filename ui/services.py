@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import logging
@@ -387,20 +388,46 @@ def forget_takes(take_ids) -> int:
 
 
 def delete_take(take_id: int) -> None:
-    """Delete a take (recording and results) and stop serving its recording."""
-    try:
+    """Delete a take (recording and results) and stop serving its recording. A delete the
+    store refuses (AccessDeniedError) changes nothing: the recording is still served."""
+    with _forgotten_unless_refused([take_id]):
         store().delete_take(take_id)
-    finally:
-        forget_takes([take_id])
 
 
 def delete_person(person: str) -> int:
     """Delete everything kept for a person; returns how many takes were deleted."""
     ids = [t.id for t in store().takes(person=person, kind=None, limit=None)]
-    try:
+    with _forgotten_unless_refused(ids):
         return store().delete_person(person)
-    finally:
-        forget_takes(ids)
+
+
+@contextlib.contextmanager
+def _forgotten_unless_refused(take_ids: list[int]):
+    """Stop serving ``take_ids`` after a delete, and after one that failed half-way (a file
+    left behind is not served either), but not after a refusal, which deleted nothing."""
+    from prosody.store import AccessDeniedError
+
+    try:
+        yield
+    except AccessDeniedError:
+        raise
+    except BaseException:
+        forget_takes(take_ids)
+        raise
+    forget_takes(take_ids)
+
+
+def may_delete(person: str) -> bool:
+    """True when the person using the app may delete ``person``'s takes (the store decides
+    it too): anyone in the local mode; in the clinic mode an administrator, or the person
+    themselves."""
+    signed_in = account()
+    if signed_in is None:
+        return True
+    from prosody.store.names import name_key, person_name
+
+    return (getattr(signed_in, "role", None) == "admin"
+            or name_key(person_name(person)) == name_key(person_name(signed_in.name)))
 
 
 def save_take(data: bytes, analysis, feedback, *, person: str, phrase: str,

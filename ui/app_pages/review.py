@@ -159,18 +159,23 @@ with tab_open:
                             width="stretch", alt="Pitch contour and loudness of this take")
     if services.account() is not None:
         _notes(store, take)
-    with st.expander("Delete this take"):
-        # the confirmation is this take's own: after a delete, or on another take, it starts
-        # unticked, so a second click never deletes the next take unasked
-        sure = st.checkbox("Yes, delete this recording and its results",
-                           key=f"review_sure_{take.id}")
-        if st.button("Delete take", disabled=not sure, icon=":material/delete:",
-                     key=f"review_delete_{take.id}"):
-            services.delete_take(take.id)
-            st.session_state.pop(f"review_sure_{take.id}", None)
-            st.session_state.pop("review_take", None)
-            st.session_state["review_flash"] = f"Deleted take {take.id}."
-            st.rerun()
+    if services.may_delete(take.person):  # a supervisor reads a trainee's takes, never deletes
+        with st.expander("Delete this take"):
+            # the confirmation is this take's own: after a delete, or on another take, it
+            # starts unticked, so a second click never deletes the next take unasked
+            sure = st.checkbox("Yes, delete this recording and its results",
+                               key=f"review_sure_{take.id}")
+            if st.button("Delete take", disabled=not sure, icon=":material/delete:",
+                         key=f"review_delete_{take.id}"):
+                try:
+                    services.delete_take(take.id)
+                except ProsodyError as exc:
+                    st.error(f"Nothing was deleted: {views.plain(exc)}", icon=":material/error:")
+                    st.stop()
+                st.session_state.pop(f"review_sure_{take.id}", None)
+                st.session_state.pop("review_take", None)
+                st.session_state["review_flash"] = f"Deleted take {take.id}."
+                st.rerun()
 
 with tab_compare:
     if len(takes) < 2:
