@@ -315,6 +315,20 @@ def test_an_administrator_manages_accounts_and_deletions_and_reads_the_audit(cli
 # calmtone users, calmtone audit
 
 
+def test_the_audit_of_a_person_finds_their_name_however_it_was_typed(clinic, tmp_path):
+    store, takes = clinic
+    ada = as_(store, "ada")
+    ada.export_csv(io.StringIO(), person="ALICE")  # typed in capitals on the command line
+    ada.recording(takes["alice"].id)
+    for asked in ("alice", "Alice", " ALICE "):
+        found = store.audit_log(person=asked)
+        assert {e.action for e in found} >= {"exported", "listened"}, asked
+        assert all(e.person.strip().lower() == "alice" for e in found)
+    assert [e.id for e in store.audit_log(person="alice", limit=1)] == [
+        store.audit_log(person="alice")[0].id]
+    assert all(e.person.lower() == "bob" for e in store.audit_log(person="bob"))
+
+
 def run(capsys, monkeypatch, *argv: str, stdin: str = ""):
     monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
     code = main(list(argv))

@@ -310,17 +310,34 @@ class AccountsMixin:
             _log(con, actor, action, person, take_id, detail)
 
     def audit_log(self, *, limit: int | None = None, person: str | None = None) -> list[AuditEntry]:
-        """The audit log, newest first (of ``person``'s takes only, when given)."""
+        """The audit log, newest first (of ``person``'s takes only, when given).
+
+        ``person`` is matched as names of people are everywhere (``ALICE`` is alice): the log
+        keeps each name as it was written when the action was done, an export as typed on
+        the command line among them, and none of them may be missed.
+        """
         sql = "SELECT id, at_utc, actor, action, person, take_id, detail FROM audit_log"
         params: list = []
         if person is not None:
-            sql += " WHERE person = ?"
-            params.append(person)
+            sql += " WHERE person IS NOT NULL"
         sql += " ORDER BY at_utc DESC, id DESC"
-        if limit is not None:
+        if limit is not None and person is None:
             sql += " LIMIT ?"
             params.append(int(limit))
-        return [AuditEntry(*row) for row in self._read(sql, params)]
+        rows = [AuditEntry(*row) for row in self._read(sql, params)]
+        if person is not None:
+            key = _person_key(person)
+            rows = [e for e in rows if key is not None and _person_key(e.person) == key]
+            rows = rows if limit is None else rows[:int(limit)]
+        return rows
+
+
+def _person_key(name: str) -> str | None:
+    """The key a name is compared by, or None for one that is no person's name."""
+    try:
+        return name_key(person_name(name))
+    except ProsodyError:
+        return None
 
 
 def _log(con, actor: str, action: str, person: str | None = None, take_id: int | None = None,
