@@ -100,6 +100,10 @@ def test_a_hash_checks_only_its_own_password():
     ("short", "at least 8"),  # too short to resist guessing
     ("x" * 2000, "at most 1024"),  # a denial of service through the hash
     (None, "must be text"),  # not a string at all
+    ("        ", "too few different characters"),  # eight spaces
+    ("12345678", "run of characters"),
+    ("abababab", "too few different"),
+    ("Password123", "guessed first"),
 ])
 def test_bad_passwords_are_refused(engine_db, password, match):
     with Store.open() as store, pytest.raises(ProsodyError, match=match):

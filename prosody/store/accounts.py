@@ -42,7 +42,8 @@ WRONG = "The name or password is wrong."
 
 
 def hash_password(password: str) -> str:
-    """A salted scrypt hash of ``password``: ``scrypt$n$r$p$salt$hash`` (base64)."""
+    """A salted scrypt hash of ``password`` (checked by :func:`check_password`):
+    ``scrypt$n$r$p$salt$hash`` (base64)."""
     check_password(password)
     salt = secrets.token_bytes(16)
     digest = _scrypt(password, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P)
@@ -79,7 +80,25 @@ def _dummy_hash() -> str:
     return _DUMMY_HASH
 
 
+#: Passwords guessed first by anyone (and their like, see :func:`check_password`), written
+#: here from the usual lists of leaked passwords' top entries.
+COMMON_PASSWORDS = frozenset((
+    "password", "passw0rd", "password1", "password123", "qwertyuiop", "qwerty123", "iloveyou",
+    "letmein1", "welcome1", "welcome123", "sunshine", "princess", "football", "baseball",
+    "trustno1", "superman", "starwars", "whatever", "admin123", "changeme", "calmtonecoach",
+))
+#: A password with fewer different characters than this is a pattern, not a secret.
+MIN_DISTINCT_CHARS = 5
+
+
 def check_password(password: str) -> str:
+    """``password`` when it may protect an account; ProsodyError saying why not.
+
+    Long enough (at least :data:`MIN_PASSWORD_CHARS`) and not so long that hashing it is a
+    denial of service; and not one of the first guesses: the same few characters
+    (``aaaaaaaa``, eight spaces), a run (``12345678``, ``abcdefgh``) or a well-known password.
+    A few ordinary words together pass every rule.
+    """
     if not isinstance(password, str):
         raise ProsodyError(f"a password must be text, not {type(password).__name__}.")
     if len(password) < MIN_PASSWORD_CHARS:
@@ -88,6 +107,19 @@ def check_password(password: str) -> str:
     if len(password) > MAX_PASSWORD_CHARS:
         raise ProsodyError(f"the password has {len(password)} characters; use at most "
                            f"{MAX_PASSWORD_CHARS}.")
+    plain = password.strip().lower()
+    steps = {ord(b) - ord(a) for a, b in zip(plain, plain[1:], strict=False)}
+    weak = None
+    if len(set(plain.replace(" ", ""))) < MIN_DISTINCT_CHARS:
+        weak = "uses too few different characters"
+    elif len(steps) == 1 and steps <= {1, -1}:
+        weak = "is a run of characters anyone tries early"
+    elif plain in COMMON_PASSWORDS or plain.rstrip("0123456789!") in COMMON_PASSWORDS:
+        weak = "is one of the passwords guessed first"
+    if weak:
+        raise ProsodyError(f"the password {weak}; choose another (a few ordinary words that "
+                           "belong together only for you are easy to remember and hard to "
+                           "guess).")
     return password
 
 
