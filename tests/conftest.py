@@ -105,6 +105,21 @@ def add_noise(y: np.ndarray, snr_db: float, rng: np.random.Generator,
     return y + shape * np.sqrt(p_speech / 10 ** (snr_db / 10))
 
 
+@pytest.fixture(autouse=True)
+def _settings_put_back():
+    """Every test leaves the CALMTONE_* settings of the process as it found them: one left
+    behind (``calmtone ui`` sets CALMTONE_DB for its sessions) points every later test at its
+    history, and they fail far from the cause. Put back, and the test that left it fails."""
+    before = {k: v for k, v in os.environ.items() if k.startswith("CALMTONE_")}
+    yield
+    after = {k: v for k, v in os.environ.items() if k.startswith("CALMTONE_")}
+    if after != before:
+        for key in set(after) - set(before):
+            del os.environ[key]
+        os.environ.update(before)
+        pytest.fail(f"the test changed CALMTONE_ settings and left them: {before} -> {after}")
+
+
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(20261127)

@@ -387,8 +387,10 @@ def test_a_loopback_server_named_for_a_proxy_serves_a_network(monkeypatch, tmp_p
     assert "no accounts" in host_refusal("127.0.0.1", accounts=False, extra_hosts=proxied)
     assert host_refusal("127.0.0.1", accounts=True, extra_hosts=proxied) is None
     assert host_refusal("127.0.0.1", accounts=False, extra_hosts=("localhost",)) is None
+    # set, not deleted, so that the test's end puts both back: `calmtone ui` sets CALMTONE_DB
+    # for its sessions, and it must not outlive the test
     monkeypatch.setenv("CALMTONE_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("CALMTONE_DB", raising=False)
+    monkeypatch.setenv("CALMTONE_DB", str(tmp_path / "home"))
     assert main(["ui", "--allowed-host", "coach.example.org", "--port", "8599"]) == 2
     assert "--allowed-host coach.example.org" in capsys.readouterr().err
     # while running: the options calmtone ui sets decide, never a request header
