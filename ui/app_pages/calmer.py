@@ -75,7 +75,7 @@ if report.get("score_before") is not None and report.get("score_after") is not N
 if report["baseline"]:
     against = "your everyday voice"
 elif data is demo:  # another voice than yours: your everyday voice is no reference for it
-    against = "general targets (the demo is not your voice, so not your everyday one)"
+    against = "general targets (the demo is another voice than yours)"
 elif baseline_take is not None:
     against = "general targets"
 else:
