@@ -418,16 +418,13 @@ def _forgotten_unless_refused(take_ids: list[int]):
 
 
 def may_delete(person: str) -> bool:
-    """True when the person using the app may delete ``person``'s takes (the store decides
-    it too): anyone in the local mode; in the clinic mode an administrator, or the person
-    themselves."""
-    signed_in = account()
-    if signed_in is None:
-        return True
-    from prosody.store.names import name_key, person_name
-
-    return (getattr(signed_in, "role", None) == "admin"
-            or name_key(person_name(person)) == name_key(person_name(signed_in.name)))
+    """True when the person using the app may delete ``person``'s takes, as the store that
+    would do it decides (anyone in the local mode; an administrator or the person themselves
+    in the clinic mode). An account no longer valid may delete nothing."""
+    try:
+        return store().may_delete(person)
+    except ProsodyError:
+        return False
 
 
 def save_take(data: bytes, analysis, feedback, *, person: str, phrase: str,

@@ -340,15 +340,19 @@ class AccountStore(Store):
 
     # -- deleting -----------------------------------------------------------------------------
 
+    def may_delete(self, person: str) -> bool:
+        """An administrator deletes anyone's takes; everyone else only their own."""
+        return self.role == "admin" or self._is_me(person)
+
     def delete_take(self, take_id: int) -> None:
         take = self.get(take_id)
-        if not (self.role == "admin" or self._is_me(take.person)):
+        if not self.may_delete(take.person):
             raise self._deny(f"delete the takes of {take.person}")
         self.inner.delete_take(take.id)
         self._audit("deleted", person=take.person, detail=f"take {take.id}")
 
     def delete_person(self, name: str) -> int:
-        if not (self.role == "admin" or self._is_me(name)):
+        if not self.may_delete(name):
             raise self._deny(f"delete the data of {name}")
         n = self.inner.delete_person(name)
         self._audit("deleted", person=person_name(name), detail=f"all {n} takes")

@@ -553,6 +553,11 @@ class Store(ABC):
     def baseline(self, person: str) -> Take | None:
         """The baseline take of ``person``, or None when they have none (or are unknown)."""
 
+    def may_delete(self, person: str) -> bool:
+        """True when whoever holds this store may delete ``person``'s takes: always here (the
+        history on this computer is its user's); an :class:`AccountStore` decides by role."""
+        return True
+
     @abstractmethod
     def delete_take(self, take_id: int) -> None:
         """Delete a take and its recording. It cannot be undone.
