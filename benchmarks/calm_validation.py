@@ -45,7 +45,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from calm_data import AROUSED  # noqa: E402
 
 from prosody.analysis import analyze  # noqa: E402
-from prosody.coach import baseline_settings, coach  # noqa: E402
+from prosody.coach import baseline_settings, coach, measure  # noqa: E402
 from prosody.errors import ProsodyWarning  # noqa: E402
 from prosody.profile import Profile, load_profile  # noqa: E402
 
@@ -412,6 +412,57 @@ def rule_anchor(corpus, feats):
     return rows, 100.0 / (1.0 + np.exp(-z))
 
 
+def sad_ceiling(corpus, profile: Profile) -> dict[str, float]:
+    """How far calm can be told from sad at all with what the coach measures: logistic
+    regressions trained on RAVDESS calm against sad takes *directly* (the coach is never
+    trained on sad), each actor scored by the others' fit. Two inputs: the coach's clipped
+    tensions against the baseline (relative and absolute), and the raw changes from the
+    baseline of every measure it reads (no zones, no clipping, no noise gate)."""
+    from fit_calm import design, logistic
+
+    takes = tuple(t for t in corpus.takes if t.corpus == "ravdess" and t.emotion in
+                  ("calm", "sad"))
+    d = design(corpus, profile, with_baseline=True, takes=takes)
+    tensions = np.hstack([d.tension, d.general, d.too_calm[:, None]])
+    measures = sorted({f.measure for f in profile.features})
+
+    def change(t, b, m):
+        x, y = measure(t.against[b], m), measure(corpus.baselines[b], m)
+        if x is None or y is None or not (np.isfinite(x) and np.isfinite(y)):
+            return np.nan
+        return float(np.log(x / y)) if x > 0 and y > 0 and m not in _SIGNED else x - y
+
+    raw = np.array([[change(t, b, m) for m in measures] for t, b in zip(d.takes, d.baseline,
+                                                                       strict=True)])
+    raw = np.where(np.isfinite(raw), raw, np.nanmedian(raw, axis=0))
+    y = np.array([t.emotion == "calm" for t in d.takes], dtype=float)
+    speakers = np.array([t.speaker for t in d.takes])
+    res = {}
+    for name, X in (("tensions", tensions), ("raw", np.nan_to_num(raw))):
+        best = 0.0
+        for l2 in SAD_CEILING_L2:
+            out = np.zeros(len(y))
+            for spk in np.unique(speakers):
+                train = speakers != spk
+                mu, sd = X[train].mean(0), X[train].std(0) + 1e-9
+                w, b = logistic((X[train] - mu) / sd, y[train],
+                                np.full(train.sum(), 1.0 / train.sum()), l2=l2)
+                out[~train] = b + ((X[~train] - mu) / sd) @ w
+            best = max(best, auc(out[y == 1], out[y == 0]))
+        res[name] = best
+    return res
+
+
+#: The penalties tried by ``sad_ceiling``; the best held-out figure among them is reported, an
+#: upper bound (the penalty is chosen with hindsight).
+SAD_CEILING_L2 = (0.002, 0.02, 0.2, 2.0)
+
+
+#: Measures compared with the baseline as a difference, not a ratio (they can be 0 or negative).
+_SIGNED = ("speech_level_db", "alpha_ratio_db", "final_fall_fraction", "pause_ratio",
+           "irregular_voicing_fraction", "f0_range_st")
+
+
 def development(data: Path, profile: Profile, *, anchors: bool) -> dict:
     from calm_data import load_corpus
     from fit_calm import design, held_out_scores
@@ -427,6 +478,8 @@ def development(data: Path, profile: Profile, *, anchors: bool) -> dict:
             res[f"egemaps_{mode}"] = figures(*egemaps_anchor(corpus, feats, with_baseline=wb))
     if anchors:
         res["rule_with"] = figures(*rule_anchor(corpus, feats))
+    if any(t.corpus == "ravdess" and t.emotion == "sad" for t in corpus.takes):
+        res["sad_ceiling"] = sad_ceiling(corpus, profile)
     return res
 
 
@@ -452,6 +505,14 @@ def format_development(res: dict) -> str:
                     met = (v <= target) if key in LOWER_IS_BETTER else (v >= target)
                     row += f" {v:>15.3f}{'  ' if met else ' !'}"
             lines.append(row)
+    if "sad_ceiling" in res:
+        c = res["sad_ceiling"]
+        lines.append("  How far calm can be told from sad with these measures at all: RAVDESS calm "
+                     "vs sad with a baseline,")
+        lines.append(f"  a logistic regression trained on calm against sad itself (held out, best "
+                     f"of {len(SAD_CEILING_L2)} penalties): {c['tensions']:.3f} on the coach's "
+                     f"tensions, {c['raw']:.3f} on")
+        lines.append("  the raw changes of its measures")
     lines.append("  ('!': misses the target. Held out: each speaker scored by weights fitted on "
                  "the others. With a baseline, CREMA-D takes are scored against each of three "
                  "neutral sentences in turn.)")
