@@ -419,14 +419,31 @@ def test_a_baseline_in_the_recorder_is_not_saved_for_the_next_person(app, baseli
 
 
 def test_the_person_survives_a_reload_and_a_new_visit(home, seed_wav):
+    with Store.open() as store:
+        store.add_person("Alex")  # chosen on the page, which keeps them in the address
     at = AppTest.from_file(APP, default_timeout=180)
-    at.query_params["person"] = "Alex"  # the address after a reload
+    at.query_params["person"] = "alex"  # the address after a reload
     at.run()
     assert at.session_state["person"] == "Alex"
     save_a_take_of("Sam", seed_wav)
     with Store.open() as store:
         store.add_person("Zoe")  # added later (an assignment), but has practised nothing
     assert new_app().session_state["person"] == "Sam"  # who practised last on this computer
+
+
+@pytest.mark.parametrize("named", ["Mallory", "S\u0430m", "x" * 500])
+def test_a_link_cannot_make_someone_new_practise(home, seed_wav, named):
+    """Any web page can send the browser to ?person=…: a name not in the history (made up, one
+    that only looks like someone's, or unusable) is ignored, and nobody is added by it."""
+    save_a_take_of("Sam", seed_wav)
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.query_params["person"] = named
+    at.run()
+    assert not at.exception
+    assert at.session_state["person"] == "Sam"  # who practised last, not the link's name
+    assert at.query_params["person"] in ("Sam", ["Sam"])
+    with Store.open() as store:
+        assert [p.name for p in store.people()] == ["Sam"]
 
 
 def test_a_name_that_looks_like_another_is_flagged(app):

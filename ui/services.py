@@ -510,15 +510,19 @@ DEFAULT_PERSON = "Me"
 
 def remembered_person() -> str:
     """Who is practising when a browser tab opens the app: the person named in the page's
-    address (a reload keeps it), else whoever saved a take last on this computer, else "Me"."""
+    address (a reload keeps it) if they are already in the history, else whoever saved a take
+    last on this computer, else "Me".
+
+    A link cannot make anyone new: any web page can send a browser to this address, and a name
+    it made up (or one that only looks like yours) would have your next takes filed under it."""
     named = st.query_params.get(PERSON_PARAM)
     if named:
+        if " ".join(named.split()) == DEFAULT_PERSON:
+            return DEFAULT_PERSON
         try:
-            store().name_warning(named)  # raises for a name that cannot be used at all
+            return store().person(named).name  # as the history spells it
         except ProsodyError:
-            named = None
-        else:
-            return " ".join(named.split())
+            pass  # nobody by that name here (or no usable name): not from a link
     try:
         # who saved a take last: not who was added last (an assignment adds a person too)
         people = [p for p in store().people() if p.last_take_utc]
