@@ -507,12 +507,12 @@ def format_development(res: dict) -> str:
             lines.append(row)
     if "sad_ceiling" in res:
         c = res["sad_ceiling"]
-        lines.append("  How far calm can be told from sad with these measures at all: RAVDESS calm "
-                     "vs sad with a baseline,")
-        lines.append(f"  a logistic regression trained on calm against sad itself (held out, best "
-                     f"of {len(SAD_CEILING_L2)} penalties): {c['tensions']:.3f} on the coach's "
-                     f"tensions, {c['raw']:.3f} on")
-        lines.append("  the raw changes of its measures")
+        lines.append("  How far calm can be told from sad with these measures at all (RAVDESS, with a "
+                     "baseline; a logistic")
+        lines.append(f"  regression trained on calm against sad itself, held out, best of "
+                     f"{len(SAD_CEILING_L2)} penalties):")
+        lines.append(f"    on the coach's tensions {c['tensions']:.3f}; on the raw changes of its "
+                     f"measures {c['raw']:.3f} (target >= 0.9)")
     lines.append("  ('!': misses the target. Held out: each speaker scored by weights fitted on "
                  "the others. With a baseline, CREMA-D takes are scored against each of three "
                  "neutral sentences in turn.)")
