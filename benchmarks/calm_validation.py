@@ -507,8 +507,8 @@ def format_development(res: dict) -> str:
             lines.append(row)
     if "sad_ceiling" in res:
         c = res["sad_ceiling"]
-        lines.append("  How far calm can be told from sad with these measures at all (RAVDESS, with a "
-                     "baseline; a logistic")
+        lines.append("  How far calm can be told from sad with these measures at all (RAVDESS, "
+                     "with a baseline; a logistic")
         lines.append(f"  regression trained on calm against sad itself, held out, best of "
                      f"{len(SAD_CEILING_L2)} penalties):")
         lines.append(f"    on the coach's tensions {c['tensions']:.3f}; on the raw changes of its "
