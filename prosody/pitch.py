@@ -87,8 +87,8 @@ class Pitch:
     periodic : np.ndarray [shape=(n,), dtype=bool] or None
         frames periodic anywhere in the wide first-pass range (60-700 Hz), before any run is
         dropped: it also holds creaky or breathy voicing below the speaker's adapted floor,
-        which the syllable count needs and the F0 contour must not carry. None when the range
-        was given and no wide pass ran (see :func:`periodic_frames`).
+        which the syllable count needs and the F0 contour must not carry. None only from
+        trackers that run no wide pass (see :func:`periodic_frames`).
     """
 
     time_s: np.ndarray
@@ -118,8 +118,11 @@ def track_pitch(
     sr : number > 0
         sample rate in Hz
     fmin_hz, fmax_hz : float or None
-        search range in Hz. When both are None the range adapts to the speaker in two passes;
-        when given (for example from the speaker's baseline take) one pass uses them.
+        search range in Hz. When both are None the range adapts to the speaker in two passes.
+        When given (for example from the speaker's baseline take) they are the range the track
+        keeps to, its floor lowered only where this recording's own voice sits below it: a
+        voice settled far below its everyday pitch, or a lower voice than the baseline's, is
+        tracked as it is, not as the harmonics that fall inside the given range.
     settings : PitchSettings or None
 
     Returns
@@ -132,7 +135,6 @@ def track_pitch(
         raise ProsodyError("give both fmin_hz and fmax_hz, or neither to adapt to the speaker.")
     if fmin_hz is not None:
         _check_range(fmin_hz, fmax_hz, sr)
-        return _track(y, sr, float(fmin_hz), float(fmax_hz), settings)
 
     n = n_frames(y.size, sr)
     wide = _wide_pass(y, sr, settings)
@@ -140,11 +142,20 @@ def track_pitch(
     first = _drop_stray_runs(wide)
     f0 = first.f0_hz[first.voiced]
     if f0.size < 10:
+        if fmin_hz is not None:  # too little voice of its own to widen the given range
+            return dataclasses.replace(
+                _drop_stray_runs(_track(y, sr, float(fmin_hz), float(fmax_hz), settings)),
+                periodic=periodic)
         if f0.size == 0:
             warnings.warn("no voiced speech found: pitch is undefined.", ProsodyWarning,
                           stacklevel=2)
         return dataclasses.replace(_fit_frames(first, n), periodic=periodic)
     lo, hi = adapted_range_hz(f0)
+    if fmin_hz is not None:
+        # the given floor, lowered to this recording's own where its voice sits below it. The
+        # ceiling stays: it already has room for a tense voice, and chance periodicity in a
+        # whisper or breath reads high, so a ceiling from the take would let it in as voice
+        lo, hi = min(float(fmin_hz), lo), float(fmax_hz)
     return dataclasses.replace(_drop_stray_runs(_track(y, sr, lo, hi, settings)),
                                periodic=periodic)
 

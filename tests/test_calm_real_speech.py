@@ -9,6 +9,7 @@ gate refuse most soft takes.
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -109,3 +110,20 @@ def test_the_command_line_refuses_the_same_baseline(tmp_path):
     record = json.loads(run.stdout.splitlines()[0])
     assert "baseline" in record["error"]
     assert "syllables" in record["error"]
+
+
+def test_a_voice_far_below_the_baselines_is_measured_as_it_is():
+    """The pitch range a baseline gives is widened where a take's voice goes below it: a man's
+    take measured against a woman's baseline (as when someone practises under another's name)
+    reads his own pitch, not the harmonics inside her range, and is never told it sat higher."""
+    with quiet_warnings():
+        sig = load(CREMA / "1006_DFA_NEU_XX.flac")
+        hers = measure_baseline(sig.y, sr=sig.sr, text=BASELINE_TEXT)
+        path = CREMA / "1001_IEO_NEU_XX.flac"
+        his = analyze_file(path, text=SENTENCE, settings=baseline_settings(hers))
+        alone = analyze_file(path, text=SENTENCE)
+        fb = coach(his, profile="soothing", baseline=hers)
+    assert hers.summary.f0_median_hz > 1.5 * alone.summary.f0_median_hz  # far apart
+    assert abs(12 * math.log2(his.summary.f0_median_hz / alone.summary.f0_median_hz)) < 0.5
+    pitch = next(r for r in fb.features if r.name == "pitch_level")
+    assert pitch.verdict != "high"

@@ -125,4 +125,21 @@ def test_periodic_keeps_voicing_the_contour_leaves_out():
     assert p.periodic.shape == p.voiced.shape
     assert np.array_equal(p.periodic, periodic_frames(y, sr=SR))
     fixed = track_pitch(y, sr=SR, fmin_hz=100.0, fmax_hz=300.0)
-    assert fixed.periodic is None
+    assert np.array_equal(fixed.periodic, p.periodic)
+
+
+@pytest.mark.parametrize("lowered_st", [0, 5, 9, 14])
+def test_a_voice_below_the_given_range_is_tracked_as_it_is(lowered_st):
+    """The range a baseline gives (its floor at 0.7 of the everyday voice's 10th percentile) is
+    widened where a take's own voice goes below it: a voice settled far lower than its everyday
+    pitch, or someone else's, is measured, not read as the harmonics inside the range."""
+    everyday = 210.0 * (1.0 + 0.08 * np.sin(2 * np.pi * 0.7 * np.arange(int(2.5 * SR)) / SR))
+    base = track_pitch(harmonic_complex(everyday), sr=SR)
+    lo, hi = adapted_range_hz(base.f0_hz[base.voiced])
+    f0 = everyday * 2.0 ** (-lowered_st / 12.0)
+    take = track_pitch(harmonic_complex(f0), sr=SR, fmin_hz=lo, fmax_hz=hi)
+    alone = track_pitch(harmonic_complex(f0), sr=SR)
+    assert take.voiced.mean() > 0.9
+    got = 12 * np.log2(np.nanmedian(take.f0_hz[take.voiced]) / np.median(f0))
+    assert abs(got) < 0.3  # within a third of a semitone of the true median
+    assert abs(np.nanmedian(take.f0_hz) - np.nanmedian(alone.f0_hz)) < 2.0
