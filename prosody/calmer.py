@@ -220,6 +220,11 @@ class CalmerReport:
 #: far below the loud voiced frames, in dB (a breathy phrase end, not a vowel).
 FAINT_BELOW_DB = 20.0
 
+#: The longest take :func:`calmer` re-synthesises, in seconds. It is for a practice phrase; the
+#: re-synthesis needs memory far beyond the analysis's (about 1 GB for 60 s of speech, 23 GB
+#: for ten minutes), so a longer recording is refused before the work, not run out of memory.
+MAX_CALMER_S = 60.0
+
 #: The profile features the re-synthesis manipulates, with the margin setting of each.
 MANIPULATED = ("pitch_level", "pitch_range", "pitch_movement", "tempo", "loudness", "brightness")
 _MARGINS = {
@@ -279,6 +284,7 @@ def calmer(y: np.ndarray, *, sr: float, profile: Profile | str | Path = "soothin
     from .profile import Profile, load_profile
 
     y = check_audio(y, sr)
+    check_length(y.size / sr)
     if not isinstance(strength, (int, float)) or not 0.0 <= strength <= 1.5:
         raise ProsodyError(f"strength={strength!r} must be a number from 0 (no change) to 1.5; "
                            "1 reaches the calm aims.")
@@ -351,19 +357,41 @@ def calmer(y: np.ndarray, *, sr: float, profile: Profile | str | Path = "soothin
     return out, work_sr, report
 
 
+def check_length(duration_s: float) -> None:
+    """Refuse a take longer than :data:`MAX_CALMER_S`, saying what to do (ProsodyError)."""
+    if duration_s > MAX_CALMER_S:
+        raise ProsodyError(
+            f"this recording is {duration_s / 60:.1f} minutes long; hearing it calmer works on "
+            f"a practice phrase of up to {MAX_CALMER_S:.0f} s. Cut out the phrase you want to "
+            "hear, or record it on its own, and try again.")
+
+
+def check_output_name(path_out) -> None:
+    """Refuse an output name :func:`calmer_file` cannot write as WAV: one that does not end in
+    ``.wav`` (a device such as ``/dev/null`` is fine). ProsodyError saying what to do."""
+    out = Path(path_out)
+    if out.suffix.lower() == ".wav" or (out.exists() and not out.is_file()
+                                         and not out.is_dir()):
+        return
+    raise ProsodyError(f"{path_out} does not end in .wav: the calmer take is written as a WAV "
+                       "file. Give a name such as calmer.wav.")
+
+
 def calmer_file(path_in, path_out, *, profile: Profile | str | Path = "soothing",
                 baseline: Analysis | None = None, strength: float = 1.0,
                 text: str | None = None, scenario: str | None = None) -> CalmerReport:
-    """:func:`calmer` from one audio file to a new WAV file (16-bit PCM)."""
+    """:func:`calmer` from one audio file to a new WAV file (16-bit PCM); ``path_out`` must end
+    in ``.wav`` (:func:`check_output_name`)."""
     import soundfile as sf
 
     from .audio import load
 
+    check_output_name(path_out)
     sig = load(path_in, sr=_work_rate_for_file(path_in))
     out, sr_out, report = calmer(sig.y, sr=sig.sr, profile=profile, baseline=baseline,
                                  strength=strength, text=text, scenario=scenario)
     try:
-        sf.write(str(path_out), out, sr_out, subtype="PCM_16")
+        sf.write(str(path_out), out, sr_out, subtype="PCM_16", format="WAV")
     except (OSError, RuntimeError) as exc:
         raise ProsodyError(f"cannot write {path_out}: {exc}; check the folder exists and can be "
                            "written.") from exc

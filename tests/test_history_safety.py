@@ -411,6 +411,47 @@ def test_calmer_never_overwrites_its_input_or_a_saved_take(home, take_wav, tmp_p
     assert load(tmp_path / "calmer.wav").duration_s > 1.0
 
 
+def test_calmer_keeps_the_baseline_and_any_file_already_there(home, take_wav, tmp_path, capsys):
+    mine, base, kept = tmp_path / "mine.wav", tmp_path / "base.wav", tmp_path / "kept.wav"
+    for f in (mine, base, kept):
+        shutil.copy(take_wav, f)
+    original = base.read_bytes()
+    capsys.readouterr()
+    assert main(["calmer", str(mine), str(base), "--baseline", str(base)]) == 1
+    assert "the recording you gave as input" in capsys.readouterr().err
+    assert main(["calmer", str(mine), str(kept)]) == 1
+    err = capsys.readouterr().err
+    assert "already exists" in err
+    assert "--overwrite" in err
+    assert base.read_bytes() == kept.read_bytes() == original
+    assert main(["calmer", str(mine), str(kept), "--overwrite"]) == 0  # asked: replaced
+    assert kept.read_bytes() != original
+    assert load(kept).duration_s > 1.0
+
+
+@pytest.mark.parametrize("name", ["calmer", "calmer.mp3", "calmer.flac", "."])
+def test_calmer_refuses_a_name_it_cannot_write_as_wav(take_wav, tmp_path, capsys, name):
+    capsys.readouterr()
+    assert main(["calmer", str(take_wav), str(tmp_path / name)]) == 1
+    err = capsys.readouterr().err
+    assert "does not end in .wav" in err
+    assert "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_calmer_refuses_a_recording_longer_than_a_phrase(take_wav, tmp_path, capsys):
+    sig = load(take_wav)
+    long = tmp_path / "long.wav"
+    reps = int(np.ceil(61.0 / sig.duration_s))
+    sf.write(long, np.tile(sig.y, reps), sig.sr)
+    capsys.readouterr()
+    assert main(["calmer", str(long), str(tmp_path / "calmer.wav")]) == 1
+    err = capsys.readouterr().err
+    assert "minutes long" in err
+    assert "up to 60 s" in err
+    assert not (tmp_path / "calmer.wav").exists()
+
+
 def test_restore_puts_back_what_an_older_database_copy_quarantined(home, take_wav):
     coach_save(take_wav)
     shutil.copy(home / DB_NAME, home.parent / "older.sqlite3")

@@ -148,6 +148,19 @@ def test_record_coach_prints_what_coach_prints_on_the_source(mic, speech):
         str(mic / "source.wav"), "FILE")
 
 
+def test_record_keeps_a_file_already_there(mic):
+    out = mic / "kept.wav"
+    out.write_bytes(b"a recording of someone's")
+    run = calmtone(mic, "record", "--seconds", "1", str(out))
+    assert run.returncode != 0
+    assert "already exists" in run.stderr
+    assert "--overwrite" in run.stderr
+    assert out.read_bytes() == b"a recording of someone's"  # refused before recording
+    run = calmtone(mic, "record", "--seconds", "1", "--overwrite", str(out))
+    assert run.returncode == 0, run.stderr
+    assert sf.info(out).duration == 1.0
+
+
 def test_record_save_keeps_the_coached_take_in_the_history(mic):
     out = mic / "saved.wav"
     missing = calmtone(mic, "record", "--save", str(out))

@@ -29,16 +29,24 @@ def add_parsers(sub) -> None:
                    help="profile name in samples/profiles or a .toml path (default: soothing)")
     c.add_argument("--strength", type=float, default=1.0,
                    help="0 = no change, 1 = reach the calm aims (default), up to 1.5")
+    c.add_argument("--overwrite", action="store_true",
+                   help="replace OUT if it exists (by default an existing file is kept)")
     c.add_argument("--json", action="store_true", help="the report as one JSON object")
     c.set_defaults(func=_cmd_calmer)
 
 
 def _cmd_calmer(args) -> int:
-    from ..calmer import calmer_file
-    from ..store.files import check_output
+    from ..calmer import calmer_file, check_output_name
+    from ..store.files import check_new_file, check_output
 
-    try:  # never over the input or a saved take: checked before the work, not after
-        check_output(args.output, inputs=[args.input])
+    # never over the input, the baseline, a saved take or (unasked) any file already there:
+    # checked before the work, not after
+    try:
+        check_output(args.output, inputs=[args.input, *([args.baseline] if args.baseline
+                                                        else [])])
+        check_output_name(args.output)
+        if not args.overwrite:
+            check_new_file(args.output)
     except ProsodyError as exc:
         return _calmer_failed(args, str(exc))
     baseline = None

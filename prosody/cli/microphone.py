@@ -45,6 +45,8 @@ def add_parsers(sub) -> None:
     r.add_argument("--person", help="who is speaking (needed with --save)")
     r.add_argument("--list-devices", action="store_true",
                    help="list the microphones found, then exit")
+    r.add_argument("--overwrite", action="store_true",
+                   help="replace OUT.wav if it exists (by default an existing file is kept)")
     r.set_defaults(func=_cmd_record)
 
     lv = sub.add_parser(
@@ -131,10 +133,13 @@ def _cmd_record(args) -> int:
             _say("calmtone record: --save needs --person NAME (who is speaking), so that the "
                  "takes of different people stay apart.")
             return 2
-        from ..store.files import check_output
+        from ..store.files import check_new_file, check_output
 
-        # before recording, not after: a take written over a saved one would lose it
+        # before recording, not after: a take written over a saved one (or over a recording
+        # kept elsewhere, unasked) would lose it
         check_output(args.out)
+        if not args.overwrite:
+            check_new_file(args.out)
         choice = mic.check_input(device=args.device, samplerate=args.samplerate)
     except ProsodyError as exc:
         return _fail("record", exc)

@@ -221,6 +221,23 @@ def check_output(path, *, home: Path | None = None, inputs: Sequence = ()) -> No
                     "the original, so nothing was written. Choose another file name.")
 
 
+def check_new_file(path) -> None:
+    """Refuse to write over a file that is already there (a recording the user keeps): the
+    commands that write audio replace one only when told to (``--overwrite``). Devices
+    (``/dev/null``) and missing files are fine.
+
+    Raises
+    ------
+    ProsodyError
+        naming the file and how to replace it or keep it
+    """
+    out = Path(path).expanduser()
+    if out.is_file():
+        raise ProsodyError(
+            f"{path} already exists, so nothing was written over it. Choose another file name, "
+            "or add --overwrite to replace it.")
+
+
 def quarantine_readme(home: Path, folder: Path, moved: Sequence[str]) -> str:
     listed = "\n".join(f"  {name}" for name in moved)
     return (
