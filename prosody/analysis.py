@@ -280,28 +280,32 @@ def _analyze(y: np.ndarray, *, text, settings: AnalysisSettings, bandwidth_hz: f
     )
     phrase_frames = timing.spans_to_frames(phrases_s)
 
-    # --- syllables
+    # --- syllables: counted from the words when they fit the recording, else from the sound
+    periodic = p.periodic if p.periodic is not None else pitch.periodic_frames(y, sr=sr)
+    nuclei = timing.syllable_nuclei(
+        spec.vowel_band_db, voiced | periodic, speech,
+        slow_prominence_db=settings.syllable_prominence_slow_db,
+        fast_prominence_db=settings.syllable_prominence_fast_db,
+        slow_rate_syl_per_s=settings.syllable_tempo_slow_rate_syl_per_s,
+        fast_rate_syl_per_s=settings.syllable_tempo_fast_rate_syl_per_s,
+        slow_voiced_run_s=settings.syllable_tempo_slow_voiced_run_s,
+        fast_voiced_run_s=settings.syllable_tempo_fast_voiced_run_s,
+        min_spacing_s=settings.syllable_min_spacing_s,
+        local_drop_db=settings.syllable_local_drop_db,
+    )
+    n_syl = int(nuclei.size)
+    source: SyllableSource = "acoustic"
     if text is not None:  # checked by the caller: stripped, never empty
         from .syllables import count_syllables
 
-        n_syl = count_syllables(text)
-        nuclei = timing.place_syllables(n_syl, spec.vowel_band_db, voiced, speech)
-        source: SyllableSource = "text"
-    else:
-        periodic = p.periodic if p.periodic is not None else pitch.periodic_frames(y, sr=sr)
-        nuclei = timing.syllable_nuclei(
-            spec.vowel_band_db, voiced | periodic, speech,
-            slow_prominence_db=settings.syllable_prominence_slow_db,
-            fast_prominence_db=settings.syllable_prominence_fast_db,
-            slow_rate_syl_per_s=settings.syllable_tempo_slow_rate_syl_per_s,
-            fast_rate_syl_per_s=settings.syllable_tempo_fast_rate_syl_per_s,
-            slow_voiced_run_s=settings.syllable_tempo_slow_voiced_run_s,
-            fast_voiced_run_s=settings.syllable_tempo_fast_voiced_run_s,
-            min_spacing_s=settings.syllable_min_spacing_s,
-            local_drop_db=settings.syllable_local_drop_db,
-        )
-        n_syl = int(nuclei.size)
-        source = "acoustic"
+        n_text = count_syllables(text)
+        if n_text > 0 and (n_syl == 0 or TEXT_FIT[0] <= n_text / n_syl <= TEXT_FIT[1]):
+            n_syl, source = n_text, "text"
+            nuclei = timing.place_syllables(n_syl, spec.vowel_band_db, voiced, speech)
+        else:
+            notes.append(f"the words given have {n_text} syllable{'s' * (n_text != 1)} but the "
+                         f"recording holds about {n_syl}: they do not seem to be the words "
+                         "spoken, so the syllables (and the pace) are counted from the sound.")
 
     # --- timing
     if phrases_s:
@@ -552,6 +556,11 @@ def _onset_slope(level: np.ndarray, nuclei: np.ndarray, search_s: float) -> floa
 #: Background frames are this far from any speech frame, in frames (soft word edges and breaths
 #: stay out of the noise estimate).
 BACKGROUND_MARGIN_FRAMES = 10
+#: The words given fit a recording when their syllables and those found in the sound are within
+#: this ratio (CREMA-D's neutral sentences read 0.44-1.67); outside it the words are not what
+#: was said (another phrase, a paragraph for one sentence, only punctuation or emoji) and the
+#: syllables are counted from the sound.
+TEXT_FIT = (1.0 / 3.0, 3.0)
 
 
 def _background(speech: np.ndarray) -> np.ndarray:

@@ -259,11 +259,13 @@ def measure_baseline(y: np.ndarray, *, sr: float, text: str | None = None) -> An
         :func:`check_baseline`).
     """
     from .analysis import analyze
+    from .syllables import count_syllables
 
     first = analyze(y, sr=sr, text=text)
     baseline = analyze(y, sr=sr, text=text, settings=baseline_settings(first))
     check_baseline(baseline, acoustic_syllables=first.summary.syllables if text is None
-                   else analyze(y, sr=sr).summary.syllables)
+                   else analyze(y, sr=sr).summary.syllables,
+                   text_syllables=None if text is None else count_syllables(text))
     return baseline
 
 
@@ -293,14 +295,17 @@ BASELINE_F0_HZ = (55.0, 420.0)
 BASELINE_TEXT_RATIO = (1.0 / 3.0, 3.0)
 
 
-def check_baseline(analysis: Analysis, *, acoustic_syllables: int | None = None) -> None:
+def check_baseline(analysis: Analysis, *, acoustic_syllables: int | None = None,
+                   text_syllables: int | None = None) -> None:
     """Refuse a baseline that is not plausible as the speaker's everyday voice.
 
     Checked: clipping, whisper and level (as for any take), at least
     ``BASELINE_MIN_SPEECH_S`` of speech, a speech rate within ``BASELINE_RATE_SYL_PER_S``, a
     median pitch within ``BASELINE_F0_HZ``, and, when the words were given, that they fit the
-    recording: their syllables and those found in the audio (``acoustic_syllables``) within
-    ``BASELINE_TEXT_RATIO`` of each other.
+    recording: their syllables (``text_syllables``) and those found in the audio
+    (``acoustic_syllables``) within ``BASELINE_TEXT_RATIO`` of each other. A baseline whose
+    words do not fit is refused, not measured from the sound as a practice take would be: it
+    is meant to be the passage.
 
     Raises
     ------
@@ -333,12 +338,14 @@ def check_baseline(analysis: Analysis, *, acoustic_syllables: int | None = None)
                            f"{BASELINE_F0_HZ[0]:g} to {BASELINE_F0_HZ[1]:g} Hz of speaking "
                            f"voices: it is not an everyday voice (singing, squeaking, or a "
                            f"recording sped up?). {again}")
-    if s.syllables_source == "text" and acoustic_syllables:
-        ratio = s.syllables / acoustic_syllables
+    if text_syllables is None and s.syllables_source == "text":
+        text_syllables = s.syllables
+    if text_syllables is not None and acoustic_syllables:
+        ratio = text_syllables / acoustic_syllables
         if not BASELINE_TEXT_RATIO[0] <= ratio <= BASELINE_TEXT_RATIO[1]:
-            raise ProsodyError(f"the words given have {s.syllables} syllables but the recording "
-                               f"holds about {acoustic_syllables}: it does not seem to be those "
-                               f"words. {again}")
+            raise ProsodyError(f"the words given have {text_syllables} syllables but the "
+                               f"recording holds about {acoustic_syllables}: it does not seem to "
+                               f"be those words. {again}")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 import dataclasses
 import json
+import warnings
 
 import numpy as np
 import pytest
@@ -183,6 +184,26 @@ def test_real_recording_syllables_and_pitch():
     assert abs(acoustic.syllables - 16) <= 3
     assert acoustic.articulation_rate_syl_per_s == pytest.approx(
         a.summary.articulation_rate_syl_per_s, rel=0.2)
+
+
+@pytest.mark.parametrize("text", [" ".join([ARCTIC_TEXT] * 12), "…", "🙂 🙂", "Hi."])
+def test_words_that_do_not_fit_the_recording_are_not_used(text):
+    """A take's words are only trusted when their syllables fit what is heard (within 3x): a
+    paragraph given for one sentence, punctuation or emoji, or one word for a whole sentence,
+    and the syllables and pace are counted from the sound, with a note saying why."""
+    y, sr = sf.read(ARCTIC)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ProsodyWarning)
+        a = analyze(y, sr=sr, text=text)
+        acoustic = analyze(y, sr=sr)
+    assert any("do not seem to be the words spoken" in str(w.message) for w in caught)
+    assert not any("do not seem" in n for n in acoustic.warnings)
+    assert any("do not seem" in n for n in a.warnings)
+    assert a.summary.syllables_source == "acoustic"
+    assert a.summary.syllables == acoustic.summary.syllables
+    assert a.summary.speech_rate_syl_per_s == pytest.approx(
+        acoustic.summary.speech_rate_syl_per_s)
+    assert 2.0 < a.summary.speech_rate_syl_per_s < 8.0
 
 
 def test_real_recording_pitch_agrees_with_harvest():
