@@ -343,7 +343,8 @@ def calmer(y: np.ndarray, *, sr: float, profile: Profile | str | Path = "soothin
     judged_before = {f.name: f for f in fb_before.features}
     judged_after = {f.name: f for f in fb_after.features}
     moves = tuple(_move(prof.feature(name), before, after, judged_before.get(name),
-                        judged_after.get(name), baseline, plan.aims.get(name))
+                        judged_after.get(name), baseline, plan.aims.get(name),
+                        changed=_changes(plan, name))
                   for name in MANIPULATED if _has_feature(prof, name))
     report = CalmerReport(
         sr=work_sr, strength=float(strength), pitch_shift_st=plan.shift_st,
@@ -906,10 +907,28 @@ def _correction(plan: _Plan, after: Analysis, st_: CalmerSettings) -> _Plan | No
 # Reporting
 
 
+def _changes(plan: _Plan, name: str) -> bool:
+    """Whether ``plan`` changes feature ``name`` at all. Re-synthesis alone moves some measures
+    a little (the syllables found in the sound, the pitch at voicing edges), which must not be
+    reported as a change nobody made: a feature the plan leaves alone reads "about the same"."""
+    return {
+        "pitch_level": abs(plan.shift_st) >= 0.1,
+        "pitch_range": abs(plan.range_factor - 1.0) >= 0.02,
+        "pitch_movement": (abs(plan.range_factor - 1.0) >= 0.02 or plan.smooth_frames > 1
+                           or plan.slew),
+        "tempo": abs(plan.stretch - 1.0) >= 0.01,
+        "loudness": abs(plan.gain_db) >= 0.1,
+        "brightness": abs(plan.tilt_db) >= 0.1,
+    }.get(name, True)
+
+
 def _move(spec, before: Analysis, after: Analysis, judged_before, judged_after,
-          baseline: Analysis | None, aim_measure: float | None) -> Move:
+          baseline: Analysis | None, aim_measure: float | None, *, changed: bool = True
+          ) -> Move:
     """One feature before and after, as the coach compares it (``judged_*``: its
-    FeatureResult, or None when the coach could not judge it)."""
+    FeatureResult, or None when the coach could not judge it). ``changed``: the plan moved it
+    (:func:`_changes`); if not, its words are "about the same" whatever re-synthesis did to
+    the measure."""
     b, a = judged_before, judged_after
     ref = b or a
     m_before = _measure(before, spec.measure)
@@ -932,7 +951,8 @@ def _move(spec, before: Analysis, after: Analysis, judged_before, judged_after,
         target_low=ref.target_low if ref else None, target_high=ref.target_high if ref else None,
         relative_to=ref.relative_to if ref else "absolute",
         measured_before=m_before, measured_after=m_after, measured_unit=spec.measure_unit,
-        words=_move_words(spec, m_before, m_after),
+        words=_move_words(spec, m_before, m_after) if changed or m_before is None
+        or m_after is None else "about the same",
     )
 
 
@@ -968,6 +988,8 @@ def _summary_words(plan: _Plan, moves: Sequence[Move]) -> str:
     parts = [f"{m.label.lower()} {m.words}" for m in moves
              if m.measured_before is not None and m.measured_after is not None
              and m.words != "about the same"]
+    if unchanged and not plan.slew:  # strength 0
+        return "strength 0: re-synthesised without change"
     if unchanged or not parts:
         return "already calm: re-synthesised without change"
     return ", ".join(parts)

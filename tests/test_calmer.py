@@ -151,8 +151,10 @@ def test_strength_scales_the_change(arctic):
     y, sr = arctic
     none = calmer(y, sr=sr, text=ARCTIC_TEXT, strength=0.0)[2]
     half = calmer(y, sr=sr, text=ARCTIC_TEXT, strength=0.5)[2]
-    assert none.summary == "already calm: re-synthesised without change"
+    assert none.summary == "strength 0: re-synthesised without change"  # not "already calm"
     assert (none.pitch_shift_st, none.stretch, none.gain_db, none.tilt_db) == (0, 1, 0, 0)
+    # nothing the plan left alone is reported as changed, whatever re-synthesis did to it
+    assert {m.words for m in none.moves} == {"about the same"}
     # plain re-synthesis reads back as the same take
     for name, tol in (("pitch_level", 3.0), ("tempo", 0.1), ("loudness", 0.5)):
         m = none.move(name)
