@@ -705,8 +705,16 @@ def _absolute_value(spec: FeatureSpec, analysis: Analysis, take: float, guards
         return take, ""
     expected = analysis.summary.f0_expected_hz
     if expected is None or expected <= 0 or take <= 0:
-        return None, (f"{spec.label.lower()} needs your everyday voice as a baseline: "
-                      "the recording did not show what pitch is usual for your voice")
+        from .voice import FORMANT_MIN_BANDWIDTH_HZ
+
+        if analysis.quality.bandwidth_hz < FORMANT_MIN_BANDWIDTH_HZ:
+            khz = analysis.quality.bandwidth_hz / 1000.0
+            why = (f"the recording carries sound only up to {khz:.1f} kHz (a phone line or a "
+                   "low sample rate), too little to show what pitch is usual for your voice, "
+                   f"which needs {FORMANT_MIN_BANDWIDTH_HZ / 1000:g} kHz")
+        else:
+            why = "the recording did not show what pitch is usual for your voice"
+        return None, f"{spec.label.lower()} needs your everyday voice as a baseline: {why}"
     noisy = _too_noisy_for("f0_expected_hz", "the pitch usual for your voice", analysis, guards)
     if noisy:
         return None, noisy + " (or record your everyday voice as a baseline)"

@@ -670,3 +670,18 @@ def test_a_change_the_calm_way_but_too_small_says_only():
     now, _ = feature_words(spec, short)
     assert now == "only about 0.9 dB softer than your everyday voice"
     assert feature_tip(spec, short).startswith("You were only about 0.9 dB softer")
+
+
+def test_a_phone_band_recording_is_told_why_its_pitch_height_is_not_judged():
+    """At 8 kHz (4 kHz of sound) the formants that show the pitch usual for a voice are cut
+    off: pitch height without a baseline is left out, and the reason names the bandwidth."""
+    from scipy.signal import resample_poly
+
+    y = resample_poly(load16(DATA / "arctic_a0007.wav"), 1, 2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ProsodyWarning)
+        fb = coach(analyze(y, sr=8000), profile="soothing")
+    reason = dict(fb.not_judged)["pitch_level"]
+    assert "only up to 4.0 kHz" in reason
+    assert "phone line or a low sample rate" in reason
+    assert fb.score is not None
