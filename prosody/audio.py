@@ -396,6 +396,11 @@ def _too_long(label: str, duration_s: float | None) -> ProsodyError:
 # Decoding
 
 
+#: A file this large whose header claims no frames holds sound its header does not count: a
+#: recorder stopped before it wrote the length (headers are 44 bytes to a few kB).
+_CUT_OFF_BYTES = 16_384
+
+
 def _decode(data: str | bytes, label: str, *, sr: int
             ) -> tuple[np.ndarray, int, int, int, float]:
     """Decode to mono float32: at the file's own rate, or at ``sr`` for a file too long at a
@@ -475,6 +480,14 @@ def _decode(data: str | bytes, label: str, *, sr: int
             f"{label}: the audio contains {nonfinite} NaN or infinite samples; the file is "
             "damaged, record it again or export it again from the recorder."
         )
+    if n == 0:
+        size = len(data) if isinstance(data, bytes) else os.path.getsize(data)
+        if size > _CUT_OFF_BYTES:
+            raise ProsodyError(
+                f"{label} is {size / 1000:.0f} kB, yet its header says it holds no sound: the "
+                "recording was probably cut off before the recorder finished saving it. Record "
+                "it again, or open it in an audio editor that can import raw audio (Audacity: "
+                "File > Import > Raw Data) and export it as WAV.")
     weights = _channel_weights(gram)
     used = weights > 0
     clipped_fraction = float(clipped[used].sum() / (n * used.sum())) if n else 0.0

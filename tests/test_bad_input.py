@@ -203,6 +203,16 @@ def truncated_too_short(tmp: Path, y, sr) -> Path:
     return path
 
 
+def cut_off_recorder(tmp: Path, y, sr) -> Path:
+    # a recorder stopped before it wrote the lengths: the sound is there, the header says 0
+    whole = bytearray(write(tmp / "whole.wav", y, sr).read_bytes())
+    assert whole[36:40] == b"data"
+    whole[40:44] = (0).to_bytes(4, "little")
+    path = tmp / "cut_off.wav"
+    path.write_bytes(bytes(whole))
+    return path
+
+
 def m4a_header(tmp: Path, y, sr) -> Path:
     # An iPhone voice memo: ISO-BMFF 'ftyp' box with brand 'M4A ', then media data.
     ftyp = b"\x00\x00\x00\x1cftypM4A \x00\x00\x00\x00M4A mp42isom\x00\x00\x00\x00"
@@ -340,6 +350,9 @@ CASES = [
     # a WAV cut short after 0.2 s
     pytest.param(truncated_too_short, Refused(r"0\.20 s long, shorter than the 0\.5 s"),
                  id="truncated-wav-too-short"),
+    # a recorder cut off before it wrote the length: said so, with a way to recover the sound
+    pytest.param(cut_off_recorder, Refused(r"header says it holds no sound.*cut off.*Raw Data"),
+                 id="cut-off-recorder"),
     # an M4A voice memo: named, with the formats that work
     pytest.param(m4a_header, Refused(r"'take\.m4a' is an M4A/AAC file.*WAV, FLAC, OGG.*MP3"),
                  id="m4a"),
