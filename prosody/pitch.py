@@ -141,21 +141,20 @@ def track_pitch(
     periodic = _fit_length(wide.voiced, n)
     first = _drop_stray_runs(wide)
     f0 = first.f0_hz[first.voiced]
-    if f0.size < 10:
-        if fmin_hz is not None:  # too little voice of its own to widen the given range
-            return dataclasses.replace(
-                _drop_stray_runs(_track(y, sr, float(fmin_hz), float(fmax_hz), settings)),
-                periodic=periodic)
-        if f0.size == 0:
-            warnings.warn("no voiced speech found: pitch is undefined.", ProsodyWarning,
-                          stacklevel=2)
-        return dataclasses.replace(_fit_frames(first, n), periodic=periodic)
-    lo, hi = adapted_range_hz(f0)
+    own = adapted_range_hz(f0) if f0.size >= 10 else None
     if fmin_hz is not None:
         # the given floor, lowered to this recording's own where its voice sits below it. The
         # ceiling stays: it already has room for a tense voice, and chance periodicity in a
         # whisper or breath reads high, so a ceiling from the take would let it in as voice
-        lo, hi = min(float(fmin_hz), lo), float(fmax_hz)
+        lo = float(fmin_hz) if own is None else min(float(fmin_hz), own[0])
+        hi = float(fmax_hz)
+    elif own is not None:
+        lo, hi = own
+    else:
+        if f0.size == 0:
+            warnings.warn("no voiced speech found: pitch is undefined.", ProsodyWarning,
+                          stacklevel=2)
+        return dataclasses.replace(_fit_frames(first, n), periodic=periodic)
     return dataclasses.replace(_drop_stray_runs(_track(y, sr, lo, hi, settings)),
                                periodic=periodic)
 
