@@ -361,10 +361,12 @@ def calmer(y: np.ndarray, *, sr: float, profile: Profile | str | Path = "soothin
 def check_length(duration_s: float) -> None:
     """Refuse a take longer than :data:`MAX_CALMER_S`, saying what to do (ProsodyError)."""
     if duration_s > MAX_CALMER_S:
+        length = (f"{duration_s:.0f} seconds" if duration_s < 600
+                  else f"{duration_s / 60:.0f} minutes")
         raise ProsodyError(
-            f"this recording is {duration_s / 60:.1f} minutes long; hearing it calmer works on "
-            f"a practice phrase of up to {MAX_CALMER_S:.0f} s. Cut out the phrase you want to "
-            "hear, or record it on its own, and try again.")
+            f"this recording is {length} long; hearing it calmer works on a practice phrase of "
+            f"up to {MAX_CALMER_S:.0f} seconds. Cut out the phrase you want to hear, or record "
+            "it on its own, and try again.")
 
 
 def check_output_name(path_out) -> None:
