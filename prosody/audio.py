@@ -38,6 +38,34 @@ READABLE_FORMATS = "WAV, FLAC, OGG (Vorbis or Opus) or MP3"
 #: (an unplugged input, a dead mic side); averaging it in would only lower the level, by up to
 #: 6 dB for stereo, which the coach would then read as "speaking softly". In dB.
 SILENT_CHANNEL_DB = 20.0
+#: Two live channels whose normalised cross-correlation (DC removed, over the whole file) is at
+#: least this, in either polarity, carry the same sound (a stereo or array mic) and are mixed
+#: together. At 0.5 the sound they share is as strong as what each holds alone (equal
+#: independent noise in both: r = S / (S + N)). A pair below it is judged by how speech-like
+#: each channel is (``SPEECH_TIE_DB``), and two channels that both sound like speech are still
+#: averaged, so setting it high only sends doubtful pairs to that safer test; a mic on one input
+#: and hiss or hum on the other correlate near 0. Dimensionless, 0 to 1.
+SAME_SOUND_CORRELATION = 0.5
+#: Length of the frames whose energies measure how speech-like a channel is, in seconds:
+#: shorter than a syllable (100-300 ms), so the loud vowels and the quiet gaps between them fall
+#: in different frames; long enough that steady noise varies little from frame to frame.
+SPREAD_FRAME_S = 0.025
+#: Percentiles of a channel's frame energies whose distance in dB is its "spread": the loud
+#: frames (vowels) against the quiet ones (gaps, pauses, the noise floor). Speech is strongly
+#: modulated (14 to 50 dB on the clean and noisy read and acted speech in tests/data and
+#: samples/audio); steady hiss, hum, fan and traffic noise is not (white 1 dB, pink 3 dB,
+#: 40-400 Hz rumble 4-5 dB, mains hum 0 dB).
+SPREAD_PERCENTILES = (10.0, 95.0)
+#: Frames quieter than this (mean square, in dBFS) are digital silence, not a quiet moment of a
+#: voice: an unplugged input, a noise gate, an edit. They are left out of the spread, which would
+#: otherwise be as large as the gap to silence itself. A 16-bit file's quietest non-zero frame
+#: is -101 dBFS (half an LSB of rounding noise); a microphone preamp's own noise is far above.
+DIGITAL_SILENCE_DBFS = -100.0
+#: Channels carrying different sounds are averaged only if each one's spread is within this of
+#: the most speech-like one (two voices, one per mic); otherwise the most speech-like is used
+#: alone. Steady noise falls 9 dB or more short of the noisiest speech measured (14 dB against
+#: at most 5 dB), while the spreads of one voice differ by a few dB between takes. In dB.
+SPEECH_TIE_DB = 6.0
 #: Samples within this distance of full scale count as clipped (full scale = 1.0).
 CLIP_MARGIN = 1e-4
 
@@ -123,13 +151,17 @@ def load(source: AudioSource, *, sr: int = SR) -> Signal:
 
     Notes
     -----
-    Channels are averaged, except that channels more than ``SILENT_CHANNEL_DB`` below the
-    loudest one are left out (speech on one side of a stereo file keeps its level instead of
-    losing 6 dB), and if averaging cancels the signal (one side wired in reverse polarity) the
-    loudest channel is used alone. Resampling is soxr's "VHQ" (``prosody.dsp.resample``; a
-    long file at a high rate streams through soxr's resampler block by block). The file is
-    decoded in blocks as float32 and mixed to mono block by block, so memory does not grow with
-    the number of channels: loading a 10-minute 48 kHz file peaks at about 260 MB for the whole
+    Channels are mixed by what they carry (:func:`_channel_weights`): channels more than
+    ``SILENT_CHANNEL_DB`` below the loudest one are left out (speech on one side of a stereo
+    file keeps its level instead of losing 6 dB); channels that carry different sounds (a mic
+    on one input, hiss or hum on the other) are reduced to the one that sounds most like speech,
+    its loud frames farthest above its quiet ones; the rest are averaged, and if averaging
+    cancels the signal (one side wired in reverse polarity) the loudest of them is used alone.
+    The choice rests on statistics gathered while decoding (:class:`_ChannelStats`), never on
+    the file held at full width. Resampling is soxr's "VHQ" (``prosody.dsp.resample``; a long
+    file at a high rate streams through soxr's resampler block by block). The file is decoded
+    in blocks as float32 and mixed to mono block by block, so memory does not grow with the
+    number of channels: loading a 10-minute 48 kHz file peaks at about 260 MB for the whole
     process (110 MB of it numpy, scipy and soundfile themselves), whatever its channel count.
     """
     if isinstance(sr, bool) or not isinstance(sr, (int, np.integer)) or sr <= 0:
@@ -451,8 +483,7 @@ def _decode(data: str | bytes, label: str, *, sr: int
 
         block_frames = max(1, _BLOCK_SAMPLES // channels)
         block = np.empty((block_frames, channels), dtype=np.float32)
-        gram = np.zeros((channels, channels))  # sum of x_i·x_j over the file, for mixing
-        clipped = np.zeros(channels, dtype=np.int64)
+        stats = _ChannelStats(channels, original_sr, clip_level)
         nonfinite = 0
         n = 0
         while True:
@@ -470,9 +501,7 @@ def _decode(data: str | bytes, label: str, *, sr: int
                 nonfinite += int(k * channels - np.count_nonzero(finite))
                 n += k
                 continue
-            wide = got.astype(np.float64)
-            gram += wide.T @ wide
-            clipped += np.count_nonzero(np.abs(got) >= clip_level, axis=0)
+            stats.add(got)
             mono[n : n + k] = got[:, 0] if channels == 1 else got.mean(axis=1)
             n += k
     if nonfinite:
@@ -488,9 +517,8 @@ def _decode(data: str | bytes, label: str, *, sr: int
                 "recording was probably cut off before the recorder finished saving it. Record "
                 "it again, or open it in an audio editor that can import raw audio (Audacity: "
                 "File > Import > Raw Data) and export it as WAV.")
-    weights = _channel_weights(gram)
-    used = weights > 0
-    clipped_fraction = float(clipped[used].sum() / (n * used.sum())) if n else 0.0
+    weights = stats.weights()
+    clipped_fraction = stats.clipped_fraction(weights)
     if channels > 1 and not np.allclose(weights, 1.0 / channels):
         # The first pass stored the plain average; redo the mix with the chosen weights.
         w32 = weights.astype(np.float32)
@@ -513,17 +541,17 @@ def _decode_streamed(open_file, f, label: str, *, sr: int, clip_level: float,
                      max_frames: int) -> tuple[np.ndarray, int, int, int, float]:
     """:func:`_decode` for a long file at a high rate, in two passes over it.
 
-    The first pass measures the channels (for the mix) and the clipping; the second mixes each
-    block to mono and resamples it to ``sr`` with soxr's streaming resampler ("VHQ": passband
-    flat to 0.01 dB, stopband -175 dB), so nothing at the file's own rate is ever held whole.
+    The first pass measures the channels for the mix (:class:`_ChannelStats`, as in
+    :func:`_decode`) and their clipping; the second mixes each block to mono and resamples it
+    to ``sr`` with soxr's streaming resampler ("VHQ": passband flat to 0.01 dB, stopband
+    -175 dB), so nothing at the file's own rate is ever held whole.
     """
     import soxr
 
     original_sr, channels = int(f.samplerate), int(f.channels)
     block_frames = max(1, _BLOCK_SAMPLES // channels)
     block = np.empty((block_frames, channels), dtype=np.float32)
-    gram = np.zeros((channels, channels))
-    clipped = np.zeros(channels, dtype=np.int64)
+    stats = _ChannelStats(channels, original_sr, clip_level)
     nonfinite = n = 0
     while True:
         got = f.read(block_frames, dtype="float32", always_2d=True, out=block)
@@ -536,18 +564,16 @@ def _decode_streamed(open_file, f, label: str, *, sr: int, clip_level: float,
         if not finite.all():
             nonfinite += int(k * channels - np.count_nonzero(finite))
         else:
-            wide = got.astype(np.float64)
-            gram += wide.T @ wide
-            clipped += np.count_nonzero(np.abs(got) >= clip_level, axis=0)
+            stats.add(got)
         n += k
     if nonfinite:
         raise ProsodyError(
             f"{label}: the audio contains {nonfinite} NaN or infinite samples; the file is "
             "damaged, record it again or export it again from the recorder."
         )
-    weights = _channel_weights(gram).astype(np.float32)
-    used = weights > 0
-    clipped_fraction = float(clipped[used].sum() / (n * used.sum())) if n else 0.0
+    weights = stats.weights()
+    clipped_fraction = stats.clipped_fraction(weights)
+    weights = weights.astype(np.float32)
     out = np.empty(int(np.ceil(n * sr / original_sr)) + 64, dtype=np.float32)
     stream = soxr.ResampleStream(original_sr, sr, 1, dtype="float32", quality="VHQ")
     filled = done = 0
@@ -595,14 +621,155 @@ def _full_scale(subtype: str) -> float:
     return codes.get(subtype, 1.0)
 
 
-def _channel_weights(gram: np.ndarray) -> np.ndarray:
-    """Mixing weights, shape (channels,), summing to 1: the average of the live channels.
+class _ChannelStats:
+    """What the mix is chosen from, gathered block by block as a file is decoded.
 
-    ``gram`` is the channels' sum of cross-products, so any mix's power is ``w @ gram @ w``
-    without a second pass over the samples.
+    Both :func:`_decode` and :func:`_decode_streamed` feed it every block (frames x channels,
+    float32) in order, then ask it for :meth:`weights`. It holds, whatever the file's length, the
+    channels' sums of cross-products (``gram``, channels x channels), their sums, their clipped
+    sample counts, and one energy per channel per ``SPREAD_FRAME_S`` frame: 36 000 float32 per
+    channel for 15 minutes (144 kB), so the file itself is never kept at full width.
     """
+
+    def __init__(self, channels: int, sr: int, clip_level: float) -> None:
+        self.clip_level = clip_level
+        self.hop = max(1, int(round(SPREAD_FRAME_S * sr)))  # frame length in samples
+        self._ones = np.ones(self.hop)
+        self.n = 0
+        self.gram = np.zeros((channels, channels))  # sum of x_i·x_j over the file
+        self.sums = np.zeros(channels)  # sum of x_i over the finished frames: DC, for corr
+        self.clipped = np.zeros(channels, dtype=np.int64)
+        self._energies: list[np.ndarray] = []  # (frames, channels) mean squares, DC removed
+        # the frame a block ended in the middle of: its sums, sums of squares and length so far
+        self._part_sum = np.zeros(channels)
+        self._part_sq = np.zeros(channels)
+        self._part_n = 0
+
+    def add(self, got: np.ndarray) -> None:
+        """Take in the next block, shape (frames, channels), all finite."""
+        wide = got.astype(np.float64)
+        k, hop = wide.shape[0], self.hop
+        self.n += k
+        self.gram += wide.T @ wide
+        self.clipped += np.count_nonzero(np.abs(got) >= self.clip_level, axis=0)
+        i = 0
+        if self._part_n:  # finish the frame the last block left open
+            i = min(hop - self._part_n, k)
+            self._take_part(wide[:i])
+            if self._part_n == hop:
+                self._energies.append(self._frame_energy(self._part_sum, self._part_sq)[None])
+                self.sums += self._part_sum
+                self._part_sum[:] = self._part_sq[:] = 0.0
+                self._part_n = 0
+        whole = (k - i) // hop
+        if whole:
+            frames = wide[i : i + whole * hop].reshape(whole, hop, -1)
+            # a product with ones sums each frame several times faster than .sum(axis=1)
+            totals = self._ones @ frames
+            self._energies.append(
+                self._frame_energy(totals, np.einsum("fhc,fhc->fc", frames, frames)))
+            self.sums += totals.sum(axis=0)
+            i += whole * hop
+        if i < k:
+            self._take_part(wide[i:])
+
+    def _take_part(self, part: np.ndarray) -> None:
+        self._part_sum += part.sum(axis=0)
+        self._part_sq += np.einsum("hc,hc->c", part, part)
+        self._part_n += part.shape[0]
+
+    def _frame_energy(self, total: np.ndarray, squares: np.ndarray) -> np.ndarray:
+        # the frame's variance: its own DC taken out, so an offset does not fill in the gaps
+        hop = self.hop
+        return np.maximum(squares / hop - (total / hop) ** 2, 0.0).astype(np.float32)
+
+    def spread_db(self) -> np.ndarray:
+        """Per channel, how far its loud frames stand above its quiet ones, in dB (shape
+        (channels,)): the distance between the ``SPREAD_PERCENTILES`` of its frame energies,
+        digital silence left out; 0 for a channel with fewer than two frames of sound."""
+        channels = self.gram.shape[0]
+        if not self._energies:
+            return np.zeros(channels)
+        energies = np.concatenate(self._energies)
+        floor = 10.0 ** (DIGITAL_SILENCE_DBFS / 10.0)
+        spread = np.zeros(channels)
+        for c in range(channels):
+            sound = energies[:, c][energies[:, c] > floor].astype(np.float64)
+            if sound.size >= 2:
+                quiet, loud = np.percentile(10.0 * np.log10(sound), SPREAD_PERCENTILES)
+                spread[c] = loud - quiet
+        return spread
+
+    def correlation(self) -> np.ndarray:
+        """Normalised cross-correlation of the channels with their DC removed, shape
+        (channels, channels), -1 to 1; 0 where a channel is constant."""
+        if self.n == 0:
+            return np.eye(self.gram.shape[0])
+        mean = (self.sums + self._part_sum) / self.n  # the last frame may be unfinished
+        cov = self.gram / self.n - np.outer(mean, mean)
+        sd = np.sqrt(np.maximum(np.diag(cov), 0.0))
+        scale = np.outer(sd, sd)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            corr = np.where(scale > 0, cov / scale, 0.0)
+        np.fill_diagonal(corr, 1.0)
+        return np.clip(corr, -1.0, 1.0)
+
+    def weights(self) -> np.ndarray:
+        """Mixing weights, shape (channels,), summing to 1 (:func:`_channel_weights`)."""
+        if self.gram.shape[0] == 1:
+            return np.ones(1)
+        return _channel_weights(self.gram, self.correlation(), self.spread_db())
+
+    def clipped_fraction(self, weights: np.ndarray) -> float:
+        """Share of the samples of the channels mixed in (``weights > 0``) that are clipped."""
+        used = weights > 0
+        return float(self.clipped[used].sum() / (self.n * used.sum())) if self.n else 0.0
+
+
+def _channel_weights(gram: np.ndarray, corr: np.ndarray, spread_db: np.ndarray) -> np.ndarray:
+    """Mixing weights, shape (channels,), summing to 1: the live channels that carry the
+    recording's voice, averaged.
+
+    Parameters
+    ----------
+    gram : np.ndarray [shape=(channels, channels)]
+        the channels' sums of cross-products, so any mix's power is ``w @ gram @ w`` without a
+        second pass over the samples
+    corr : np.ndarray [shape=(channels, channels)]
+        their normalised cross-correlation (:meth:`_ChannelStats.correlation`)
+    spread_db : np.ndarray [shape=(channels,)]
+        how speech-like each channel is, in dB (:meth:`_ChannelStats.spread_db`)
+
+    Notes
+    -----
+    1. Channels more than ``SILENT_CHANNEL_DB`` below the loudest are left out.
+    2. The live channels are grouped by the sound they carry: two are in one group when their
+       correlation is at least ``SAME_SOUND_CORRELATION`` in either polarity (and groups are
+       joined through shared members). A group's spread is that of its most speech-like member.
+    3. The groups whose spread is within ``SPEECH_TIE_DB`` of the largest are kept: the voice
+       alone when the other inputs hold hiss, hum or fan noise (a mic on one input of a USB
+       interface, the other open), every group when they all sound alike (two voices, or two
+       noises, where there is nothing better to choose). Noise in the voice's own channel
+       narrows its spread: at a poor enough signal-to-noise ratio the two come within
+       ``SPEECH_TIE_DB`` and are averaged, as all live channels were before this rule.
+    4. The kept channels are averaged; if that cancels the signal (one side wired in reverse
+       polarity), the loudest of them is used alone.
+    """
+    channels = gram.shape[0]
     power = np.diag(gram).copy()
     live = power >= power.max() * 10.0 ** (-SILENT_CHANNEL_DB / 10.0)
+    if live.sum() > 1:
+        same = (np.abs(corr) >= SAME_SOUND_CORRELATION) & live[:, None] & live[None, :]
+        group = np.arange(channels)  # each channel's group: the smallest channel joined to it
+        for _ in range(channels):  # join through shared members until nothing changes
+            joined = np.array([group[same[c]].min() if live[c] else c for c in range(channels)])
+            if np.array_equal(joined, group):
+                break
+            group = joined
+        group_spread = np.array([spread_db[(group == group[c]) & live].max() if live[c]
+                                 else -np.inf for c in range(channels)])
+        best = group_spread[live].max()
+        live &= group_spread >= best - SPEECH_TIE_DB
     weights = live / live.sum()
     n_live = int(live.sum())
     if n_live > 1:
@@ -611,7 +778,7 @@ def _channel_weights(gram: np.ndarray) -> np.ndarray:
         # the channels cancel (one wired in reverse polarity): use the loudest alone.
         if mix_power < power[live].mean() / n_live / 2.0:
             weights = np.zeros_like(power)
-            weights[int(np.argmax(power))] = 1.0
+            weights[int(np.argmax(np.where(live, power, -np.inf)))] = 1.0
     return weights
 
 
