@@ -131,6 +131,9 @@ class Quality:
     #: the voice over the background in its upper frequencies (``voice.HIGH_BAND_HZ``), dB
     #: (None: no voiced speech or no background): what limits the measures read there
     snr_high_db: float | None = None
+    #: the mains hum filtered out before measuring (``prosody.hum``), its fundamental in Hz
+    #: (None: no hum found)
+    hum_hz: float | None = None
 
 
 @dataclass(frozen=True)
@@ -246,6 +249,13 @@ def analyze_file(path, *, text: str | None = None,
                     bandwidth_hz=sig.original_sr / 2.0, clipped_fraction=sig.clipped_fraction)
 
 
+#: Said when a mains hum was filtered out (``prosody.hum``): the measures are of the voice
+#: alone, and the hum is usually easy to get rid of.
+HUM_NOTE = ("a steady mains hum at {hz:.0f} Hz was filtered out before measuring. It comes from "
+            "the electrics, not the voice: running the laptop on battery, or plugging the "
+            "microphone into another port, usually removes it.")
+
+
 def _clipped_fraction(y: np.ndarray) -> float:
     peak = np.max(np.abs(y))
     if peak < 0.99:
@@ -256,9 +266,14 @@ def _clipped_fraction(y: np.ndarray) -> float:
 def _analyze(y: np.ndarray, *, text, settings: AnalysisSettings, bandwidth_hz: float,
              clipped_fraction: float) -> Analysis:
     from . import loudness, pitch, timing, voice
+    from .hum import find_hum, remove_hum
 
     notes: list[str] = []
     sr = SR
+    hum = find_hum(y, sr=sr)
+    if hum is not None:
+        y = remove_hum(y, sr=sr, hum=hum)
+        notes.append(HUM_NOTE.format(hz=hum.fundamental_hz))
     n = pitch.n_frames(y.size, sr)
     time_s = np.arange(n) * FRAME_S
     duration_s = y.size / sr
@@ -427,6 +442,7 @@ def _analyze(y: np.ndarray, *, text, settings: AnalysisSettings, bandwidth_hz: f
         voiced_fraction=float(voiced[speech].mean()) if speech.any() else 0.0,
         bandwidth_hz=bandwidth_hz,
         snr_high_db=_snr_db(spec.high_band_db, voiced, speech),
+        hum_hz=None if hum is None else round(hum.fundamental_hz, 2),
     )
     for note in notes:
         warnings.warn(note, ProsodyWarning, stacklevel=3)

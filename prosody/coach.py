@@ -544,7 +544,16 @@ def quality_problem(analysis: Analysis, profile: Profile) -> QualityProblem | No
             "to someone right beside you."
         ))
     level_db = analysis.summary.loudness_db
-    if level_db is None or level_db < g.min_speech_level_dbfs or voiced_s < g.min_voiced_s:
+    no_voice = level_db is None or level_db < g.min_speech_level_dbfs or voiced_s < g.min_voiced_s
+    if q.hum_hz is not None and voiced_s < g.min_voiced_s:
+        # the hum was taken out (prosody.hum) and nothing was left: the microphone heard the
+        # electrics, not a voice
+        return QualityProblem("no_voice", (
+            f"there is no voice in this recording, only a steady mains hum at {q.hum_hz:.0f} Hz "
+            "from the electrics. Check that the right microphone is chosen and switched on, "
+            "say the phrase aloud close to it, and record again."
+        ))
+    if no_voice:
         shown = "no voice could be found" if level_db is None else f"it reads {level_db:.0f} dBFS"
         return QualityProblem("too_quiet", (
             f"the voice is too quiet to judge ({shown}). Hold the microphone closer (about an "

@@ -30,7 +30,7 @@ LAYER_OF_MODULE = {
     "prosody.samples": ENGINE, "prosody.audio": ENGINE, "prosody.record": ENGINE,
     "prosody.dsp": ENGINE, "prosody.pitch": ENGINE, "prosody.timing": ENGINE,
     "prosody.loudness": ENGINE, "prosody.voice": ENGINE, "prosody.syllables": ENGINE,
-    "prosody.analysis": ENGINE,
+    "prosody.hum": ENGINE, "prosody.analysis": ENGINE,
     # coaching: judging what was measured
     "prosody.profile": COACHING, "prosody.coach": COACHING, "prosody.compare": COACHING,
     "prosody.model": COACHING, "prosody.content": COACHING, "prosody.calmer": COACHING,
