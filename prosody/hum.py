@@ -4,8 +4,9 @@ A ground loop, an unshielded cable or a laptop on its charger adds a steady tone
 frequency (50 Hz in most of the world, 60 Hz in the Americas) and its multiples. A voice has no
 such tone: its harmonics move with its pitch, so over a second or more they spread over several
 hertz, while hum stays within a fraction of one. Left in, the hum reads as a second, steady
-"voice": at 20 dB below the speech it moved a real take's (CREMA-D 1001, neutral) pace from 9.1 to 5.7 syllables a
-second and doubled its pitch movement; at 10 dB below, the take was refused as "too quiet".
+"voice": at 20 dB below the speech it moved a real take's (CREMA-D 1001, neutral) pace from
+9.1 to 5.7 syllables a second and doubled its pitch movement; at 10 dB below, the take was
+refused as "too quiet".
 
 :func:`find_hum` looks for a narrow, steady peak at the mains frequency in the recording's
 long-term spectrum; :func:`remove_hum` subtracts the hum's harmonics, each a sinusoid fitted
