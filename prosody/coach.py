@@ -166,7 +166,8 @@ class Feedback:
 
     ``score`` is None when ``quality`` explains why the take could not be judged. ``flags``
     name the guards that fired (``too_flat``, ``creak_or_roughness``); ``not_judged`` lists
-    ``(feature, reason)`` for the features left out.
+    ``(feature, reason)`` for the features left out; ``notes`` say what was done to the
+    recording before it was judged that the person should know (a mains hum taken out).
     """
 
     score: int | None
@@ -182,6 +183,7 @@ class Feedback:
     profile_version: str
     scenario: str | None
     baseline: bool
+    notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
         """The coach JSON of DESIGN.md (``score``, ``features``, ``tips``) plus the rest."""
@@ -194,6 +196,7 @@ class Feedback:
             "quality": self.quality.to_dict() if self.quality else None,
             "flags": list(self.flags),
             "not_judged": [{"name": n, "reason": r} for n, r in self.not_judged],
+            "notes": list(self.notes),
             "explanation": self.explanation,
             "profile": self.profile,
             "profile_version": self.profile_version,
@@ -382,7 +385,7 @@ def coach(analysis: Analysis, *, profile: Profile | str | Path,
         profile = load_profile(profile)
     prof = profile.for_scenario(scenario)
     meta = {"profile": prof.name, "profile_version": prof.version, "scenario": scenario,
-            "baseline": baseline is not None}
+            "baseline": baseline is not None, "notes": recording_notes(analysis)}
 
     problem = quality_problem(analysis, prof)
     if problem is not None:
@@ -491,6 +494,18 @@ def coach(analysis: Analysis, *, profile: Profile | str | Path,
         not_judged=tuple(not_judged),
         **meta,
     )
+
+
+def recording_notes(analysis: Analysis) -> tuple[str, ...]:
+    """What was done to the recording before it was judged that the person should know, as
+    sentences: a mains hum taken out (``prosody.hum``), with how to get rid of it."""
+    from .analysis import HUM_NOTE
+
+    hz = analysis.quality.hum_hz
+    if hz is None:
+        return ()
+    note = HUM_NOTE.format(hz=hz)
+    return (note[:1].upper() + note[1:],)
 
 
 #: A recording this far above the quietest level a voice may have, steady and unvoiced, is

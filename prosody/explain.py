@@ -152,6 +152,8 @@ class Reading:
         the features left out, with why
     baseline : bool
         whether the take was judged against the speaker's everyday voice
+    notes : tuple of str
+        what was done to the recording before it was judged (a mains hum taken out)
     """
 
     score: int | None
@@ -163,6 +165,7 @@ class Reading:
     problem: str | None
     not_judged: tuple[str, ...]
     baseline: bool
+    notes: tuple[str, ...] = ()
 
     def card(self, name: str) -> Card:
         return next(c for c in self.cards if c.name == name)
@@ -206,6 +209,7 @@ def read_feedback(feedback: Mapping, profile: Profile, *, tracks: Tracks | None 
     baseline = bool(feedback.get("baseline"))
     not_judged = tuple(f"{_label(prof, n.get('name'))}: {n.get('reason')}"
                        for n in feedback.get("not_judged") or () if isinstance(n, Mapping))
+    notes = tuple(n for n in feedback.get("notes") or () if isinstance(n, str))
     score = feedback.get("score")
     if score is None:
         quality = feedback.get("quality") or {}
@@ -215,7 +219,7 @@ def read_feedback(feedback: Mapping, profile: Profile, *, tracks: Tracks | None 
         problem = problem[:1].upper() + problem[1:]
         return Reading(score=None, band=None, verdict="No score for this take.", changes=(),
                        well=None, cards=(), problem=problem, not_judged=not_judged,
-                       baseline=baseline)
+                       baseline=baseline, notes=notes)
 
     results = [r for r in (_result(d) for d in feedback.get("features") or ()) if r is not None]
     specs = {spec.name: spec for spec in prof.features}
@@ -227,7 +231,7 @@ def read_feedback(feedback: Mapping, profile: Profile, *, tracks: Tracks | None 
     return Reading(score=int(round(score)), band=band.name,
                    verdict=verdict_line(score, len(changes)), changes=changes,
                    well=feedback.get("well"), cards=cards, problem=None, not_judged=not_judged,
-                   baseline=baseline)
+                   baseline=baseline, notes=notes)
 
 
 def baseline_heard(analysis) -> str:

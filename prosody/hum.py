@@ -9,8 +9,9 @@ hertz, while hum stays within a fraction of one. Left in, the hum reads as a sec
 refused as "too quiet".
 
 :func:`find_hum` looks for a narrow, steady peak at the mains frequency in the recording's
-long-term spectrum; :func:`remove_hum` subtracts the hum's harmonics, each a sinusoid fitted
-block by block, leaning on the pauses where the hum is alone. A recording without hum is left
+long-term spectrum, with the tone there in the pauses too; :func:`remove_hum` subtracts the
+hum's harmonics, each a sinusoid fitted block by block, leaning on the pauses where the hum
+is alone. A recording without hum is left
 exactly as it was.
 """
 
@@ -38,6 +39,13 @@ FUNDAMENTAL_PROMINENCE_DB = 12.0
 NARROW_HZ, NARROW_DROP_DB = 2.0, 15.0
 #: The long-term spectrum is averaged over segments this long (s): 0.5 Hz resolution.
 SEGMENT_S = 2.0
+#: ... and is there in the pauses: in the quietest QUIET_FRAMES share of the recording's
+#: 20 ms frames, a sinusoid at the fundamental (fitted as :func:`remove_hum` fits it) carries at
+#: least this share of the power. A hum is steady, so it fills the pauses; a line that only a
+#: perfectly repeated synthetic syllable makes (its spectrum is all lines) does not. A hum
+#: that fails this lies 10 dB or more under the room's own noise, where a hum 30 dB below the
+#: voice moved no score by more than a few points (benchmarks/hum.py).
+MIN_QUIET_SHARE, QUIET_FRAMES = 0.1, 0.3
 #: At most this many segments, spread over the recording, make the long-term spectrum.
 MAX_SEGMENTS = 8
 #: A recording shorter than this (s) cannot show a steady tone apart from a voice.
@@ -97,6 +105,8 @@ def find_hum(y: np.ndarray, *, sr: int) -> Hum | None:
     if best is None:
         return None
     f0 = _refine(freqs, db, best)
+    if _share_in_quiet(np.asarray(y, dtype=np.float64), sr, f0) < MIN_QUIET_SHARE:
+        return None
     # every multiple up to MAX_HARMONIC_HZ is taken out: under the voice a hum's harmonics do
     # not always stand out of the long-term spectrum, and one left in keeps the hum's
     # periodicity in the pauses; taking out one that is not there costs the voice only its
@@ -110,6 +120,21 @@ def find_hum(y: np.ndarray, *, sr: int) -> Hum | None:
         mask |= np.abs(freqs - h) <= lobe
     level_db = float(10.0 * np.log10(np.sum(psd[mask]) / np.sum(psd)))
     return Hum(fundamental_hz=harmonics[0], harmonics_hz=tuple(harmonics), level_db=level_db)
+
+
+def _share_in_quiet(y: np.ndarray, sr: int, f0_hz: float) -> float:
+    """The share of the power of ``y``'s quietest frames that a steady sinusoid at ``f0_hz``
+    accounts for (0 where those frames are digital silence)."""
+    size = max(1, int(0.02 * sr))
+    n = y.size // size
+    frames = y[: n * size].reshape(n, size)
+    energy = np.mean(frames * frames, axis=1)
+    quiet = np.argsort(energy, kind="stable")[: max(1, int(QUIET_FRAMES * n))]
+    total = float(np.sum(energy[quiet]))
+    if total <= 0.0:
+        return 0.0
+    tone = _fitted(y, sr=sr, freqs_hz=np.array([f0_hz]))[: n * size].reshape(n, size)
+    return float(np.sum(np.mean(tone[quiet] ** 2, axis=1)) / total)
 
 
 def _long_term_spectrum(y: np.ndarray, sr: int) -> tuple[np.ndarray, np.ndarray]:

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
-from conftest import harmonic_complex, load16
+from conftest import harmonic_complex, load16, syllable_train
 
 from prosody import analyze
 from prosody.coach import coach
@@ -99,6 +99,12 @@ def test_a_steady_voice_on_a_multiple_of_the_mains_is_not_hum(f0_hz):
     assert find_hum(harmonic_complex(f0), sr=SR) is None
 
 
+def test_perfectly_repeated_synthetic_syllables_are_not_hum():
+    """Identical bursts at exactly 4 a second have a spectrum of lines 4 Hz apart, one of them
+    at 60 Hz, narrow and steady; but the pauses between them hold no tone, as a hum's would."""
+    assert find_hum(syllable_train(4.0, 80), sr=SR) is None
+
+
 def test_a_recording_of_only_hum_is_told_it_holds_no_voice(tmp_path):
     """Only the electrics, no one speaking: said so, with the hum's frequency, not "too
     quiet" (the hum is taken out and nothing is left)."""
@@ -112,3 +118,25 @@ def test_a_recording_of_only_hum_is_told_it_holds_no_voice(tmp_path):
     said = out.stdout + out.stderr
     assert "no voice in this recording, only a steady mains hum at 50 Hz" in said
     assert "too quiet" not in said
+
+
+def test_the_person_is_told_the_hum_was_taken_out_and_how_to_avoid_it(arctic, tmp_path):
+    """The coach's feedback carries the note (kept with a saved take, read back for the app)
+    and the command line prints it; a clean take has none."""
+    from prosody.explain import read_feedback
+
+    profile = load_profile("soothing")
+    hummed = arctic + mains_hum(arctic.size, 60.0, active_rms(arctic) * 10 ** (-10 / 20))
+    fb = coach(_analyze(hummed), profile=profile)
+    assert fb.score is not None
+    assert len(fb.notes) == 1
+    assert fb.notes[0].startswith("A steady mains hum at 60 Hz")
+    assert "on battery" in fb.notes[0]
+    assert read_feedback(fb.to_dict(), profile).notes == fb.notes
+    assert coach(_analyze(arctic), profile=profile).notes == ()
+
+    path = tmp_path / "hummed.wav"
+    sf.write(path, hummed, SR)
+    out = subprocess.run([sys.executable, "-m", "prosody.cli", "coach", str(path)],
+                         capture_output=True, text=True, timeout=120)
+    assert "About the recording: A steady mains hum at 60 Hz" in out.stdout

@@ -82,6 +82,8 @@ def verdict(reading, *, own: bool = True) -> None:
     if own and not reading.baseline:
         right.caption("Judged against general targets: record your everyday voice on the "
                       "Baseline page and the coach compares you with yourself.")
+    for note in reading.notes:
+        st.info(plain(note), icon=":material/electrical_services:")
 
 
 def changes(reading) -> None:

@@ -100,6 +100,7 @@ def format_feedback(path: str, feedback) -> str:
         lines.append("  Moments to listen to:")
         lines += [f"    {note.message}" for note in fb.phrase_notes]
     lines += [f"  not judged: {name} ({reason})" for name, reason in fb.not_judged]
+    lines += [f"  About the recording: {note}" for note in fb.notes]
     if fb.score is not None:
         lines.append(f"  How the score works: {fb.explanation}")
     return "\n".join(lines)
