@@ -789,6 +789,9 @@ def _number(x: float, unit: str, *, signed: bool = False) -> str:
     (the direction is said in words) unless ``signed``."""
     size = abs(x)
     one_decimal = unit == "syl/s" or (unit in ("st", "dB") and size < 3)
+    if unit == "flux":  # spectral flux lives between 0 and 1: whole numbers would all read 0
+        text = f"{size:.2f}"
+        return "-" + text if signed and x < 0 and float(text) != 0 else text
     text = f"{size:.1f}" if one_decimal else f"{size:.0f}"
     text = text[:-2] if text.endswith(".0") else text
     return "-" + text if signed and x < 0 and text != "0" else text

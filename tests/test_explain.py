@@ -131,3 +131,15 @@ def test_each_unit_is_explained_once(profile, base):
     assert len(units) == len(set(units))
     assert UNIT_NOTES["st"] in units
     assert UNIT_NOTES["%"] in units
+
+
+def test_smoothness_reads_its_own_small_numbers(profile):
+    """Spectral flux lies between 0 and 1 (the calm edge is 0.15): the card shows the take's
+    value and the edge with two decimals, not "around 0 flux, calm: at most 0 flux"."""
+    a, fb = judged("seed-calm.flac", profile)
+    card = read_feedback(fb, profile).card("smoothness")
+    flux = a.summary.spectral_flux
+    assert 0.0 < flux < 1.0
+    assert f"{flux:.2f}" in card.now
+    assert "0.15" in card.aim
+    assert " 0 flux" not in card.now + card.aim
