@@ -854,6 +854,17 @@ def _aim(spec: FeatureSpec, r: FeatureResult) -> str:
            else "than your everyday voice")
     more, less = spec.wording.more, spec.wording.less
     unit = r.unit
+    if unit == "share" and r.measured is not None and (lo or hi):
+        # a share against the baseline is judged as a difference of percentage points; "up to
+        # 25 % more" would read as a quarter more than before, so the aim is said as shares
+        base = r.measured - r.value
+        edges = [None if x is None else min(max(base + x, 0.0), 1.0) for x in (lo, hi)]
+        held = f"(your everyday voice: {100 * base:.0f} %)"
+        if edges[0] is not None and edges[1] is not None:
+            return f"{100 * edges[0]:.0f} to {100 * edges[1]:.0f} % {held}"
+        if edges[1] is not None:
+            return f"at most {100 * edges[1]:.0f} % {held}"
+        return f"at least {100 * edges[0]:.0f} % {held}"
 
     def side(x: float) -> str:
         return f"{_quantity(x, unit)} {more if x > 0 else less}"

@@ -49,6 +49,8 @@ UNIT_NOTES = {
     "syl/s": "syl/s: syllables a second.",
     "dB/s": "dB/s: how fast the level rises into each syllable.",
     "share": "share: a part of the whole, shown in %.",
+    "pts": "pts: percentage points, the difference between two shares (pauses filling 12 % of "
+           "your everyday voice and 24 % of this take: +12 pts).",
     "syl": "syl: syllables.",
 }
 
@@ -175,10 +177,16 @@ class Reading:
         """One note for each unit the cards' numbers use, each once."""
         seen: list[str] = []
         for c in self.cards:
-            for unit in (c.unit, c.measured_unit):
+            for unit in (points_unit(c.unit, c.against), c.measured_unit):
                 if unit in UNIT_NOTES and UNIT_NOTES[unit] not in seen:
                     seen.append(UNIT_NOTES[unit])
         return tuple(seen)
+
+
+def points_unit(unit: str, against: str) -> str:
+    """The unit a card's compared value is shown in: a share against the everyday voice is a
+    difference of percentage points ("pts"), not a change in per cent."""
+    return "pts" if unit == "share" and against == "your everyday voice" else unit
 
 
 def read_feedback(feedback: Mapping, profile: Profile, *, tracks: Tracks | None = None,

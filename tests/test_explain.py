@@ -143,3 +143,35 @@ def test_smoothness_reads_its_own_small_numbers(profile):
     assert f"{flux:.2f}" in card.now
     assert "0.15" in card.aim
     assert " 0 flux" not in card.now + card.aim
+
+
+def test_a_share_against_the_everyday_voice_is_told_in_shares_and_points(profile, base):
+    """Pauses and falling ends are shares judged as differences of percentage points: the aim
+    names the shares themselves ("12 to 37 %", the everyday voice's own beside it), never
+    "up to 25 % more" (a quarter more), and the numbers say pts, explained once."""
+    from ui.views import numbers_table
+
+    _, fb = judged("seed-tense.flac", profile, base)
+    r = read_feedback(fb, profile)
+    pauses = r.card("pauses")
+    base_share = pauses.measured - pauses.value
+    assert pauses.aim == (f"{100 * base_share:.0f} to {100 * (base_share + 0.25):.0f} % "
+                          f"(your everyday voice: {100 * base_share:.0f} %)")
+    table = numbers_table(r).set_index("feature")
+    assert table.loc[pauses.label, "this take"] == f"{100 * pauses.value:+.0f} pts"
+    assert table.loc[pauses.label, "calm zone"] == "0 to 25 pts"
+    assert UNIT_NOTES["pts"] in r.units
+
+
+def test_the_command_line_table_shows_share_differences_in_points():
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "prosody.cli", "coach", "--baseline",
+                          str(AUDIO / "seed-baseline.flac"), "--text", SEED,
+                          str(AUDIO / "seed-tense.flac")],
+                         capture_output=True, text=True, timeout=120).stdout
+    pauses = next(line for line in out.splitlines() if line.strip().startswith("Pauses"))
+    assert "pts" in pauses
+    assert "0 pts to +25 pts" in pauses
+    assert UNIT_NOTES["pts"] in out

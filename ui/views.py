@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from prosody.explain import points_unit
 from prosody.feedback import range_words
 from prosody.util import hz_to_st
 
@@ -125,15 +126,18 @@ def feature_cards(reading, *, columns: int = 3) -> None:
 def numbers_table(reading) -> pd.DataFrame:
     """The cards as numbers: the compared value, the calm zone (open ends as at most / at
     least) and the take's own measure."""
-    return pd.DataFrame([{
-        "feature": c.label,
-        "this take": _fmt(c.value, c.unit, signed=c.against == "your everyday voice"),
-        "calm zone": range_words(c.target_low, c.target_high,
-                                 lambda x, last, unit=c.unit: _fmt(x, unit if last else "",
-                                                                   signed=False)),
-        "against": c.against,
-        "measured": _fmt(c.measured, c.measured_unit),
-    } for c in reading.cards])
+    def row(c) -> dict:
+        unit = points_unit(c.unit, c.against)
+        return {
+            "feature": c.label,
+            "this take": _fmt(c.value, unit, signed=c.against == "your everyday voice"),
+            "calm zone": range_words(c.target_low, c.target_high,
+                                     lambda x, last: _edge(x, unit, last)),
+            "against": c.against,
+            "measured": _fmt(c.measured, c.measured_unit),
+        }
+
+    return pd.DataFrame([row(c) for c in reading.cards])
 
 
 def _number(value) -> str:
@@ -141,10 +145,19 @@ def _number(value) -> str:
     return "—" if value is None or not math.isfinite(value) else f"{value:.1f}"
 
 
+def _edge(value, unit: str, last: bool) -> str:
+    """One edge of a calm zone: the unit is said once, after the last edge ("0 to 25 pts")."""
+    text = _fmt(value, unit)
+    return text if last or " " not in text else text.rsplit(" ", 1)[0]
+
+
 def _fmt(value, unit: str, *, signed: bool = False) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
     sign = "+" if signed else ""
+    if unit == "pts":
+        text = f"{100 * value:{sign}.0f}"
+        return f"{'0' if text in ('+0', '-0') else text} pts"
     if unit == "share":
         return f"{100 * value:{sign}.0f} %"
     if unit == "%":

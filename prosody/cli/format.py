@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import unicodedata
 
+from ..explain import UNIT_NOTES
 from ..feedback import range_words
 
 # (key, label, unit, digits) of the readable table; the order follows DESIGN.md
@@ -66,8 +67,16 @@ def summary_lines(summary: dict, *, indent: str = "  ") -> list[str]:
     return lines
 
 
-def _coach_number(value, unit: str) -> str:
+#: Said under the table when it shows a share against the baseline.
+POINTS_NOTE = UNIT_NOTES["pts"]
+
+
+def _coach_number(value, unit: str, *, difference: bool = False) -> str:
     if unit == "share":
+        # a share against the baseline is a difference of percentage points, not a change in %
+        if difference:
+            text = f"{100 * value:+.0f}"
+            return f"{'0' if text in ('+0', '-0') else text} pts"
         return f"{100 * value:.0f} %"
     digits = 0 if abs(value) >= 100 or unit == "%" else 1
     return f"{value:.{digits}f} {unit}".strip()
@@ -92,13 +101,17 @@ def format_feedback(path: str, feedback) -> str:
     if fb.features:
         lines.append(f"  {'Feature':<22} {'value':>10}   {'target':<24} verdict")
         for f in fb.features:
+            points = f.relative_to == "baseline"
             target = range_words(f.target_low, f.target_high,
-                                 lambda x, last, unit=f.unit: _coach_number(x, unit))
-            lines.append(f"  {f.label:<22} {_coach_number(f.value, f.unit):>10}   "
-                         f"{target:<24} {f.verdict}")
+                                 lambda x, last, unit=f.unit, d=points: _coach_number(
+                                     x, unit, difference=d))
+            lines.append(f"  {f.label:<22} {_coach_number(f.value, f.unit, difference=points):>10}"
+                         f"   {target:<24} {f.verdict}")
     if fb.phrase_notes:
         lines.append("  Moments to listen to:")
         lines += [f"    {note.message}" for note in fb.phrase_notes]
+    if any(f.unit == "share" and f.relative_to == "baseline" for f in fb.features):
+        lines.append(f"  {POINTS_NOTE}")
     lines += [f"  not judged: {name} ({reason})" for name, reason in fb.not_judged]
     lines += [f"  About the recording: {note}" for note in fb.notes]
     if fb.score is not None:
