@@ -473,3 +473,26 @@ def test_restore_puts_back_what_an_older_database_copy_quarantined(home, take_wa
             assert not store.get(take.id).audio_missing
             assert np.isfinite(store.audio(take.id).y).all()
     assert not list((home / QUARANTINE_DIR).glob("*/*.flac"))
+
+
+def test_history_export_keeps_any_file_already_there(home, take_wav, tmp_path, capsys):
+    """`history export --csv take.flac` wrote the CSV over the recording; a file that is
+    already there is now kept unless --overwrite says to replace it, and nothing is written
+    when any of the destinations is taken."""
+    coach_save(take_wav, person="Sam")
+    kept = tmp_path / "mine.wav"
+    shutil.copy(take_wav, kept)
+    original = kept.read_bytes()
+    fresh = tmp_path / "new.json"
+    for flag in ("--csv", "--json"):
+        capsys.readouterr()
+        assert main(["history", "export", "--json", str(fresh), flag, str(kept)]) == 1
+        err = capsys.readouterr().err
+        assert "already exists" in err
+        assert "--overwrite" in err
+        assert kept.read_bytes() == original
+        assert not fresh.exists()
+    assert main(["history", "export", "--person", "Sam", "--report", str(kept)]) == 1
+    assert kept.read_bytes() == original
+    assert main(["history", "export", "--csv", str(kept), "--overwrite"]) == 0  # asked
+    assert kept.read_text(encoding="utf-8").startswith(("id,", "\ufeffid,", "take", "\ufeff"))

@@ -51,6 +51,9 @@ def add_parsers(sub) -> None:
     exp.add_argument("--report", metavar="FILE.html",
                      help="a printable report with contours, for a supervisor (needs --person)")
     exp.add_argument("--person")
+    exp.add_argument("--overwrite", action="store_true",
+                     help="replace a FILE that is already there (without it, nothing is "
+                          "written over an existing file)")
     exp.set_defaults(func=_cmd_export)
 
     rm = hs.add_parser("delete", parents=[common], help="delete a take, or all of a person's data")
@@ -185,8 +188,18 @@ def _cmd_export(args) -> int:
         print("calmtone history export: --report needs --person NAME (a report is about one "
               "person).", file=sys.stderr)
         return 2
+    from ..store.files import check_new_file, check_output
+
     try:
         with _store(args) as store:
+            # never into the history itself; and a FILE that is already there may be a
+            # recording or an earlier export the person keeps: replaced only when asked. All
+            # checked before anything is written.
+            for dest in (args.csv, args.json, args.report):
+                if dest and dest != "-":
+                    check_output(dest, home=store.home)
+                    if not args.overwrite:
+                        check_new_file(dest)
             if args.person:
                 store.person(args.person)  # a name nobody has is an error, not an empty file
             for dest, write in ((args.csv, store.export_csv), (args.json, store.export_json)):
