@@ -329,8 +329,9 @@ def test_try_again_keeps_recent_attempts(practising, seed_wav):
     [
         # digital silence: no voice to judge, the coach asks for a closer microphone
         (wav_bytes(np.zeros(2 * SR)), "too quiet|No voice"),
-        # a quiet hum with no voice in it
-        (wav_bytes(1e-4 * np.sin(2 * np.pi * 50 * np.arange(2 * SR) / SR)), "too quiet|No voice"),
+        # a quiet mains hum with no voice in it: named as what it is (prosody.hum)
+        (wav_bytes(1e-4 * np.sin(2 * np.pi * 50 * np.arange(2 * SR) / SR)),
+         "no voice in this recording, only a steady mains hum at 50 Hz"),
         # a text file posing as a recording: the loader says what it is and what works
         (b"this is not audio at all, just a note", "WAV"),
         # random bytes: what works, and no "<_io.BytesIO object at 0x...>" in the words
