@@ -560,9 +560,9 @@ def quality_problem(analysis: Analysis, profile: Profile) -> QualityProblem | No
         ))
     level_db = analysis.summary.loudness_db
     no_voice = level_db is None or level_db < g.min_speech_level_dbfs or voiced_s < g.min_voiced_s
-    if q.hum_hz is not None and voiced_s < g.min_voiced_s:
-        # the hum was taken out (prosody.hum) and nothing was left: the microphone heard the
-        # electrics, not a voice
+    if q.hum_hz is not None and no_voice:
+        # the hum was taken out (prosody.hum) and no voice was left (or only what remains of
+        # the hum, read as a faint "voice"): the microphone heard the electrics
         return QualityProblem("no_voice", (
             f"there is no voice in this recording, only a steady mains hum at {q.hum_hz:.0f} Hz "
             "from the electrics. Check that the right microphone is chosen and switched on, "

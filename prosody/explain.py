@@ -49,8 +49,8 @@ UNIT_NOTES = {
     "syl/s": "syl/s: syllables a second.",
     "dB/s": "dB/s: how fast the level rises into each syllable.",
     "share": "share: a part of the whole, shown in %.",
-    "pts": "pts: percentage points, the difference between two shares (pauses filling 12 % of "
-           "your everyday voice and 24 % of this take: +12 pts).",
+    "pts": "pts: percentage points, the difference between two shares (for example, pauses "
+           "filling 12 % of the everyday voice and 24 % of a take: +12 pts).",
     "syl": "syl: syllables.",
 }
 

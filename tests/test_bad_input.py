@@ -418,3 +418,25 @@ def test_any_sample_count_of_unvoiced_sound(extra):
     n = 201
     assert a.tracks.f0_hz.size == a.tracks.voiced.size == a.tracks.loudness_db.size == n
     assert a.summary.f0_median_hz is None
+
+
+@pytest.mark.parametrize("mains_hz", [50.0, 60.0])
+def test_a_recording_of_a_buzzing_hum_alone_is_told_it_holds_no_voice(mains_hz):
+    """A mains buzz with six harmonics and nothing else: what remains after the hum is taken
+    out reads as a faint "voice" at the hum's pitch, which must not turn into "the voice is too
+    quiet, hold the microphone closer"."""
+    from prosody.coach import coach
+    from prosody.profile import load_profile
+
+    sr = 16_000
+    t = np.arange(5 * sr) / sr
+    shape = (1.0, 0.5, 0.7, 0.2, 0.4, 0.1)  # a buzz: odd and even harmonics
+    hum = sum(a * np.sin(2 * np.pi * mains_hz * k * t + 0.3 * k)
+              for k, a in enumerate(shape, 1))
+    y = np.round(0.05 * hum / np.sqrt(np.mean(hum ** 2)) * 32767) / 32767  # as 16-bit PCM
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ProsodyWarning)
+        fb = coach(prosody.analyze(y, sr=sr), profile=load_profile("soothing"))
+    assert fb.score is None
+    assert fb.quality.code == "no_voice"
+    assert f"only a steady mains hum at {mains_hz:.0f} Hz" in fb.quality.message

@@ -125,3 +125,19 @@ def test_a_note_from_the_library_is_one_plain_line(tmp_path, monkeypatch, capsys
     assert "mixes Cyrillic and Latin" in err
     assert ".py:" not in err
     assert "Warning:" not in err
+
+
+def test_a_saved_take_keeps_its_note_about_the_recording(tmp_path, monkeypatch, capsys):
+    """A take whose mains hum was taken out says so when it is coached and when it is shown
+    again from the history."""
+    monkeypatch.setenv("CALMTONE_HOME", str(tmp_path / "home"))
+    y, sr = sf.read(DATA / "arctic_a0007.wav")
+    t = np.arange(y.size) / sr
+    loud = np.sqrt(np.mean(np.sort(y ** 2)[-y.size // 3:]))
+    path = tmp_path / "hummed.wav"
+    sf.write(path, y + 0.3 * loud * np.sqrt(2) * np.sin(2 * np.pi * 50.0 * t), sr)
+    assert main(["coach", "--save", "--person", "Sam", str(path)]) == 0
+    said = "About the recording: A steady mains hum at 50 Hz was filtered out"
+    assert said in capsys.readouterr().out
+    assert main(["history", "show", "1"]) == 0
+    assert said in capsys.readouterr().out

@@ -496,3 +496,35 @@ def test_history_export_keeps_any_file_already_there(home, take_wav, tmp_path, c
     assert kept.read_bytes() == original
     assert main(["history", "export", "--csv", str(kept), "--overwrite"]) == 0  # asked
     assert kept.read_text(encoding="utf-8").startswith(("id,", "\ufeffid,", "take", "\ufeff"))
+
+
+def test_history_export_refuses_a_file_named_twice_and_a_report_to_the_terminal(
+        home, take_wav, tmp_path, capsys):
+    """`--csv X --json X` wrote the CSV, then the JSON over it; `--report -` wrote a file
+    named '-'. Both are refused before anything is written."""
+    coach_save(take_wav, person="Sam")
+    same = tmp_path / "same.out"
+    capsys.readouterr()
+    assert main(["history", "export", "--csv", str(same), "--json", str(same)]) == 2
+    assert "named twice" in capsys.readouterr().err
+    alias = tmp_path / "sub" / ".." / "same.out"  # the same file by another spelling
+    assert main(["history", "export", "--csv", str(same), "--json", str(alias)]) == 2
+    assert not same.exists()
+    assert main(["history", "export", "--person", "Sam", "--report", "-"]) == 2
+    assert "cannot go to the terminal" in capsys.readouterr().err
+    assert not (Path.cwd() / "-").exists()
+
+
+def test_history_export_expands_a_tilde_the_shell_left(home, take_wav, tmp_path, monkeypatch,
+                                                        capsys):
+    """`--csv=~/t.csv` reaches the program with its '~': it is written to the home folder,
+    where it was checked, not to a folder named '~'."""
+    coach_save(take_wav, person="Sam")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    assert main(["history", "export", "--csv=~/t.csv"]) == 0
+    assert (tmp_path / "t.csv").is_file()
+    assert not (tmp_path / "~").exists()
+    kept = (tmp_path / "t.csv").read_bytes()
+    assert main(["history", "export", "--csv=~/t.csv"]) == 1  # there now: kept
+    assert (tmp_path / "t.csv").read_bytes() == kept

@@ -78,8 +78,13 @@ def _coach_number(value, unit: str, *, difference: bool = False) -> str:
             text = f"{100 * value:+.0f}"
             return f"{'0' if text in ('+0', '-0') else text} pts"
         return f"{100 * value:.0f} %"
+    if unit == "flux":  # between 0 and 1, as the tips say it
+        return f"{value:.2f} flux"
     digits = 0 if abs(value) >= 100 or unit == "%" else 1
-    return f"{value:.{digits}f} {unit}".strip()
+    text = f"{value:.{digits}f}"
+    if float(text) == 0:
+        text = text.lstrip("-")  # "-0 %" reads as a change that is not there
+    return f"{text} {unit}".strip()
 
 
 def format_feedback(path: str, feedback) -> str:
@@ -110,7 +115,8 @@ def format_feedback(path: str, feedback) -> str:
     if fb.phrase_notes:
         lines.append("  Moments to listen to:")
         lines += [f"    {note.message}" for note in fb.phrase_notes]
-    if any(f.unit == "share" and f.relative_to == "baseline" for f in fb.features):
+    if any(f.unit == "share" and f.relative_to == "baseline" and f.value is not None
+           for f in fb.features):
         lines.append(f"  {POINTS_NOTE}")
     lines += [f"  not judged: {name} ({reason})" for name, reason in fb.not_judged]
     lines += [f"  About the recording: {note}" for note in fb.notes]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from contextlib import nullcontext
 
@@ -153,6 +154,8 @@ def _cmd_show(args) -> int:
     if take.tips:
         lines.append("  Tips")
         lines += [f"    {i}. {t(tip)}" for i, tip in enumerate(take.tips, 1)]
+    notes = [n for n in (take.feedback or {}).get("notes") or () if isinstance(n, str)]
+    lines += [f"  About the recording: {t(note)}" for note in notes]
     print("\n".join(lines))
     return 0
 
@@ -188,6 +191,25 @@ def _cmd_export(args) -> int:
         print("calmtone history export: --report needs --person NAME (a report is about one "
               "person).", file=sys.stderr)
         return 2
+    if args.report == "-":
+        print("calmtone history export: a report is a web page with charts and cannot go to "
+              "the terminal; give a file name, for example --report report.html.",
+              file=sys.stderr)
+        return 2
+    # '~' as the shell would have expanded it (--csv=~/takes.csv, or quoted): the checks and
+    # the writing must name the same file
+    args.csv, args.json, args.report = (
+        d if d is None or d == "-" else os.path.expanduser(d)
+        for d in (args.csv, args.json, args.report))
+    files = [d for d in (args.csv, args.json, args.report) if d and d != "-"]
+    if len({os.path.realpath(d) for d in files}) < len(files):
+        print("calmtone history export: the same file is named twice, and the second export "
+              "would replace the first; give each its own file name.", file=sys.stderr)
+        return 2
+    if args.csv == "-" and args.json == "-":
+        print("calmtone history export: CSV and JSON cannot both go to the terminal; send one "
+              "of them to a file.", file=sys.stderr)
+        return 2
     from ..store.files import check_new_file, check_output
 
     try:
@@ -195,11 +217,10 @@ def _cmd_export(args) -> int:
             # never into the history itself; and a FILE that is already there may be a
             # recording or an earlier export the person keeps: replaced only when asked. All
             # checked before anything is written.
-            for dest in (args.csv, args.json, args.report):
-                if dest and dest != "-":
-                    check_output(dest, home=store.home)
-                    if not args.overwrite:
-                        check_new_file(dest)
+            for dest in files:
+                check_output(dest, home=store.home)
+                if not args.overwrite:
+                    check_new_file(dest)
             if args.person:
                 store.person(args.person)  # a name nobody has is an error, not an empty file
             for dest, write in ((args.csv, store.export_csv), (args.json, store.export_json)):
