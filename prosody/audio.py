@@ -38,14 +38,34 @@ READABLE_FORMATS = "WAV, FLAC, OGG (Vorbis or Opus) or MP3"
 #: (an unplugged input, a dead mic side); averaging it in would only lower the level, by up to
 #: 6 dB for stereo, which the coach would then read as "speaking softly". In dB.
 SILENT_CHANNEL_DB = 20.0
-#: Two live channels whose normalised cross-correlation (DC removed, over the whole file) is at
-#: least this, in either polarity, carry the same sound (a stereo or array mic) and are mixed
-#: together. At 0.5 the sound they share is as strong as what each holds alone (equal
-#: independent noise in both: r = S / (S + N)). A pair below it is judged by how speech-like
-#: each channel is (``SPEECH_TIE_DB``), and two channels that both sound like speech are still
-#: averaged, so setting it high only sends doubtful pairs to that safer test; a mic on one input
-#: and hiss or hum on the other correlate near 0. Dimensionless, 0 to 1.
+#: Two live channels whose normalised cross-correlation at zero lag (DC removed, over the whole
+#: file) is at least this, in either polarity, carry nearly the same signal (a duplicated mono
+#: track, a stereo pair of coincident capsules, a mic array's neighbours) and are averaged. With
+#: equal independent noise in both (r = S / (S + N)) the shared sound is then 9.5 dB above
+#: each one's own noise, which averaging lowers by up to 3 dB. Any delay between them makes
+#: the average a comb filter, whose notches cut the voice's timbre and confuse its pitch: a
+#: delay short enough to keep r at 0.9 (0.06 to 0.1 ms for the speech in tests/data) puts the
+#: first notch at 5 to 8 kHz, the top of what is analysed; spaced mics (0.3 ms, r 0.3 to 0.7;
+#: 2 ms, r near 0) cut far lower. Pairs below it are not averaged: one channel is chosen.
+#: Dimensionless, 0 to 1.
+SAME_SIGNAL_CORRELATION = 0.9
+#: A channel whose correlation with a clipped one is at least this, in either polarity, carries
+#: the same sound: a recorder's safety track (the same mic at a lower gain) or a second mic
+#: beside the first. At 0.5 the sound they share is as strong as what each holds alone (equal
+#: independent noise: r = S / (S + N)); clipping alone lowers r little (the arctic sentence
+#: clipped 8x over: 0.88; 100x over: 0.65), and a voice beside noise or another voice is
+#: near 0. Dimensionless, 0 to 1.
 SAME_SOUND_CORRELATION = 0.5
+#: A channel with more than this share of its samples at full scale is clipped. A file
+#: normalised to full scale has a handful of samples there (a few in a million); a voice
+#: driven 1.5x (3.5 dB) over full scale already has 0.2 % (the arctic sentence), 4x over 7 %.
+CLIPPED_CHANNEL_FRACTION = 1e-3
+#: A clipped channel is replaced by an unclipped one carrying the same sound
+#: (``SAME_SOUND_CORRELATION``) down to this far below it, in dB, even when that is below
+#: ``SILENT_CHANNEL_DB``: a recorder's safety track sits 6 to 20 dB (some 24 dB or more) under
+#: the main one, and clipping flattens every loud vowel while a track 40 dB down still holds
+#: the voice 50 dB and more above a 16-bit file's own noise.
+SAFETY_TRACK_DB = 40.0
 #: Length of the frames whose energies measure how speech-like a channel is, in seconds:
 #: shorter than a syllable (100-300 ms), so the loud vowels and the quiet gaps between them fall
 #: in different frames; long enough that steady noise varies little from frame to frame.
@@ -61,13 +81,34 @@ SPREAD_PERCENTILES = (10.0, 95.0)
 #: otherwise be as large as the gap to silence itself. A 16-bit file's quietest non-zero frame
 #: is -101 dBFS (half an LSB of rounding noise); a microphone preamp's own noise is far above.
 DIGITAL_SILENCE_DBFS = -100.0
-#: Channels carrying different sounds are averaged only if each one's spread is within this of
-#: the most speech-like one (two voices, one per mic); otherwise the most speech-like is used
-#: alone. Steady noise falls 9 dB or more short of the noisiest speech measured (14 dB against
-#: at most 5 dB), while the spreads of one voice differ by a few dB between takes. In dB.
+#: A channel whose spread is at least this sounds like speech. Steady noise stays at or below
+#: 5 dB (see ``SPREAD_PERCENTILES``); a voice keeps it with noise as loud as itself (pink noise
+#: at the voice's RMS: 9.4 to 11.9 dB for the speech in tests/data; 5 dB quieter: 12 to
+#: 16 dB). Music and other strongly varying sounds pass too (plucked notes: 22 dB): among the
+#: channels that pass, level and ``OWN_MIC_DB`` decide. In dB.
+SPEECH_SPREAD_DB = 9.0
+#: When no channel sounds like speech (``SPEECH_SPREAD_DB``), the channels whose spread is
+#: within this of the largest are averaged and the others left out: there is no voice to pick,
+#: and the least steady channel is the best guess at one (a voice buried in noise) against
+#: an open input's hiss or hum. The spreads of one voice differ by a few dB between takes. In
+#: dB.
 SPEECH_TIE_DB = 6.0
-#: Samples within this distance of full scale count as clipped (full scale = 1.0).
+#: Of the channels that sound like speech, one more than this louder than all the others is
+#: the speaker's own mic, however noisy: level falls 6 dB per doubling of distance, so a
+#: close mic (a headset, a lapel, a desk mic at 30 cm) holds its own talker about 10 dB or
+#: more above someone a metre or more away. Channels within it of the loudest are as likely
+#: two mics at similar distances, and are told apart by their spread instead: the one that
+#: sounds most like speech is used (a voice against music as loud, a clean mic against a
+#: noisier one). In dB.
+OWN_MIC_DB = 6.0
+#: Samples within this distance of full scale count as clipped (full scale = 1.0); in a
+#: floating-point file whose peak is above full scale, samples within this share of the peak.
 CLIP_MARGIN = 1e-4
+#: Encodings that hold samples beyond full scale (1.0) without clipping them: an unnormalised
+#: float file is loud, not distorted, and is scaled down by its peak. Integer encodings stop at
+#: their largest code, and lossy ones (MP3, Vorbis, Opus) are made from integer audio and
+#: decoded a little past 1.0 where it was clipped.
+_HEADROOM_SUBTYPES = frozenset({"FLOAT", "DOUBLE"})
 
 # Samples (frames x channels) decoded per block: 4 MB of float32, so a long multichannel file
 # never exists in memory at its original width.
@@ -92,7 +133,9 @@ class Signal:
     Attributes
     ----------
     y : np.ndarray [shape=(n,), dtype=float64]
-        mono samples at ``sr``, full scale = 1.0, as recorded (no DC removal, no normalisation)
+        mono samples at ``sr``, full scale = 1.0, as recorded (no DC removal, no normalisation),
+        except that a floating-point file whose samples go beyond full scale is scaled down
+        so that the peak of the channels used is 1.0
     sr : int
         sample rate of ``y`` in Hz (16000 unless ``load`` was asked otherwise)
     source : str
@@ -103,7 +146,9 @@ class Signal:
         number of channels in the file, before mixing down
     clipped_fraction : float
         share of the original samples (of the channels that make up ``y``) at or within
-        ``CLIP_MARGIN`` of full scale, or of the format's largest integer code; 0.0 to 1.0
+        ``CLIP_MARGIN`` of full scale, or of the format's largest integer code; in a
+        floating-point file whose peak is above full scale, within ``CLIP_MARGIN`` of that
+        peak (flat runs at it: a clipped float file). 0.0 to 1.0
     """
 
     y: np.ndarray
@@ -153,10 +198,14 @@ def load(source: AudioSource, *, sr: int = SR) -> Signal:
     -----
     Channels are mixed by what they carry (:func:`_channel_weights`): channels more than
     ``SILENT_CHANNEL_DB`` below the loudest one are left out (speech on one side of a stereo
-    file keeps its level instead of losing 6 dB); channels that carry different sounds (a mic
-    on one input, hiss or hum on the other) are reduced to the one that sounds most like speech,
-    its loud frames farthest above its quiet ones; the rest are averaged, and if averaging
-    cancels the signal (one side wired in reverse polarity) the loudest of them is used alone.
+    file keeps its level instead of losing 6 dB), and a clipped channel gives way to a quieter
+    unclipped one carrying the same sound (a safety track); channels carrying nearly the same
+    signal (a duplicated mono, a coincident pair) are averaged, if averaging does not cancel
+    them (one side wired in reverse polarity: the loudest is used alone); of channels carrying
+    different sounds (spaced mics, two talkers, a mic beside an open input's hiss or hum) one is
+    used: the speaker's own mic, the loudest of those that sound like speech by a clear margin,
+    else of those of about its level the one most like speech, its loud frames farthest above
+    its quiet ones. A floating-point file louder than full scale is scaled down by its peak.
     The choice rests on statistics gathered while decoding (:class:`_ChannelStats`), never on
     the file held at full width. Resampling is soxr's "VHQ" (``prosody.dsp.resample``; a long
     file at a high rate streams through soxr's resampler block by block). The file is decoded
@@ -455,6 +504,7 @@ def _decode(data: str | bytes, label: str, *, sr: int
     with open_file() as f:
         original_sr, channels, claimed_frames = int(f.samplerate), int(f.channels), f.frames
         clip_level = _full_scale(f.subtype) - CLIP_MARGIN
+        headroom = f.subtype in _HEADROOM_SUBTYPES
         if original_sr < MIN_SR_HZ:
             raise ProsodyError(
                 f"{label} is sampled at {original_sr} Hz, below the {MIN_SR_HZ} Hz minimum needed "
@@ -476,14 +526,14 @@ def _decode(data: str | bytes, label: str, *, sr: int
         streamed = known and claimed_frames > _MAX_WHOLE_FRAMES and original_sr != sr
         if streamed:
             return _decode_streamed(open_file, f, label, sr=sr, clip_level=clip_level,
-                                    max_frames=max_frames)
+                                    headroom=headroom, max_frames=max_frames)
         # np.empty only reserves address space; pages a lying header claims are never touched.
         capacity = claimed_frames if known and claimed_frames <= max_frames else 1 << 16
         mono = np.empty(capacity, dtype=np.float32)
 
         block_frames = max(1, _BLOCK_SAMPLES // channels)
         block = np.empty((block_frames, channels), dtype=np.float32)
-        stats = _ChannelStats(channels, original_sr, clip_level)
+        stats = _ChannelStats(channels, original_sr, clip_level, headroom=headroom)
         nonfinite = 0
         n = 0
         while True:
@@ -519,9 +569,10 @@ def _decode(data: str | bytes, label: str, *, sr: int
                 "File > Import > Raw Data) and export it as WAV.")
     weights = stats.weights()
     clipped_fraction = stats.clipped_fraction(weights)
+    gain = stats.gain(weights)
     if channels > 1 and not np.allclose(weights, 1.0 / channels):
         # The first pass stored the plain average; redo the mix with the chosen weights.
-        w32 = weights.astype(np.float32)
+        w32 = (weights * gain).astype(np.float32)
         done = 0
         with open_file() as f:
             while done < n:
@@ -534,11 +585,13 @@ def _decode(data: str | bytes, label: str, *, sr: int
                 mono[done : done + k] = got @ w32
                 done += k
         n = done
+    elif gain != 1.0:
+        mono[:n] *= np.float32(gain)
     return mono[:n], original_sr, original_sr, channels, clipped_fraction
 
 
 def _decode_streamed(open_file, f, label: str, *, sr: int, clip_level: float,
-                     max_frames: int) -> tuple[np.ndarray, int, int, int, float]:
+                     headroom: bool, max_frames: int) -> tuple[np.ndarray, int, int, int, float]:
     """:func:`_decode` for a long file at a high rate, in two passes over it.
 
     The first pass measures the channels for the mix (:class:`_ChannelStats`, as in
@@ -551,7 +604,7 @@ def _decode_streamed(open_file, f, label: str, *, sr: int, clip_level: float,
     original_sr, channels = int(f.samplerate), int(f.channels)
     block_frames = max(1, _BLOCK_SAMPLES // channels)
     block = np.empty((block_frames, channels), dtype=np.float32)
-    stats = _ChannelStats(channels, original_sr, clip_level)
+    stats = _ChannelStats(channels, original_sr, clip_level, headroom=headroom)
     nonfinite = n = 0
     while True:
         got = f.read(block_frames, dtype="float32", always_2d=True, out=block)
@@ -573,7 +626,7 @@ def _decode_streamed(open_file, f, label: str, *, sr: int, clip_level: float,
         )
     weights = stats.weights()
     clipped_fraction = stats.clipped_fraction(weights)
-    weights = weights.astype(np.float32)
+    weights = (weights * stats.gain(weights)).astype(np.float32)
     out = np.empty(int(np.ceil(n * sr / original_sr)) + 64, dtype=np.float32)
     stream = soxr.ResampleStream(original_sr, sr, 1, dtype="float32", quality="VHQ")
     filled = done = 0
@@ -585,7 +638,7 @@ def _decode_streamed(open_file, f, label: str, *, sr: int, clip_level: float,
             if k == 0:
                 break
             done += k
-            mono = got[:, 0] if channels == 1 else got @ weights
+            mono = got @ weights
             part = stream.resample_chunk(np.ascontiguousarray(mono), last=done >= n)
             part = part[: out.size - filled]
             out[filled : filled + part.size] = part
@@ -610,7 +663,8 @@ def _grow(buf: np.ndarray, needed: int, max_frames: int) -> np.ndarray:
 
 
 def _full_scale(subtype: str) -> float:
-    """Largest sample value the encoding can hold (full scale = 1.0 for float and lossy)."""
+    """Largest sample value the encoding can hold, as decoded to float (1.0 for lossy, and
+    the nominal full scale of float, which can go beyond it: ``_HEADROOM_SUBTYPES``)."""
     codes = {
         "PCM_S8": 127 / 128,
         "PCM_U8": 127 / 128,
@@ -627,12 +681,20 @@ class _ChannelStats:
     Both :func:`_decode` and :func:`_decode_streamed` feed it every block (frames x channels,
     float32) in order, then ask it for :meth:`weights`. It holds, whatever the file's length, the
     channels' sums of cross-products (``gram``, channels x channels), their sums, their clipped
-    sample counts, and one energy per channel per ``SPREAD_FRAME_S`` frame: 36 000 float32 per
-    channel for 15 minutes (144 kB), so the file itself is never kept at full width.
+    sample counts, their peaks, and one energy per channel per ``SPREAD_FRAME_S`` frame: 36 000
+    float32 per channel for 15 minutes (144 kB), so the file itself is never kept at full width.
+
+    ``clip_level`` is the level from which a sample counts as clipped; with ``headroom`` (a
+    floating-point file, ``_HEADROOM_SUBTYPES``) a channel whose peak is above full scale
+    counts instead its samples within ``CLIP_MARGIN`` of that peak.
     """
 
-    def __init__(self, channels: int, sr: int, clip_level: float) -> None:
+    def __init__(self, channels: int, sr: int, clip_level: float, *,
+                 headroom: bool = False) -> None:
         self.clip_level = clip_level
+        self.headroom = headroom
+        self.peak = np.zeros(channels)  # largest |x| so far
+        self._at_peak = np.zeros(channels, dtype=np.int64)  # samples within CLIP_MARGIN of it
         self.hop = max(1, int(round(SPREAD_FRAME_S * sr)))  # frame length in samples
         self._ones = np.ones(self.hop)
         self.n = 0
@@ -651,7 +713,10 @@ class _ChannelStats:
         k, hop = wide.shape[0], self.hop
         self.n += k
         self.gram += wide.T @ wide
-        self.clipped += np.count_nonzero(np.abs(got) >= self.clip_level, axis=0)
+        magnitude = np.abs(got)
+        self.clipped += np.count_nonzero(magnitude >= self.clip_level, axis=0)
+        if k:
+            self._count_peaks(magnitude)
         i = 0
         if self._part_n:  # finish the frame the last block left open
             i = min(hop - self._part_n, k)
@@ -672,6 +737,18 @@ class _ChannelStats:
             i += whole * hop
         if i < k:
             self._take_part(wide[i:])
+
+    def _count_peaks(self, magnitude: np.ndarray) -> None:
+        peak = np.maximum(self.peak, magnitude.max(axis=0))
+        if self.headroom:
+            # A clearly higher peak starts the count again; one within the margin (the other
+            # rail of a clipped wave, a rounding apart) keeps it. Samples already counted that
+            # fall out of the margin of a peak found later are not taken back: at most the
+            # few nearest the old peak, where a clipped file has its flat runs exactly at it.
+            self._at_peak[peak > self.peak * (1.0 + CLIP_MARGIN)] = 0
+            level = (peak * (1.0 - CLIP_MARGIN)).astype(magnitude.dtype)
+            self._at_peak += np.count_nonzero(magnitude >= level, axis=0)
+        self.peak = peak
 
     def _take_part(self, part: np.ndarray) -> None:
         self._part_sum += part.sum(axis=0)
@@ -714,21 +791,38 @@ class _ChannelStats:
         np.fill_diagonal(corr, 1.0)
         return np.clip(corr, -1.0, 1.0)
 
+    def clipped_counts(self) -> np.ndarray:
+        """Clipped samples per channel, shape (channels,): at or above ``clip_level``, or for
+        a floating-point channel whose peak is above full scale, within ``CLIP_MARGIN`` of it."""
+        if not self.headroom:
+            return self.clipped
+        return np.where(self.peak > 1.0, self._at_peak, self.clipped)
+
     def weights(self) -> np.ndarray:
         """Mixing weights, shape (channels,), summing to 1 (:func:`_channel_weights`)."""
         if self.gram.shape[0] == 1:
             return np.ones(1)
-        return _channel_weights(self.gram, self.correlation(), self.spread_db())
+        clipped = self.clipped_counts() / self.n if self.n else np.zeros(self.gram.shape[0])
+        return _channel_weights(self.gram, self.correlation(), self.spread_db(), clipped)
 
     def clipped_fraction(self, weights: np.ndarray) -> float:
         """Share of the samples of the channels mixed in (``weights > 0``) that are clipped."""
         used = weights > 0
-        return float(self.clipped[used].sum() / (self.n * used.sum())) if self.n else 0.0
+        if not self.n:
+            return 0.0
+        return float(self.clipped_counts()[used].sum() / (self.n * used.sum()))
+
+    def gain(self, weights: np.ndarray) -> float:
+        """What the mix is multiplied by: 1, or for a floating-point file whose channels in use
+        (``weights > 0``) go beyond full scale, one over their peak, which then sits at 1.0."""
+        peak = float(self.peak[weights > 0].max(initial=0.0))
+        return 1.0 / peak if self.headroom and peak > 1.0 else 1.0
 
 
-def _channel_weights(gram: np.ndarray, corr: np.ndarray, spread_db: np.ndarray) -> np.ndarray:
-    """Mixing weights, shape (channels,), summing to 1: the live channels that carry the
-    recording's voice, averaged.
+def _channel_weights(gram: np.ndarray, corr: np.ndarray, spread_db: np.ndarray,
+                     clipped: np.ndarray) -> np.ndarray:
+    """Mixing weights, shape (channels,), summing to 1: the channel that carries the
+    recording's voice, or the channels carrying nearly the same voice, averaged.
 
     Parameters
     ----------
@@ -739,37 +833,58 @@ def _channel_weights(gram: np.ndarray, corr: np.ndarray, spread_db: np.ndarray) 
         their normalised cross-correlation (:meth:`_ChannelStats.correlation`)
     spread_db : np.ndarray [shape=(channels,)]
         how speech-like each channel is, in dB (:meth:`_ChannelStats.spread_db`)
+    clipped : np.ndarray [shape=(channels,)]
+        the share of each channel's samples that are clipped, 0 to 1
 
     Notes
     -----
-    1. Channels more than ``SILENT_CHANNEL_DB`` below the loudest are left out.
-    2. The live channels are grouped by the sound they carry: two are in one group when their
-       correlation is at least ``SAME_SOUND_CORRELATION`` in either polarity (and groups are
-       joined through shared members). A group's spread is that of its most speech-like member.
-    3. The groups whose spread is within ``SPEECH_TIE_DB`` of the largest are kept: the voice
-       alone when the other inputs hold hiss, hum or fan noise (a mic on one input of a USB
-       interface, the other open), every group when they all sound alike (two voices, or two
-       noises, where there is nothing better to choose). Noise in the voice's own channel
-       narrows its spread: at a poor enough signal-to-noise ratio the two come within
-       ``SPEECH_TIE_DB`` and are averaged, as all live channels were before this rule.
-    4. The kept channels are averaged; if that cancels the signal (one side wired in reverse
+    1. A clipped channel (more than ``CLIPPED_CHANNEL_FRACTION``) is left out if an unclipped
+       one carries the same sound (correlation at least ``SAME_SOUND_CORRELATION`` in either
+       polarity) no more than ``SAFETY_TRACK_DB`` below it; that one is kept, however quiet.
+    2. Of the others, channels more than ``SILENT_CHANNEL_DB`` below the loudest are left out.
+    3. The live channels are grouped by the signal they carry: two are in one group when their
+       correlation is at least ``SAME_SIGNAL_CORRELATION`` in either polarity (and groups are
+       joined through shared members). A group's level and spread are those of its loudest
+       and its most speech-like member.
+    4. If a group sounds like speech (spread at least ``SPEECH_SPREAD_DB``), one group is
+       kept: of those that do, the loudest, unless another is within ``OWN_MIC_DB`` of its
+       level; then, of the ones within it, the most speech-like. Otherwise (hiss, hum, a voice
+       buried in noise) the groups whose spread is within ``SPEECH_TIE_DB`` of the largest are
+       kept.
+    5. The kept channels are averaged; if that cancels the signal (one side wired in reverse
        polarity), the loudest of them is used alone.
     """
     channels = gram.shape[0]
     power = np.diag(gram).copy()
-    live = power >= power.max() * 10.0 ** (-SILENT_CHANNEL_DB / 10.0)
+    same_sound = np.abs(corr) >= SAME_SOUND_CORRELATION
+    usable = np.ones(channels, dtype=bool)
+    rescued = np.zeros(channels, dtype=bool)
+    unclipped = clipped <= CLIPPED_CHANNEL_FRACTION
+    for c in np.flatnonzero(~unclipped):
+        track = unclipped & same_sound[c] & (power >= power[c] * 10.0 ** (-SAFETY_TRACK_DB / 10.0))
+        if track.any():
+            usable[c] = False
+            rescued |= track
+    live = rescued | usable & (power >= power[usable].max() * 10.0 ** (-SILENT_CHANNEL_DB / 10.0))
     if live.sum() > 1:
-        same = (np.abs(corr) >= SAME_SOUND_CORRELATION) & live[:, None] & live[None, :]
+        same = (np.abs(corr) >= SAME_SIGNAL_CORRELATION) & live[:, None] & live[None, :]
         group = np.arange(channels)  # each channel's group: the smallest channel joined to it
         for _ in range(channels):  # join through shared members until nothing changes
             joined = np.array([group[same[c]].min() if live[c] else c for c in range(channels)])
             if np.array_equal(joined, group):
                 break
             group = joined
-        group_spread = np.array([spread_db[(group == group[c]) & live].max() if live[c]
-                                 else -np.inf for c in range(channels)])
-        best = group_spread[live].max()
-        live &= group_spread >= best - SPEECH_TIE_DB
+        ids = np.unique(group[live])
+        members = [(group == g) & live for g in ids]
+        level = np.array([power[m].max() for m in members])
+        spread = np.array([spread_db[m].max() for m in members])
+        if spread.max() >= SPEECH_SPREAD_DB:
+            speech = spread >= SPEECH_SPREAD_DB
+            near = speech & (level >= level[speech].max() * 10.0 ** (-OWN_MIC_DB / 10.0))
+            kept = ids[[int(np.argmax(np.where(near, spread, -np.inf)))]]
+        else:
+            kept = ids[spread >= spread.max() - SPEECH_TIE_DB]
+        live &= np.isin(group, kept)
     weights = live / live.sum()
     n_live = int(live.sum())
     if n_live > 1:
