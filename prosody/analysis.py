@@ -193,6 +193,7 @@ def analyze(
     sr: float,
     text: str | None = None,
     settings: AnalysisSettings | None = None,
+    bandwidth_hz: float | None = None,
 ) -> Analysis:
     """Measure the prosody of one recording.
 
@@ -206,6 +207,11 @@ def analyze(
         the words spoken, when known: syllables are then counted from the text and only placed
         in time from the audio; at most ``prosody.syllables.MAX_TEXT_CHARS`` characters
     settings : AnalysisSettings or None
+    bandwidth_hz : float or None
+        the highest frequency the recording really carries, in Hz, when ``y`` was resampled up
+        from a lower rate (an 8 kHz phone recording at 16 kHz carries nothing above 4 kHz);
+        default ``sr / 2``. Measures that need the upper band are then left out, as they are
+        for the file itself (:func:`analyze_file`)
 
     Returns
     -------
@@ -221,7 +227,7 @@ def analyze(
 
     text = check_text(text)
     y = check_audio(y, sr)
-    bandwidth_hz = sr / 2.0
+    bandwidth_hz = sr / 2.0 if bandwidth_hz is None else min(float(bandwidth_hz), sr / 2.0)
     if sr < 8000:
         from .errors import ProsodyError
 

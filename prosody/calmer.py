@@ -243,8 +243,8 @@ _MARGINS = {
 
 def calmer(y: np.ndarray, *, sr: float, profile: Profile | str | Path = "soothing",
            baseline: Analysis | None = None, strength: float = 1.0, text: str | None = None,
-           scenario: str | None = None,
-           settings: CalmerSettings | None = None) -> tuple[np.ndarray, int, CalmerReport]:
+           scenario: str | None = None, settings: CalmerSettings | None = None,
+           bandwidth_hz: float | None = None) -> tuple[np.ndarray, int, CalmerReport]:
     """Re-synthesise a take so that it sounds calmer, in the speaker's own voice.
 
     Parameters
@@ -265,6 +265,10 @@ def calmer(y: np.ndarray, *, sr: float, profile: Profile | str | Path = "soothin
     scenario : str or None
         a scenario of the profile (bedtime slows and softens more)
     settings : CalmerSettings or None
+    bandwidth_hz : float or None
+        the highest frequency the take really carries, in Hz, when it was resampled up from a
+        lower rate (default ``sr / 2``): the take and the result are both judged on that band,
+        as the coach judges the file
 
     Returns
     -------
@@ -292,8 +296,11 @@ def calmer(y: np.ndarray, *, sr: float, profile: Profile | str | Path = "soothin
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
     prof = prof.for_scenario(scenario) if scenario else prof
     analysis_settings = baseline_settings(baseline) if baseline is not None else None
+    # the result is judged on the band the take carried, as the take was: re-synthesis at a
+    # higher rate adds nothing real above it
+    band = sr / 2.0 if bandwidth_hz is None else min(float(bandwidth_hz), sr / 2.0)
 
-    before = _analyse(y, sr, text, analysis_settings)
+    before = _analyse(y, sr, text, analysis_settings, band)
     problem = quality_problem(before, prof)
     if problem is not None:
         raise ProsodyError(f"this take cannot be made calmer: {problem.message}")
@@ -304,7 +311,7 @@ def calmer(y: np.ndarray, *, sr: float, profile: Profile | str | Path = "soothin
     plan = _plan(prof, before, baseline, world, st_, strength)
 
     out, time_map, f0_new = world.synthesise(plan, st_)
-    after = _analyse(out, work_sr, text, analysis_settings)
+    after = _analyse(out, work_sr, text, analysis_settings, band)
     for _ in range(2):
         # the result is measured like the take; where that differs from the plan (faint frames
         # the re-synthesis voices more clearly), correct the pitch level and range on it
@@ -313,7 +320,7 @@ def calmer(y: np.ndarray, *, sr: float, profile: Profile | str | Path = "soothin
             break
         plan = fixed
         out, time_map, f0_new = world.synthesise(plan, st_)
-        after = _analyse(out, work_sr, text, analysis_settings)
+        after = _analyse(out, work_sr, text, analysis_settings, band)
     # re-synthesis itself shifts the spectral balance a little (the excitation is not the
     # original's): when a warmer voice was asked for, correct the roll-off once on what the
     # result measures
@@ -325,18 +332,18 @@ def calmer(y: np.ndarray, *, sr: float, profile: Profile | str | Path = "soothin
         if abs(tilt - plan.tilt_db) > 0.1:
             plan = dataclasses.replace(plan, tilt_db=tilt)
             out, time_map, f0_new = world.synthesise(plan, st_)
-            after = _analyse(out, work_sr, text, analysis_settings)
+            after = _analyse(out, work_sr, text, analysis_settings, band)
     # the roll-off and re-synthesis move the level a little; one exact correction of the gain
     want_db = _measure(before, "loudness_db")
     got_db = _measure(after, "loudness_db")
     if want_db is not None and got_db is not None:
         correction_db = (want_db + plan.gain_db) - got_db
         out = out * 10 ** (correction_db / 20)
-        after = _analyse(out, work_sr, text, analysis_settings)
+        after = _analyse(out, work_sr, text, analysis_settings, band)
     peak = float(np.max(np.abs(out)))
     if peak > 0.99:  # louder than the original can only happen when the take was too soft
         out = out * (0.99 / peak)
-        after = _analyse(out, work_sr, text, analysis_settings)
+        after = _analyse(out, work_sr, text, analysis_settings, band)
 
     fb_before = coach(before, profile=prof, baseline=baseline)
     fb_after = coach(after, profile=prof, baseline=baseline)
@@ -392,7 +399,8 @@ def calmer_file(path_in, path_out, *, profile: Profile | str | Path = "soothing"
     check_output_name(path_out)
     sig = load(path_in, sr=_work_rate_for_file(path_in))
     out, sr_out, report = calmer(sig.y, sr=sig.sr, profile=profile, baseline=baseline,
-                                 strength=strength, text=text, scenario=scenario)
+                                 strength=strength, text=text, scenario=scenario,
+                                 bandwidth_hz=sig.original_sr / 2.0)
     try:
         sf.write(str(path_out), out, sr_out, subtype="PCM_16", format="WAV")
     except (OSError, RuntimeError) as exc:
@@ -406,11 +414,11 @@ def calmer_file(path_in, path_out, *, profile: Profile | str | Path = "soothing"
 
 
 def _analyse(y: np.ndarray, sr: float, text: str | None,
-             settings: AnalysisSettings | None) -> Analysis:
+             settings: AnalysisSettings | None, bandwidth_hz: float) -> Analysis:
     from .analysis import analyze
 
     with quiet_warnings():  # undefined values come back as None and are reported as such
-        return analyze(y, sr=sr, text=text, settings=settings)
+        return analyze(y, sr=sr, text=text, settings=settings, bandwidth_hz=bandwidth_hz)
 
 
 def _measure(analysis: Analysis, name: str) -> float | None:

@@ -241,3 +241,27 @@ def test_never_moves_toward_arousal(voices, tmp_path):
     assert tempo.after <= tempo.before + 3.0
     assert report.pitch_shift_st <= 0.0
     assert report.gain_db <= 0.0
+
+
+def test_a_phone_rate_take_is_judged_before_and_after_on_the_band_it_carries(tmp_path):
+    """An 8 kHz recording carries nothing above 4 kHz. The coach leaves pitch height (which
+    needs the upper band) out; the calmer's "before" must be that same judgement and score, and
+    its "after" must not judge the re-synthesised upper band the take never had."""
+    from prosody import analyze_file
+    from prosody.calmer import calmer_file
+    from prosody.coach import coach
+    from prosody.dsp import resample
+
+    y = load16(DATA / "arctic_a0007.wav")
+    path = tmp_path / "phone.wav"
+    sf.write(path, resample(y, SR, 8000), 8000)
+    profile = load_profile("soothing")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ProsodyWarning)
+        fb = coach(analyze_file(path), profile=profile)
+        report = calmer_file(path, tmp_path / "calmer.wav", profile=profile)
+    assert "pitch_level" in dict(fb.not_judged)
+    assert report.score_before == fb.score
+    pitch = next(m for m in report.moves if m.name == "pitch_level")
+    assert pitch.before is None
+    assert pitch.after is None
