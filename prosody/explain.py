@@ -189,6 +189,13 @@ def points_unit(unit: str, against: str) -> str:
     return "pts" if unit == "share" and against == "your everyday voice" else unit
 
 
+def points_text(share_difference: float, *, signed: bool = True) -> str:
+    """A difference of two shares (0.12 = 12 points) as the tables show it: "+12 pts", "0 pts"
+    (never "+0" or "-0"), unsigned when ``signed`` is false."""
+    text = f"{100 * share_difference:{'+' if signed else ''}.0f}"
+    return f"{'0' if text in ('+0', '-0') else text} pts"
+
+
 def read_feedback(feedback: Mapping, profile: Profile, *, tracks: Tracks | None = None,
                   ends: Sequence[PhraseEnd] = ()) -> Reading:
     """What a person reads about one take.

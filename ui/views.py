@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from prosody.explain import points_unit
+from prosody.explain import points_text, points_unit
 from prosody.feedback import range_words
 from prosody.util import hz_to_st
 
@@ -156,8 +156,7 @@ def _fmt(value, unit: str, *, signed: bool = False) -> str:
         return "—"
     sign = "+" if signed else ""
     if unit == "pts":
-        text = f"{100 * value:{sign}.0f}"
-        return f"{'0' if text in ('+0', '-0') else text} pts"
+        return points_text(value, signed=signed)
     if unit == "share":
         return f"{100 * value:{sign}.0f} %"
     if unit == "%":

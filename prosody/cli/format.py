@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import unicodedata
 
-from ..explain import UNIT_NOTES
+from ..explain import UNIT_NOTES, points_text
 from ..feedback import range_words
 
 # (key, label, unit, digits) of the readable table; the order follows DESIGN.md
@@ -75,8 +75,7 @@ def _coach_number(value, unit: str, *, difference: bool = False) -> str:
     if unit == "share":
         # a share against the baseline is a difference of percentage points, not a change in %
         if difference:
-            text = f"{100 * value:+.0f}"
-            return f"{'0' if text in ('+0', '-0') else text} pts"
+            return points_text(value)
         return f"{100 * value:.0f} %"
     if unit == "flux":  # between 0 and 1, as the tips say it
         return f"{value:.2f} flux"
