@@ -997,7 +997,9 @@ def phrase_notes(analysis: Analysis, profile: Profile, *, baseline: Analysis | N
     A phrase is named when its pitch, level or syllable rate stands above the baseline (or, with
     no baseline, above the rest of the take) by the profile's ``phrase_notes`` limits; a sudden
     pitch leap is named wherever it happens, and creaky or rough stretches when
-    ``creak_flagged`` (the take's voice steadiness was judged too irregular).
+    ``creak_flagged`` (the take's voice steadiness was judged too irregular). A cue whose
+    measure the room is too noisy to judge (``guards.snr_limits_db``, in the take or its
+    baseline) names no moment: it would be the noise speaking.
 
     Returns
     -------
@@ -1008,15 +1010,25 @@ def phrase_notes(analysis: Analysis, profile: Profile, *, baseline: Analysis | N
     t = tracks.time_s
     stats = [_phrase_stats(analysis, a, b) for a, b in tracks.phrases]
     found: list[tuple[float, PhraseNote]] = []
+
+    def holds(gate: str) -> bool:
+        # a moment rests on the same measure as a feature: where the room is too noisy to judge
+        # that feature (in the take or in its baseline), the moment would be noise too
+        return not any(_too_noisy_for(gate, gate, a, profile.guards)
+                       for a in (analysis, baseline) if a is not None)
+
+    # (cue, limit, words, the baseline's measure, the measure whose noise limit it shares)
     cues = (
         ("pitch", limits.pitch_st, "your pitch rose about {x} semitones above {ref}",
-         "f0_median_hz"),
-        ("level", limits.level_db, "your voice got about {x} dB louder than {ref}", "loudness_db"),
+         "f0_median_hz", "f0_median_hz"),
+        ("level", limits.level_db, "your voice got about {x} dB louder than {ref}", "loudness_db",
+         "speech_level_db"),
         ("rate", limits.rate_percent, "you sped up, about {x} % faster than {ref}",
-         "articulation_rate_syl_per_s"),
+         "articulation_rate_syl_per_s", "voiced_rate_syl_per_s"),
     )
+    cues = tuple(c for c in cues if holds(c[4]))
     for i, ((a, b), s) in enumerate(zip(tracks.phrases, stats, strict=True)):
-        for cue, limit, words, key in cues:
+        for cue, limit, words, key, _ in cues:
             value = s[cue]
             if value is None:
                 continue
@@ -1045,7 +1057,8 @@ def phrase_notes(analysis: Analysis, profile: Profile, *, baseline: Analysis | N
     from .timing import runs
 
     st = hz_to_st(tracks.f0_hz)
-    for a, b in runs(tracks.voiced):
+    leaps_hold = not _too_noisy_for("f0_velocity_st_per_s", "", analysis, profile.guards)
+    for a, b in runs(tracks.voiced) if leaps_hold else ():
         if b - a <= window + 2:
             continue
         seg = np.convolve(st[a:b], np.ones(3) / 3, mode="same")[1:-1]

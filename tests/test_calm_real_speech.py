@@ -37,7 +37,7 @@ def takes(speaker: str):
         sig = load(CREMA / f"{speaker}_DFA_NEU_XX.flac")
         base = measure_baseline(sig.y, sr=sig.sr, text=BASELINE_TEXT)
         settings = baseline_settings(base)
-        out = {"baseline": base}
+        out = {"baseline": base, "id": speaker}
         for name, emo in (("neutral", "NEU_XX"), ("shouted", "ANG_HI")):
             path = CREMA / f"{speaker}_IEO_{emo}.flac"
             out[name] = analyze_file(path, text=SENTENCE, settings=settings)
@@ -127,3 +127,40 @@ def test_a_voice_far_below_the_baselines_is_measured_as_it_is():
     assert abs(12 * math.log2(his.summary.f0_median_hz / alone.summary.f0_median_hz)) < 0.5
     pitch = next(r for r in fb.features if r.name == "pitch_level")
     assert pitch.verdict != "high"
+
+
+#: The measure whose room-noise limit a moment's cue shares (guards.snr_limits_db).
+MOMENT_MEASURE = {"pitch": "f0_median_hz", "jump": "f0_velocity_st_per_s",
+                  "rate": "voiced_rate_syl_per_s", "level": "speech_level_db"}
+
+
+@pytest.mark.parametrize("snr_db", [None, 6.0, 3.0])
+@pytest.mark.parametrize("with_baseline", [False, True])
+def test_moments_are_named_only_for_what_the_room_let_be_measured(speaker, snr_db,
+                                                                  with_baseline):
+    """A moment ("you sped up", "your pitch leapt") rests on the same measure as a feature; where
+    the room is too noisy to judge that feature, the moment is noise too, and is not named."""
+    import numpy as np
+    from conftest import add_noise
+
+    from prosody.analysis import analyze
+    from prosody.coach import _too_noisy_for
+    from prosody.profile import load_profile
+
+    profile = load_profile("soothing")
+    base = speaker["baseline"] if with_baseline else None
+    with quiet_warnings():
+        sig = load(CREMA / f"{speaker['id']}_IEO_ANG_HI.flac")
+        y = sig.y if snr_db is None else add_noise(sig.y, snr_db, np.random.default_rng(3))
+        analysis = analyze(y, sr=sig.sr, text=SENTENCE)
+    fb = coach(analysis, profile=profile, baseline=base)
+    assert fb.score is not None
+    if snr_db is None:
+        assert fb.phrase_notes  # a shout in a quiet booth: its moments are named
+    for note in fb.phrase_notes:
+        key = MOMENT_MEASURE.get(note.cue)
+        if key is None:
+            continue
+        for measured in (analysis, base):
+            if measured is not None:
+                assert _too_noisy_for(key, key, measured, profile.guards) is None, note.message
