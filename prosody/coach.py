@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -616,6 +617,21 @@ def _too_noisy_for(measure_name: str, label: str, analysis: Analysis, guards) ->
     return (f"the room was too noisy to measure {label} reliably: your voice stood "
             f"{math.floor(snr):.0f} dB above the background{where}, and {limit:g} dB is needed. "
             "Record in a quieter spot or a little closer to the microphone to have it judged")
+
+
+#: The parts of a reason written by :func:`_too_noisy_for` (the label, the SNR read, where, the
+#: SNR needed, and what follows the advice), so that a report can say the advice once.
+_NOISY = re.compile(r"the room was too noisy to measure (?P<label>.+?) reliably: your voice "
+                    r"stood (?P<snr>-?\d+) dB above the background(?P<where>.*?), and "
+                    r"(?P<need>[\d.]+) dB is needed\. Record in a quieter spot or a little closer "
+                    r"to the microphone to have it judged(?P<extra>.*)", re.DOTALL)
+
+
+def noise_reason(reason: str) -> dict | None:
+    """The parts of a "too noisy" reason of ``Feedback.not_judged`` (keys label, snr, where,
+    need, extra), or None for any other reason."""
+    m = _NOISY.fullmatch(reason)
+    return m.groupdict() if m else None
 
 
 # ---------------------------------------------------------------------------------------------

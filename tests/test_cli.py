@@ -141,3 +141,23 @@ def test_a_saved_take_keeps_its_note_about_the_recording(tmp_path, monkeypatch, 
     assert said in capsys.readouterr().out
     assert main(["history", "show", "1"]) == 0
     assert said in capsys.readouterr().out
+
+
+def test_what_the_room_left_unjudged_is_said_once_in_plain_names(tmp_path, capsys):
+    """A soft take in a noisy room: the measures left out are named as the table names them
+    ("pace", not the profile's key "tempo"), each with the SNR it needs, and the advice once."""
+    import re
+
+    from conftest import add_noise
+
+    y, sr = sf.read(DATA / "arctic_a0007.wav")
+    path = tmp_path / "noisy.wav"
+    sf.write(path, add_noise(y, 2.0, np.random.default_rng(5)), sr)
+    assert main(["coach", str(path)]) == 0
+    out = capsys.readouterr().out
+    said = "\n".join(line for line in out.splitlines() if "not judged" in line.lower())
+    # pace holds down to 11 dB SNR (guards.snr_limits_db)
+    assert re.search(r"too noisy .*\bpace \((needs )?11 dB\)", said), out
+    for key in ("tempo", "pitch_level", "attack", "final_falls", "phrase_length"):
+        assert key not in said
+    assert out.count("Record in a quieter spot") == 1
