@@ -222,8 +222,9 @@ def read_feedback(feedback: Mapping, profile: Profile, *, tracks: Tracks | None 
     except ProsodyError:  # a take of a scenario the profile no longer has
         prof = profile
     baseline = bool(feedback.get("baseline"))
-    not_judged = tuple(f"{_label(prof, n.get('name'))}: {n.get('reason')}"
-                       for n in feedback.get("not_judged") or () if isinstance(n, Mapping))
+    not_judged = not_judged_lines(
+        [(str(n.get("name")), str(n.get("reason"))) for n in feedback.get("not_judged") or ()
+         if isinstance(n, Mapping)], profile=prof)
     notes = tuple(n for n in feedback.get("notes") or () if isinstance(n, str))
     score = feedback.get("score")
     if score is None:
@@ -269,6 +270,42 @@ def baseline_heard(analysis) -> str:
 
 # ---------------------------------------------------------------------------------------------
 # Cards
+
+
+def not_judged_lines(not_judged: Sequence[tuple[str, str]], *,
+                     profile: Profile | str) -> tuple[str, ...]:
+    """What the coach left out (``Feedback.not_judged``), one line per reason: the measures the
+    room was too noisy for are named together, each with the SNR it needs, and the advice to
+    record somewhere quieter is said once, last. ``profile`` (or its name) gives the labels."""
+    from .coach import noise_reason
+
+    prof = profile
+    if isinstance(prof, str):
+        from .profile import load_profile
+
+        try:
+            prof = load_profile(prof)
+        except (ProsodyError, OSError, ValueError):  # a profile no longer there
+            prof = None
+    lines: list[str] = []
+    noisy: dict[tuple[str, str], list[dict]] = {}
+    for name, reason in not_judged:
+        parts = noise_reason(reason)
+        if parts is None:
+            label = _label(prof, name) if prof is not None else name.replace("_", " ")
+            lines.append(f"Not judged: {label[:1].lower()}{label[1:]} ({reason})")
+        else:
+            noisy.setdefault((parts["snr"], parts["where"]), []).append(parts)
+    for (snr, where), group in noisy.items():
+        names = ", ".join(f"{p['label']} ({'needs ' if i == 0 else ''}{p['need']} dB)"
+                          for i, p in enumerate(group))
+        lines.append(f"Not judged, the room too noisy (your voice stood {snr} dB above the "
+                     f"background{where}): {names}.")
+    if noisy:
+        extra = next((p["extra"] for g in noisy.values() for p in g if p["extra"]), "")
+        lines.append("Record in a quieter spot or a little closer to the microphone to have "
+                     f"them judged{extra}.")
+    return tuple(lines)
 
 
 def _label(prof: Profile, name: str | None) -> str:

@@ -175,3 +175,32 @@ def test_the_command_line_table_shows_share_differences_in_points():
     assert "pts" in pauses
     assert "0 pts to +25 pts" in pauses
     assert UNIT_NOTES["pts"] in out
+
+
+def test_what_the_room_left_out_is_grouped_with_what_each_measure_needs(profile):
+    """The coach's own reasons for a noisy take (built on a real take with pink noise), read
+    back: one line per SNR read, each measure by its label with the SNR it needs, the advice
+    once, and a reason of another kind kept as it is."""
+    import numpy as np
+    from conftest import add_noise
+
+    from prosody.coach import noise_reason
+
+    sig = load(AUDIO / "seed-tense.flac")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ProsodyWarning)
+        a = analyze(add_noise(sig.y, 2.0, np.random.default_rng(2)), sr=sig.sr)
+    fb = coach(a, profile=profile).to_dict()
+    noisy = [n for n in fb["not_judged"] if noise_reason(n["reason"])]
+    # a reason of another kind, as a quieter take without a baseline has it
+    fb["not_judged"].append({"name": "brightness", "reason": "the test's own reason"})
+    assert len(noisy) >= 3
+    lines = read_feedback(fb, profile).not_judged
+    for n in noisy:
+        parts = noise_reason(n["reason"])
+        assert sum(f"{parts['label']} (" in line for line in lines) == 1
+        assert f"your voice stood {parts['snr']} dB above" in "\n".join(lines)
+    assert sum("Record in a quieter spot" in line for line in lines) == 1
+    assert lines[-1].startswith("Record in a quieter spot")
+    assert "Not judged: voice warmth (the test's own reason)" in lines
+    assert not any("_" in line for line in lines)

@@ -119,7 +119,7 @@ def feature_cards(reading, *, columns: int = 3) -> None:
         st.dataframe(numbers_table(reading), hide_index=True, width="stretch")
         st.caption(" ".join(reading.units))
         if reading.not_judged:
-            st.markdown("**Not judged on this take**\n" + "\n".join(
+            st.markdown("**Left out of this take's score**\n" + "\n".join(
                 f"- {plain(n)}" for n in reading.not_judged))
 
 

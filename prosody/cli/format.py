@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import unicodedata
 
-from ..explain import UNIT_NOTES, points_text
+from ..explain import UNIT_NOTES, not_judged_lines, points_text
 from ..feedback import range_words
 
 # (key, label, unit, digits) of the readable table; the order follows DESIGN.md
@@ -86,44 +86,6 @@ def _coach_number(value, unit: str, *, difference: bool = False) -> str:
     return f"{text} {unit}".strip()
 
 
-def _labels(profile_name: str) -> dict[str, str]:
-    """The feature labels of the profile a take was judged by, in lower case ({} if it cannot
-    be loaded any more)."""
-    from ..errors import ProsodyError
-    from ..profile import load_profile
-
-    try:
-        return {f.name: f.label.lower() for f in load_profile(profile_name).features}
-    except (ProsodyError, OSError, ValueError):
-        return {}
-
-
-def not_judged_lines(not_judged, labels: dict[str, str] | None = None) -> list[str]:
-    """What the coach left out, one line per reason: the measures the room was too noisy for
-    are named together with the SNR each needs, and the advice is said once. ``labels``: the
-    profile's feature labels by name (else the name is shown)."""
-    from ..coach import noise_reason
-
-    lines, noisy = [], {}
-    for name, reason in not_judged:
-        parts = noise_reason(reason)
-        if parts is None:
-            label = (labels or {}).get(name, name.replace("_", " "))
-            lines.append(f"  Not judged: {label} ({reason})")
-        else:
-            noisy.setdefault((parts["snr"], parts["where"]), []).append(parts)
-    for (snr, where), group in noisy.items():
-        names = ", ".join(f"{p['label']} ({'needs ' if i == 0 else ''}{p['need']} dB)"
-                          for i, p in enumerate(group))
-        lines.append(f"  Not judged, the room too noisy (your voice stood {snr} dB above the "
-                     f"background{where}): {names}.")
-    if noisy:
-        extra = next((p["extra"] for g in noisy.values() for p in g if p["extra"]), "")
-        lines.append("  Record in a quieter spot or a little closer to the microphone to have "
-                     f"them judged{extra}.")
-    return lines
-
-
 def format_feedback(path: str, feedback) -> str:
     """A readable coaching report: score, tips, what went well, features, moments, caveats."""
     fb = feedback
@@ -155,7 +117,7 @@ def format_feedback(path: str, feedback) -> str:
     if any(f.unit == "share" and f.relative_to == "baseline" and f.value is not None
            for f in fb.features):
         lines.append(f"  {POINTS_NOTE}")
-    lines += not_judged_lines(fb.not_judged, _labels(fb.profile))
+    lines += [f"  {line}" for line in not_judged_lines(fb.not_judged, profile=fb.profile)]
     lines += [f"  About the recording: {note}" for note in fb.notes]
     if fb.score is not None:
         lines.append(f"  How the score works: {fb.explanation}")
