@@ -517,3 +517,40 @@ def test_how_the_score_is_built_is_said_on_one_page(app):
     assert "80 and up" in text
     assert "semitones" in text
     assert "Pitch height" in text
+
+
+def test_the_same_recording_is_kept_for_each_person_and_again_once_deleted(practising):
+    """Reruns keep a take once, but the same file uploaded for another person is that person's
+    take, and one whose saved take was deleted is kept again: "Kept in …'s practice history"
+    is said only of a take that is there."""
+    app = practising
+    calm = flac_as_wav("seed-calm.flac")
+
+    def upload():
+        app.file_uploader[0].upload("calm.wav", calm, "audio/wav")
+        app.run()
+        assert not app.exception
+
+    upload()
+    with Store.open() as store:
+        (first,) = store.takes(person="Me")
+        store.delete_take(first.id)
+    upload()  # the same file after its take was deleted
+    with Store.open() as store:
+        again = store.takes(person="Me")
+    assert len(again) == 1
+    assert again[0].id != first.id
+    assert "Kept in Me's practice history" in texts(app)
+
+    app.selectbox(key="person_pick").set_value("Someone new…").run()
+    app.text_input(key="person_input").input("Ana").run()
+    if any(b.key == "guide_skip" for b in app.button):  # someone new is offered the guide
+        app.button(key="guide_skip").click().run()
+    upload()
+    with Store.open() as store:
+        assert len(store.takes(person="Ana")) == 1
+        assert len(store.takes(person="Me")) == 1
+    assert "Kept in Ana's practice history" in texts(app)
+    app.run()  # a rerun keeps nothing twice
+    with Store.open() as store:
+        assert len(store.takes()) == 2

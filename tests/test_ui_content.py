@@ -151,6 +151,27 @@ def test_a_take_is_not_carried_into_another_exercise_or_person(app, takes):
     assert [(t.person, t.exercise_id) for t in kept] == [("Me", "slow-it-down")]
 
 
+def test_the_same_recording_recorded_again_by_someone_else_is_their_attempt(app, takes):
+    """A file recorded for one person's exercise, recorded again for another person (a parent
+    and a partner sharing one recording), counts as the second person's attempt: it is kept
+    under them, not only shown as passed."""
+    app.switch_page("app_pages/exercises.py")
+    app.run()
+    app.audio_input[0].set_value(("take.wav", takes[120], "audio/wav"))
+    app.run()
+    app.selectbox(key="person_pick").set_value("Someone new…").run()
+    app.text_input(key="person_input").input("Ana").run()
+    app.selectbox(key="exercise_choice").set_value("slow-it-down")
+    app.run()
+    app.audio_input[0].set_value(("take.wav", takes[120], "audio/wav"))
+    app.run()
+    assert not app.exception
+    kept = store().takes(kind="exercise")
+    assert sorted((t.person, t.exercise_id) for t in kept) == [("Ana", "slow-it-down"),
+                                                              ("Me", "slow-it-down")]
+    assert "1 of 3 passes needed, 1 attempt" in texts(app)
+
+
 def test_an_exercise_needing_a_baseline_asks_for_one(app):
     app.switch_page("app_pages/exercises.py")
     app.run()

@@ -75,23 +75,13 @@ def coach_dict(analysis, baseline, scenario: str | None) -> dict | None:
 def save_once(data: bytes, analysis, feedback, *, person: str, phrase: str,
               scenario: str | None, kind: str, exercise_id: str | None = None,
               assignment_id: str | None = None):
-    """Keep a take in the history once per recording (reruns do not save it again).
-
-    ``feedback`` is a :class:`prosody.feedback.TakeFeedback` (or the coach's dict, or None).
-    Returns (take id or None, what went wrong or None).
-    """
-    key = f"{kind}:{exercise_id or ''}:{services.digest(data)}"
-    saved = st.session_state["saved"]
-    if key in saved:
-        return saved[key], None
-    take, problem = services.save_take(
+    """Keep a take in the history once (:func:`services.save_take_once`, with the profile in
+    use). ``feedback`` is a :class:`prosody.feedback.TakeFeedback` (or the coach's dict, or
+    None). Returns (take id or None, what went wrong or None)."""
+    return services.save_take_once(
         data, analysis, feedback, person=person, phrase=phrase, scenario=scenario,
         profile_name=st.session_state["profile"], kind=kind, exercise_id=exercise_id,
         assignment_id=assignment_id)
-    if problem:
-        return None, problem
-    saved[key] = take.id
-    return take.id, None
 
 
 def model_options(phrase: str) -> dict[str, tuple[str, object]]:

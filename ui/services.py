@@ -137,17 +137,14 @@ def keep_baseline(data: bytes, words: str, person: str):
     analysis, error = measure_baseline_bytes(data, words)
     if error:
         return None, error
-    key = f"baseline:{person}:{digest(data)}"
-    if key not in st.session_state.setdefault("saved", {}):
-        take, problem = save_take(data, analysis, None, person=person, phrase=words,
-                                  scenario=None, profile_name=None, kind="baseline")
-        if problem:
-            return None, f"your baseline could not be saved: {problem}"
-        try:
-            store().set_baseline(person, take.id)
-        except ProsodyError as exc:
-            return None, f"your baseline could not be saved: {exc}"
-        st.session_state["saved"][key] = take.id
+    take_id, problem = save_take_once(data, analysis, None, person=person, phrase=words,
+                                      scenario=None, profile_name=None, kind="baseline")
+    if problem:
+        return None, f"your baseline could not be saved: {problem}"
+    try:
+        store().set_baseline(person, take_id)
+    except ProsodyError as exc:
+        return None, f"your baseline could not be saved: {exc}"
     return analysis, None
 
 
@@ -454,6 +451,31 @@ def save_take(data: bytes, analysis, feedback, *, person: str, phrase: str,
     except ProsodyError as exc:
         return None, str(exc)
     return take, None
+
+
+def save_take_once(data: bytes, analysis, feedback, *, person: str, phrase: str,
+                   scenario: str | None, profile_name: str | None, kind: str = "practice",
+                   exercise_id: str | None = None, assignment_id: str | None = None):
+    """:func:`save_take`, once per recording *and* what it is kept as: Streamlit runs a page
+    again on every click, and the same take must not be kept twice. The same recording for
+    another person, phrase, scenario or exercise is another take, and one whose saved take
+    was deleted since is kept again. Returns (take id, None) or (None, what went wrong)."""
+    key = "\x1f".join((kind, person, phrase, scenario or "", exercise_id or "",
+                       assignment_id or "", digest(data)))
+    saved = st.session_state.setdefault("saved", {})
+    if key in saved:
+        try:
+            store().get(saved[key])
+            return saved[key], None
+        except ProsodyError:  # deleted since (or the store changed): keep it again
+            del saved[key]
+    take, problem = save_take(data, analysis, feedback, person=person, phrase=phrase,
+                              scenario=scenario, profile_name=profile_name, kind=kind,
+                              exercise_id=exercise_id, assignment_id=assignment_id)
+    if problem:
+        return None, problem
+    saved[key] = take.id
+    return take.id, None
 
 
 def target_zone(feature: str, profile_name: str, person: str):

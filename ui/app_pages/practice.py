@@ -201,16 +201,11 @@ if data is not None:
               "feedback": outcome.feedback, "analysis": outcome.analysis, "take_id": None,
               "problem": None, "baseline": baseline is not None, "person": person}
     if not outcome.error:
-        saved = st.session_state["saved"]
-        if outcome.digest not in saved:
-            take, problem = services.save_take(
-                data, outcome.analysis, outcome.feedback, person=person,
-                phrase=phrase or "(own phrase)", scenario=st.session_state["scenario"],
-                profile_name=st.session_state["profile"],
-            )
-            saved[outcome.digest] = take.id if take else None
-            result["problem"] = problem
-        result["take_id"] = saved.get(outcome.digest)
+        result["take_id"], result["problem"] = services.save_take_once(
+            data, outcome.analysis, outcome.feedback, person=person,
+            phrase=phrase or "(own phrase)", scenario=st.session_state["scenario"],
+            profile_name=st.session_state["profile"],
+        )
         attempts = st.session_state["attempts"].setdefault(phrase or "(own phrase)", [])
         judged = outcome.feedback.get("score") is not None
         if judged and (not attempts or attempts[-1]["digest"] != outcome.digest):
