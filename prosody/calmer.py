@@ -357,7 +357,7 @@ def calmer(y: np.ndarray, *, sr: float, profile: Profile | str | Path = "soothin
         sr=work_sr, strength=float(strength), pitch_shift_st=plan.shift_st,
         range_factor=plan.range_factor, stretch=plan.stretch, gain_db=plan.gain_db,
         tilt_db=plan.tilt_db, moves=moves,
-        envelope_distance_db=world.envelope_distance_db(out, f0_new, time_map),
+        envelope_distance_db=world.envelope_distance_db(out, f0_new, time_map, max_hz=band),
         voicing_kept=_voicing_kept(before, after, time_map, world),
         baseline=baseline is not None, settings=st_, summary=_summary_words(plan, moves),
         score_before=fb_before.score, score_after=fb_after.score,
@@ -574,9 +574,11 @@ class _World:
     # -- the "same person" proxy --------------------------------------------------------------
 
     def envelope_distance_db(self, out: np.ndarray, f0_new: np.ndarray,
-                             time_map: np.ndarray) -> float | None:
+                             time_map: np.ndarray, *, max_hz: float = 5000.0) -> float | None:
         """Mean log-spectral distance (dB) between the original's envelope at each output frame's
-        source position and the result's envelope, both level-normalised, loud voiced frames.
+        source position and the result's envelope, both level-normalised, loud voiced frames,
+        from 100 Hz to 5 kHz or ``max_hz`` (the band the take carried: above it, the
+        re-synthesis fills in what the take never had).
 
         ``f0_new`` is the contour the result was synthesised on (CheapTrick needs the pitch to
         size its window)."""
@@ -595,7 +597,7 @@ class _World:
         _, sp_orig, _ = _resample_frames(np.where(self.f0_hz > 0, 100.0, 0.0), self.sp, self.ap,
                                          time_map[:n])
         freqs = np.linspace(0, self.sr / 2, self.sp.shape[1])
-        band = (freqs >= 100.0) & (freqs <= 5000.0)
+        band = (freqs >= 100.0) & (freqs <= min(5000.0, 0.95 * max_hz))
         a = 10 * np.log10(sp_orig[:, band] + 1e-20)
         b = 10 * np.log10(sp_new[:, band] + 1e-20)
         a -= a.mean(axis=1, keepdims=True)
@@ -607,6 +609,24 @@ class _World:
         if loud.sum() < 5:
             return None
         return float(np.mean(np.sqrt(np.mean((a[loud] - b[loud]) ** 2, axis=1))))
+
+
+#: Plain analysis and re-synthesis, with nothing changed, already moves the spectral envelope
+#: about this far (dB; docs/content.md: 2.6-3.8 dB on RAVDESS with the calmer's changes); past
+#: it, the result may no longer sound like the same person.
+RESYNTHESIS_DISTANCE_DB = 4.5
+
+
+def voice_kept_words(distance_db: float) -> str:
+    """What the envelope distance means for the person, in one sentence."""
+    if distance_db <= RESYNTHESIS_DISTANCE_DB:
+        return (f"Still your voice: the spectral envelope (the sound of your vocal tract) stays "
+                f"within {distance_db:.1f} dB of your take's, about what re-synthesis alone "
+                "changes.")
+    return (f"It may sound less like you than usual: the spectral envelope (the sound of your "
+            f"vocal tract) moved {distance_db:.1f} dB from your take's, where re-synthesis "
+            f"alone moves it about 2-4 dB. Listen before you imitate it; a clearer recording "
+            "usually keeps the voice closer.")
 
 
 def _octave_fix(f0_hz: np.ndarray, t_s: np.ndarray, before: Analysis) -> np.ndarray:

@@ -219,7 +219,7 @@ def test_the_command_line(voices, tmp_path, capsys):
     assert main(["calmer", str(take), str(tmp_path / "b.wav")]) == 0
     text = capsys.readouterr().out
     assert "Measured again on the result, against the general targets" in text
-    assert "Same voice: spectral envelope" in text
+    assert "Still your voice: the spectral envelope" in text
     # loudness is not judged without a baseline: its row says so, its label once
     row = next(line for line in text.splitlines() if line.strip().startswith("Loudness"))
     assert row.count("Loudness") == 1
@@ -265,3 +265,18 @@ def test_a_phone_rate_take_is_judged_before_and_after_on_the_band_it_carries(tmp
     pitch = next(m for m in report.moves if m.name == "pitch_level")
     assert pitch.before is None
     assert pitch.after is None
+    # the voice is compared on the band the take carries: above it the re-synthesis fills in
+    # what the take never had, and the distance read 12 dB for an unchanged voice
+    assert report.envelope_distance_db < 4.0
+
+
+def test_the_voice_kept_words_follow_the_distance():
+    """"Still your voice" is said only within what re-synthesis alone changes."""
+    from prosody.calmer import voice_kept_words
+
+    assert voice_kept_words(3.1).startswith("Still your voice")
+    assert "3.1 dB" in voice_kept_words(3.1)
+    far = voice_kept_words(12.1)
+    assert "Still your voice" not in far
+    assert "12.1 dB" in far
+    assert "may sound less like you" in far

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
+from ..calmer import voice_kept_words
 from ..errors import ProsodyError
 from ..feedback import range_words
 from .analyze import baseline_from_file
@@ -91,6 +92,5 @@ def format_report(path_in: str, path_out: str, report) -> str:
     if report.score_before is not None and report.score_after is not None:
         lines.append(f"  Calm score: {report.score_before} → {report.score_after}")
     if report.envelope_distance_db is not None:
-        lines.append(f"  Same voice: spectral envelope {report.envelope_distance_db:.1f} dB from "
-                     "the original (plain re-synthesis alone reads about 2-3 dB).")
+        lines.append(f"  {voice_kept_words(report.envelope_distance_db)}")
     return "\n".join(lines)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from prosody.calmer import voice_kept_words
 from prosody.feedback import TakeFeedback
 from ui import content_views as cv
 from ui import services, state, views
@@ -94,9 +95,7 @@ if not take_error and not calm_error:
                "lower, moves more smoothly and takes longer.")
 distance = report.get("envelope_distance_db")
 if distance is not None:
-    st.caption(f"Still your voice: the spectral envelope (the sound of your vocal tract) stays "
-               f"within {distance:.1f} dB of your take's, about what re-synthesis alone "
-               "changes.")
+    st.caption(voice_kept_words(distance))
 
 st.markdown("#### Now imitate it")
 st.markdown("Play the calmer version, then say the phrase yourself on the **Practice** page. "
