@@ -161,3 +161,27 @@ def test_what_the_room_left_unjudged_is_said_once_in_plain_names(tmp_path, capsy
     for key in ("tempo", "pitch_level", "attack", "final_falls", "phrase_length"):
         assert key not in said
     assert out.count("Record in a quieter spot") == 1
+
+
+@pytest.mark.parametrize("name", ["seed-calm.flac", "seed-tense.flac"])
+def test_the_command_line_says_what_the_app_says_about_a_take(name, capsys):
+    """The band's line and as many changes as the app lists: a calm take gets at most one
+    detail to polish, not the three tips a tense one gets."""
+    from prosody.coach import coach
+    from prosody.explain import read_feedback
+    from prosody.feedback import score_band
+    from prosody.profile import load_profile
+    from prosody.samples import sample_path
+
+    path = str(sample_path("audio", name))
+    assert main(["coach", path]) == 0
+    out = capsys.readouterr().out
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from prosody import analyze_file
+
+        fb = coach(analyze_file(path), profile="soothing")
+    reading = read_feedback(fb.to_dict(), load_profile("soothing"))
+    assert reading.verdict in out
+    listed = [line for line in out.splitlines() if line.startswith("    ") and ". " in line[:8]]
+    assert len(listed) == len(reading.changes) <= score_band(fb.score).max_changes

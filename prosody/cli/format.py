@@ -10,7 +10,7 @@ import argparse
 import unicodedata
 
 from ..explain import UNIT_NOTES, not_judged_lines, points_text
-from ..feedback import range_words
+from ..feedback import range_words, score_band, verdict_line
 
 # (key, label, unit, digits) of the readable table; the order follows DESIGN.md
 TABLE_ROWS = (
@@ -97,9 +97,16 @@ def format_feedback(path: str, feedback) -> str:
     else:
         lines.append(f"  Calm score {fb.score}/100 ({context}; profile {fb.profile} "
                      f"{fb.profile_version}{scenario})")
-    if fb.tips:
-        lines.append("  What to change:")
-        lines += [f"    {i}. {tip}" for i, tip in enumerate(fb.tips, 1)]
+    tips = fb.tips
+    if fb.score is not None:
+        # as the app says it: the band's line, and no more changes than the band allows (a
+        # calm take gets at most one detail to polish)
+        tips = tips[:score_band(fb.score).max_changes]
+        lines.append(f"  {verdict_line(fb.score, len(tips))}")
+    if tips:
+        if not lines[-1].endswith(":"):  # the band's line may lead in to them itself
+            lines.append("  What to change:")
+        lines += [f"    {i}. {tip}" for i, tip in enumerate(tips, 1)]
     if fb.well:
         lines.append(f"  What went well: {fb.well}")
     if fb.features:
