@@ -99,6 +99,8 @@ def test_no_command_prints_help(capsys):
         (["ui", "--port", "99999"], "ports run from 1 to 65535; got 99999"),
         (["ui", "--port", "-1"], "ports run from 1 to 65535; got -1"),
         (["history", "list", "--limit", "0"], "counts run from 1"),
+        (["history", "list", "--since", "tomorrow"], "'tomorrow' is not a date or time"),
+        (["history", "list", "--until", "2026-13-45"], "'2026-13-45' is not a date or time"),
     ],
 )
 def test_numbers_out_of_range_are_a_usage_error(argv, said, tmp_path, monkeypatch, capsys):
@@ -185,3 +187,18 @@ def test_the_command_line_says_what_the_app_says_about_a_take(name, capsys):
     assert reading.verdict in out
     listed = [line for line in out.splitlines() if line.startswith("    ") and ". " in line[:8]]
     assert len(listed) == len(reading.changes) <= score_band(fb.score).max_changes
+
+
+@pytest.mark.parametrize("command", ["coach", "record"])
+def test_a_person_without_save_is_a_usage_error(command, tmp_path, monkeypatch, capsys):
+    """``--person Sam`` without ``--save`` kept nothing and said nothing, so Sam thought the
+    take was in their history: it is refused with status 2, before anything is recorded or
+    opened."""
+    monkeypatch.setenv("CALMTONE_HOME", str(tmp_path / "home"))
+    out = tmp_path / "take.wav"
+    target = ARCTIC if command == "coach" else str(out)
+    assert main([command, "--person", "Sam", target]) == 2
+    err = capsys.readouterr().err
+    assert "add --save to keep it, or leave --person out" in err
+    assert not out.exists()
+    assert not (tmp_path / "home").exists()

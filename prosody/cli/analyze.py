@@ -99,7 +99,20 @@ def _cmd_analyze(args) -> int:
     return 1 if failed else 0
 
 
+def person_without_save(command: str, person: str | None, save: bool) -> int | None:
+    """Exit status 2, said, for ``--person`` without ``--save`` (the name would be dropped
+    unsaid, and the person would think the take was kept as theirs); None when fine."""
+    if person is None or save:
+        return None
+    print(f"calmtone {command}: --person says whose history --save keeps the take in; add "
+          "--save to keep it, or leave --person out.", file=sys.stderr)
+    return 2
+
+
 def _cmd_coach(args) -> int:
+    wrong = person_without_save("coach", args.person, args.save)
+    if wrong is not None:
+        return wrong
     return run_coach(args.files, baseline=args.baseline, baseline_text=args.baseline_text,
                      text=args.text, profile=args.profile, scenario=args.scenario,
                      as_json=args.json, save=args.save, person=args.person, db=args.db)

@@ -29,8 +29,10 @@ def add_parsers(sub) -> None:
     lst.add_argument("--phrase", help="exactly this phrase")
     lst.add_argument("--scenario")
     lst.add_argument("--kind", choices=("practice", "baseline", "model", "exercise"))
-    lst.add_argument("--since", metavar="DATE", help="from this date or time (2026-11-01)")
-    lst.add_argument("--until", metavar="DATE", help="up to and including this date")
+    lst.add_argument("--since", metavar="DATE", type=_when,
+                     help="from this date or time (2026-11-01)")
+    lst.add_argument("--until", metavar="DATE", type=_when,
+                     help="up to and including this date")
     lst.add_argument("--limit", type=COUNT, metavar="N", help="at most N takes")
     lst.add_argument("--json", action="store_true", help="one JSON object per take (JSON Lines)")
     lst.set_defaults(func=_cmd_list)
@@ -91,6 +93,18 @@ def _store(args):
 def _failed(exc: ProsodyError) -> int:
     print(f"calmtone history: {exc}", file=sys.stderr)
     return 1
+
+
+def _when(text: str) -> str:
+    """A --since or --until date, checked as the history reads it: a date it cannot read is a
+    mistake on the command line (status 2), said before anything is opened."""
+    from ..store.values import as_datetime
+
+    try:
+        as_datetime(text)
+    except ProsodyError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
 
 
 def _cmd_list(args) -> int:

@@ -13,6 +13,7 @@ import threading
 import time
 
 from ..errors import ProsodyError
+from .analyze import person_without_save
 from .format import clock, format_feedback, format_table, format_update
 
 #: Seconds of countdown before an interactive take.
@@ -128,6 +129,9 @@ def _cmd_record(args) -> int:
             _say("calmtone record: give the WAV file to write, e.g. `calmtone record take.wav` "
                  "(or --list-devices).")
             return 2
+        wrong = person_without_save("record", args.person, args.save)
+        if wrong is not None:
+            return wrong
         if args.save and not (args.person and args.person.strip()):
             # said before recording, not after: the take would be lost to a missing name
             _say("calmtone record: --save needs --person NAME (who is speaking), so that the "
