@@ -846,6 +846,11 @@ def _how_much(spec: FeatureSpec, r: FeatureResult, baseline: Analysis | None, *,
         base = r.measured - r.value
         return f"{100 * r.measured:.0f} %, against {100 * base:.0f} % in your everyday voice"
     if _number(r.value, r.unit) == "0":
+        # a tip on an unchanged value says what did not change: "You were no softer than …"
+        if r.verdict == "high":
+            return f"no {spec.wording.less} than your everyday voice"
+        if r.verdict == "low":
+            return f"no {spec.wording.more} than your everyday voice"
         return "about the same as your everyday voice"
     direction = spec.wording.more if r.value > 0 else spec.wording.less
     # the calm way, but not far enough: "only 1 dB softer", never "softer ... soften"
@@ -902,7 +907,28 @@ def _fill(template: str, spec: FeatureSpec, r: FeatureResult,
           baseline: Analysis | None) -> str:
     # a template that states the aim itself does not need it twice
     how_much = _how_much(spec, r, baseline, with_aim="{aim}" not in template)
-    return template.format(how_much=how_much, aim=_aim(spec, r))
+    return _unnest(template.format(how_much=how_much, aim=_aim(spec, r)))
+
+
+def _unnest(text: str) -> str:
+    """Brackets inside brackets said with a comma instead: a template's "({how_much})" around
+    words that bring their own read "(more than a calm voice usually is (around 63 %, …))"."""
+    out: list[str] = []
+    depth = 0
+    for ch in text:
+        if ch == "(":
+            depth += 1
+            if depth > 1:
+                while out and out[-1] == " ":
+                    out.pop()
+                out.append(", ")
+                continue
+        elif ch == ")":
+            depth -= 1
+            if depth >= 1:
+                continue
+        out.append(ch)
+    return "".join(out)
 
 
 def feature_words(spec: FeatureSpec, result: FeatureResult) -> tuple[str, str]:

@@ -685,3 +685,47 @@ def test_a_phone_band_recording_is_told_why_its_pitch_height_is_not_judged():
     assert "only up to 4.0 kHz" in reason
     assert "phone line or a low sample rate" in reason
     assert fb.score is not None
+
+
+def _depth(text: str) -> int:
+    depth = deepest = 0
+    for ch in text:
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        deepest = max(deepest, depth)
+    return deepest
+
+
+@pytest.mark.parametrize("relative_to", ["absolute", "baseline"])
+def test_no_tip_nests_brackets_in_brackets(relative_to):
+    """A template that puts the numbers in brackets ("You paused a lot ({how_much})") read
+    "(more than a calm voice usually is (around 63 %, calm: 5 to 35 %))" without a baseline."""
+    from prosody.coach import feature_tip
+
+    profile = load_profile("soothing")
+    checked = 0
+    for spec in profile.features:
+        target = spec.absolute if relative_to == "absolute" else spec.relative
+        if target is None:
+            continue
+        unit = target.unit if hasattr(target, "unit") else "st"
+        for verdict, value in (("high", 5.0), ("low", -5.0)):
+            r = _result(spec.name, value, low=-1.0, high=1.0, unit=unit, measured=value,
+                        relative_to=relative_to, verdict=verdict)
+            tip = feature_tip(spec, r)
+            if tip is None:
+                continue
+            checked += 1
+            assert _depth(tip) <= 1, tip
+            assert tip.count("(") == tip.count(")"), tip
+    assert checked >= 10
+
+
+def test_a_tip_on_an_unchanged_value_says_what_did_not_change():
+    """The everyday voice coached against itself: "You were about the same as your everyday
+    voice. Soften your voice…" did not say in what."""
+    from prosody.coach import feature_tip
+
+    spec = load_profile("soothing").feature("loudness")
+    tip = feature_tip(spec, _result("loudness", 0.0, low=-10.0, high=-3.0, unit="dB",
+                                    verdict="high"))
+    assert tip.startswith("You were no softer than your everyday voice"), tip
