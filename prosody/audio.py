@@ -34,6 +34,8 @@ MIN_SR_HZ = 8_000
 MAX_SR_HZ = 768_000
 #: What to tell a person to convert to.
 READABLE_FORMATS = "WAV, FLAC, OGG (Vorbis or Opus) or MP3"
+#: How a message names a recording given as bytes without a name (an upload, the recorder's).
+BYTES_LABEL = "the file"
 #: A channel whose power is this far below the loudest channel's carries no voice of its own
 #: (an unplugged input, a dead mic side); averaging it in would only lower the level, by up to
 #: 6 dB for stereo, which the coach would then read as "speaking softly". In dB.
@@ -247,7 +249,7 @@ def load(source: AudioSource, *, sr: int = SR) -> Signal:
         # at 16 kHz, after the original-rate buffer is gone.
         y = check_audio(y, sr)
     except ProsodyError as exc:
-        raise ProsodyError(f"{label}: {exc}") from None
+        raise ProsodyError(_about(label, str(exc))) from None
     return Signal(
         y=y,
         sr=sr,
@@ -267,8 +269,8 @@ def _resolve(source: AudioSource) -> tuple[str, str, str | bytes]:
     if isinstance(source, (bytes, bytearray, memoryview)):
         data = bytes(source)
         if not data:
-            raise ProsodyError(_empty("the audio data"))
-        return "<bytes>", "the audio data", data
+            raise ProsodyError(_empty(BYTES_LABEL))
+        return "<bytes>", BYTES_LABEL, data
     if isinstance(source, (str, os.PathLike)):
         path = os.fsdecode(os.fspath(source))
         # Where the file is matters when it cannot be found; what it is, by its name alone.
@@ -297,7 +299,7 @@ def _resolve(source: AudioSource) -> tuple[str, str, str | bytes]:
     if hasattr(source, "read") or hasattr(source, "getvalue"):
         raw_name = getattr(source, "name", None)
         name = os.fsdecode(raw_name) if isinstance(raw_name, (str, bytes)) else "<bytes>"
-        label = f"'{os.path.basename(name) or name}'" if name != "<bytes>" else "the audio data"
+        label = f"'{os.path.basename(name) or name}'" if name != "<bytes>" else BYTES_LABEL
         try:
             # getvalue() is the whole upload whatever the read position (Streamlit's UploadedFile
             # may have been read already); a plain file is read from where it stands.
@@ -465,12 +467,17 @@ def _damaged(label: str, description: str | None, exc: BaseException) -> str:
     )
 
 
+def _about(label: str, message: str) -> str:
+    """``message`` about the file ``label`` names: after its name, or alone for bytes with no
+    name (the app says "We could not use this recording: …" before it)."""
+    return message if label == BYTES_LABEL else f"{label}: {message}"
+
+
 def _too_long(label: str, duration_s: float | None) -> ProsodyError:
     length = f"{duration_s / 60:.1f} min long, " if duration_s is not None else ""
-    return ProsodyError(
-        f"{label}: the recording is {length}longer than the {MAX_DURATION_S / 60:g} min limit; "
-        "cut it into shorter practice takes."
-    )
+    return ProsodyError(_about(
+        label, f"the recording is {length}longer than the {MAX_DURATION_S / 60:g} min limit; "
+        "cut it into shorter practice takes."))
 
 
 # --------------------------------------------------------------------------------------------
@@ -556,8 +563,8 @@ def _decode(data: str | bytes, label: str, *, sr: int
             n += k
     if nonfinite:
         raise ProsodyError(
-            f"{label}: the audio contains {nonfinite} NaN or infinite samples; the file is "
-            "damaged, record it again or export it again from the recorder."
+            _about(label, f"the audio contains {nonfinite} NaN or infinite samples; the file "
+                   "is damaged, record it again or export it again from the recorder.")
         )
     if n == 0:
         size = len(data) if isinstance(data, bytes) else os.path.getsize(data)
@@ -621,8 +628,8 @@ def _decode_streamed(open_file, f, label: str, *, sr: int, clip_level: float,
         n += k
     if nonfinite:
         raise ProsodyError(
-            f"{label}: the audio contains {nonfinite} NaN or infinite samples; the file is "
-            "damaged, record it again or export it again from the recorder."
+            _about(label, f"the audio contains {nonfinite} NaN or infinite samples; the file "
+                   "is damaged, record it again or export it again from the recorder.")
         )
     weights = stats.weights()
     clipped_fraction = stats.clipped_fraction(weights)

@@ -329,8 +329,11 @@ def test_unreadable_files_are_named(tmp_path, name, content, match):
     path.write_bytes(content)
     with pytest.raises(ProsodyError, match=match):
         load(path)
-    with pytest.raises(ProsodyError, match=match.replace(f"'{re.escape(name)}'", "the audio data")):
+    # without a name, the message names "the file", or says its problem alone, never twice
+    with pytest.raises(ProsodyError, match=match.replace(f"'{re.escape(name)}'", "the file")) as e:
         load(content)
+    assert "the file: the recording" not in str(e.value)
+    assert "the audio data" not in str(e.value)
 
 
 def test_messages_list_the_readable_formats(tmp_path):
