@@ -907,10 +907,10 @@ def _fill(template: str, spec: FeatureSpec, r: FeatureResult,
           baseline: Analysis | None) -> str:
     # a template that states the aim itself does not need it twice
     how_much = _how_much(spec, r, baseline, with_aim="{aim}" not in template)
-    return _unnest(template.format(how_much=how_much, aim=_aim(spec, r)))
+    return unnest_brackets(template.format(how_much=how_much, aim=_aim(spec, r)))
 
 
-def _unnest(text: str) -> str:
+def unnest_brackets(text: str) -> str:
     """Brackets inside brackets said with a comma instead: a template's "({how_much})" around
     words that bring their own read "(more than a calm voice usually is (around 63 %, …))"."""
     out: list[str] = []

@@ -277,7 +277,7 @@ def not_judged_lines(not_judged: Sequence[tuple[str, str]], *,
     """What the coach left out (``Feedback.not_judged``), one line per reason: the measures the
     room was too noisy for are named together, each with the SNR it needs, and the advice to
     record somewhere quieter is said once, last. ``profile`` (or its name) gives the labels."""
-    from .coach import noise_reason
+    from .coach import noise_reason, unnest_brackets
 
     prof = profile
     if isinstance(prof, str):
@@ -299,8 +299,8 @@ def not_judged_lines(not_judged: Sequence[tuple[str, str]], *,
     for (snr, where), group in noisy.items():
         names = ", ".join(f"{p['label']} ({'needs ' if i == 0 else ''}{p['need']} dB)"
                           for i, p in enumerate(group))
-        lines.append(f"Not judged, the room too noisy (your voice stood {snr} dB above the "
-                     f"background{where}): {names}.")
+        lines.append(unnest_brackets(f"Not judged, the room too noisy (your voice stood {snr} "
+                                     f"dB above the background{where}): {names}."))
     if noisy:
         extra = next((p["extra"] for g in noisy.values() for p in g if p["extra"]), "")
         lines.append("Record in a quieter spot or a little closer to the microphone to have "
