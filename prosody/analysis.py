@@ -6,12 +6,15 @@ import dataclasses
 import math
 import warnings
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
 from .errors import ProsodyWarning, quiet_warnings
 from .util import FRAME_S, SR, check_audio, hz_to_st, rounded
+
+if TYPE_CHECKING:
+    from .audio import Signal
 
 SyllableSource = Literal["text", "acoustic"]
 EndShape = Literal["fall", "rise", "level"]
@@ -250,9 +253,26 @@ def analyze_file(path, *, text: str | None = None,
     from .syllables import check_text
 
     text = check_text(text)
-    sig = load(path)
-    return _analyze(sig.y, text=text, settings=settings or AnalysisSettings(),
-                    bandwidth_hz=sig.original_sr / 2.0, clipped_fraction=sig.clipped_fraction)
+    return analyze_signal(load(path), text=text, settings=settings)
+
+
+def analyze_signal(signal: Signal, *, text: str | None = None,
+                   settings: AnalysisSettings | None = None) -> Analysis:
+    """:func:`analyze` on a recording as :func:`prosody.load` returns it, with what the file
+    itself tells: the band it carries (an 8 kHz phone recording holds nothing above 4 kHz, so
+    the measures that need the upper band are left out) and the clipping of its own samples.
+    Every path from a file to an analysis goes through here (the command line, the app)."""
+    from .syllables import check_text
+
+    text = check_text(text)
+    y = signal.y
+    if signal.sr != SR:  # load() was asked for another rate
+        from .dsp import resample
+
+        y = resample(check_audio(y, signal.sr), signal.sr, SR)
+    return _analyze(y, text=text, settings=settings or AnalysisSettings(),
+                    bandwidth_hz=min(signal.original_sr, signal.sr) / 2.0,
+                    clipped_fraction=signal.clipped_fraction)
 
 
 #: Said when a mains hum was filtered out (``prosody.hum``): the measures are of the voice

@@ -248,7 +248,8 @@ def baseline_settings(baseline_analysis: Analysis) -> AnalysisSettings:
     return dataclasses.replace(baseline_analysis.settings, fmin_hz=fmin_hz, fmax_hz=fmax_hz)
 
 
-def measure_baseline(y: np.ndarray, *, sr: float, text: str | None = None) -> Analysis:
+def measure_baseline(y: np.ndarray, *, sr: float, text: str | None = None,
+                     bandwidth_hz: float | None = None) -> Analysis:
     """Analyse a baseline take the way every surface does (app, ``calmtone coach``, live view).
 
     A first pass finds the speaker's pitch range; the take is then measured again within it,
@@ -261,14 +262,18 @@ def measure_baseline(y: np.ndarray, *, sr: float, text: str | None = None) -> An
         for unusable audio, too little voiced speech to learn the speaker's range, or a
         recording that is not plausible as the speaker's everyday voice (see
         :func:`check_baseline`).
+
+    ``bandwidth_hz``: the band the recording carries, as for :func:`prosody.analyze` (a phone
+    recording's 4 kHz).
     """
     from .analysis import analyze
     from .syllables import count_syllables
 
-    first = analyze(y, sr=sr, text=text)
-    baseline = analyze(y, sr=sr, text=text, settings=baseline_settings(first))
+    first = analyze(y, sr=sr, text=text, bandwidth_hz=bandwidth_hz)
+    baseline = analyze(y, sr=sr, text=text, settings=baseline_settings(first),
+                       bandwidth_hz=bandwidth_hz)
     check_baseline(baseline, acoustic_syllables=first.summary.syllables if text is None
-                   else analyze(y, sr=sr).summary.syllables,
+                   else analyze(y, sr=sr, bandwidth_hz=bandwidth_hz).summary.syllables,
                    text_syllables=None if text is None else count_syllables(text))
     return baseline
 
@@ -280,7 +285,8 @@ def load_baseline(source, *, text: str | None = None) -> Analysis:
 
     signal = load(source)
     with quiet_warnings():
-        return measure_baseline(signal.y, sr=signal.sr, text=text)
+        return measure_baseline(signal.y, sr=signal.sr, text=text,
+                                bandwidth_hz=signal.original_sr / 2.0)
 
 
 #: What an everyday voice can be, for :func:`check_baseline`. Speech rate (syllables over the

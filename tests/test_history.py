@@ -152,7 +152,8 @@ def test_saved_take_keeps_every_field(store, clip):
     assert take.score == 72.0  # from the feedback
     assert take.duration_s == pytest.approx(y.size / sr)
     assert take.summary == analysis.summary.to_dict()
-    assert take.settings == dataclasses.asdict(analysis.settings)
+    assert take.settings == {**dataclasses.asdict(analysis.settings),
+                             "bandwidth_hz": analysis.quality.bandwidth_hz}
     assert take.feedback == FEEDBACK
     assert take.tips == tuple(FEEDBACK["tips"])
 

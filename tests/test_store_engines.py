@@ -305,3 +305,32 @@ def test_two_coach_processes_on_postgresql_write_no_sqlite_file(pg_url, tmp_path
     written = files_under(tmp_path)
     assert not [f for f in written if "sqlite" in f], written
     assert not home.exists()
+
+
+def test_a_phone_rate_take_is_analysed_again_on_the_band_it_carried(store, tmp_path):
+    """Takes are kept at 16 kHz; one recorded at 8 kHz (a phone, an old recorder) carries
+    nothing above 4 kHz, and analysed again (as a baseline is, for every take against it) it
+    must still be measured on that band, not on the empty one above it."""
+    import soundfile as sf
+
+    from prosody.analysis import analyze_file
+    from prosody.dsp import resample
+    from prosody.errors import quiet_warnings
+
+    sig = load(DATA / "arctic_a0007.wav")
+    path = tmp_path / "phone.wav"
+    sf.write(path, resample(sig.y, sig.sr, 8000), 8000)
+    with quiet_warnings():  # one sentence: no pause
+        analysis = analyze_file(path)
+    assert analysis.quality.bandwidth_hz == pytest.approx(4000.0)
+    take = save(store, (load(path).y, 16000, analysis))
+    with quiet_warnings():
+        again = store.reanalyze(take.id)
+    assert again.quality.bandwidth_hz == pytest.approx(4000.0)
+    # kept as 16-bit FLAC: the same measures within the rounding of the samples
+    for key, value in take.summary.items():
+        got = again.summary.to_dict()[key]
+        if isinstance(value, float):
+            assert got == pytest.approx(value, rel=1e-3, abs=1e-3), key
+        else:
+            assert got == value, key

@@ -554,3 +554,29 @@ def test_the_same_recording_is_kept_for_each_person_and_again_once_deleted(pract
     app.run()  # a rerun keeps nothing twice
     with Store.open() as store:
         assert len(store.takes()) == 2
+
+
+def test_a_phone_rate_upload_is_judged_as_the_command_line_judges_it(practising, tmp_path):
+    """An 8 kHz recording carries nothing above 4 kHz. The command line leaves out what needs
+    the upper band (pitch height without a baseline); the app read the empty band as the
+    voice's own and scored the same file 85 where the command line said 72."""
+    from prosody.analysis import analyze_file
+    from prosody.coach import load_baseline
+    from prosody.dsp import resample
+
+    y = load16(Path(__file__).resolve().parent.parent / "samples" / "audio" / "seed-calm.flac")
+    path = tmp_path / "phone.wav"
+    sf.write(path, resample(y, SR, 8000), 8000)
+    data = path.read_bytes()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ProsodyWarning)
+        want = coach(analyze_file(path, text=SEED), profile="soothing", scenario="check-in")
+    assert "pitch_level" in dict(want.not_judged)
+    practising.file_uploader[0].upload("phone.wav", data, "audio/wav")
+    practising.run()
+    assert not practising.exception
+    assert practising.metric[0].value == f"{want.score:.0f} / 100"
+    # the everyday voice, recorded on the same phone, is measured on its band too
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ProsodyWarning)
+        assert load_baseline(data, text=SEED).quality.bandwidth_hz == pytest.approx(4000.0)

@@ -99,14 +99,14 @@ def digest(data: bytes) -> str:
 @st.cache_data(show_spinner=False, max_entries=32)
 def analyze_bytes(data: bytes, text: str | None, fmin_hz: float | None, fmax_hz: float | None):
     """Analyse a recording given as file bytes; returns (analysis, error sentence)."""
-    from prosody.analysis import AnalysisSettings, analyze
+    from prosody.analysis import AnalysisSettings, analyze_signal
     from prosody.audio import load
 
     settings = AnalysisSettings(fmin_hz=fmin_hz, fmax_hz=fmax_hz)
     try:
         signal = load(data)
         with quiet_warnings():  # carried in analysis.warnings
-            return analyze(signal.y, sr=signal.sr, text=text, settings=settings), None
+            return analyze_signal(signal, text=text, settings=settings), None
     except ProsodyError as exc:
         return None, str(exc)
     except Exception:  # a bug must not show a traceback to someone practising

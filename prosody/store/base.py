@@ -448,7 +448,9 @@ class Store(ABC):
         text = take.phrase if take.summary.get("syllables_source") == "text" else None
         signal = self.audio(take_id)
         with quiet_warnings():  # the same warnings were given when the take was first analysed
-            return analyze(signal.y, sr=signal.sr, text=text or None, settings=settings)
+            # kept at 16 kHz: the band the recording carried is in its stored settings
+            return analyze(signal.y, sr=signal.sr, text=text or None, settings=settings,
+                           bandwidth_hz=take.settings.get("bandwidth_hz"))
 
     def assign(self, person: str, *, kind: AssignmentKind, target: str, note: str | None = None,
                assigned_by: str | None = None) -> Assignment:

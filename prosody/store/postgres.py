@@ -16,7 +16,6 @@ kept. ``docs/clinic.md`` says how an administrator makes a delete final.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import secrets
 import threading
 from collections.abc import Iterator, Sequence
@@ -37,7 +36,7 @@ from .records import (
     TakeQuery,
 )
 from .sql import SQLEngine, find_person, pack_tracks, person_row_id, take_from_row
-from .values import dumps, utc_iso, utc_now
+from .values import dumps, settings_json, utc_iso, utc_now
 
 if TYPE_CHECKING:  # pragma: no cover
     pass
@@ -223,7 +222,7 @@ class PostgresStore(SQLEngine, Store, engine="postgresql"):
                 "audio_file, kind, exercise_id, assignment_id) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (person_id, new.created_utc, new.phrase, new.scenario, new.profile_name,
-                 new.profile_version, dumps(dataclasses.asdict(analysis.settings)),
+                 new.profile_version, settings_json(analysis),
                  dumps(analysis.summary.to_dict()),
                  None if new.feedback is None else dumps(new.feedback), new.score,
                  new.audio.size / float(new.sr), audio_file, new.kind, new.exercise_id,

@@ -33,7 +33,6 @@ older history upgrades it in one transaction.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import os
 import secrets
 import sqlite3
@@ -86,7 +85,7 @@ from .records import (
     refused_message,
 )
 from .sql import SQLEngine, find_person, pack_tracks, person_row_id, take_from_row
-from .values import dumps, utc_iso, utc_now
+from .values import dumps, settings_json, utc_iso, utc_now
 
 if TYPE_CHECKING:  # pragma: no cover
     pass
@@ -421,7 +420,7 @@ class SQLiteStore(SQLEngine, Store, engine="sqlite"):
                 "INSERT INTO takes (person_id, created_utc, phrase, settings_json, "
                 "summary_json, duration_s, audio_file, kind) "
                 "VALUES (?, ?, '', ?, ?, ?, ?, 'practice')",
-                (person_id, utc_iso(created), dumps(dataclasses.asdict(analysis.settings)),
+                (person_id, utc_iso(created), settings_json(analysis),
                  dumps(analysis.summary.to_dict()), duration_s, file)).lastrowid
             con.execute("INSERT INTO take_tracks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         (take_id, *pack_tracks(analysis.tracks)))
@@ -443,7 +442,7 @@ class SQLiteStore(SQLEngine, Store, engine="sqlite"):
 
     def _insert_take(self, new: NewTake) -> int:
         when, y, sr, analysis = new.created_utc, new.audio, new.sr, new.analysis
-        settings_json = dumps(dataclasses.asdict(analysis.settings))
+        settings_text = settings_json(analysis)
         summary_json = dumps(analysis.summary.to_dict())
         feedback_json = None if new.feedback is None else dumps(new.feedback)
         tracks_row = pack_tracks(analysis.tracks)
@@ -468,7 +467,7 @@ class SQLiteStore(SQLEngine, Store, engine="sqlite"):
                         "assignment_id) "
                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         (person_id, when, new.phrase, new.scenario, new.profile_name,
-                         new.profile_version, settings_json, summary_json, feedback_json,
+                         new.profile_version, settings_text, summary_json, feedback_json,
                          new.score, y.size / float(sr), audio_file, new.kind, new.exercise_id,
                          new.assignment_id),
                     ).lastrowid

@@ -80,3 +80,13 @@ def feedback_dict(feedback) -> dict | None:
         raise ProsodyError(f"feedback must be a dict (or the coach's Feedback), "
                            f"not {type(feedback).__name__}.")
     return jsonable(feedback)
+
+
+def settings_json(analysis) -> str:
+    """The settings kept with a take: its :class:`~prosody.analysis.AnalysisSettings`, and the
+    band the recording carried (``bandwidth_hz``; the audio is kept at 16 kHz, so a phone
+    recording's 4 kHz would be lost), so that analysing it again measures it as it was."""
+    import dataclasses
+
+    return dumps({**dataclasses.asdict(analysis.settings),
+                  "bandwidth_hz": analysis.quality.bandwidth_hz})
