@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import stat
 import string
 from dataclasses import dataclass
 from typing import IO, Union
@@ -288,6 +289,10 @@ def _resolve(source: AudioSource) -> tuple[str, str, str | bytes]:
             raise ProsodyError(f"{where} cannot be opened ({_reason(exc)}).") from None
         if os.path.isdir(path):
             raise ProsodyError(f"{where} is a folder, not a recording; choose an audio file in it.")
+        if not stat.S_ISREG(st.st_mode):
+            # a device or a pipe: never opened (reading a pipe nobody writes to waits forever)
+            raise ProsodyError(f"{where} is a device or a pipe, not a file; save the recording "
+                               "to a file first and give that file's name.")
         if st.st_size == 0:
             raise ProsodyError(_empty(label))
         try:

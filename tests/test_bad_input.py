@@ -440,3 +440,19 @@ def test_a_recording_of_a_buzzing_hum_alone_is_told_it_holds_no_voice(mains_hz):
     assert fb.score is None
     assert fb.quality.code == "no_voice"
     assert f"only a steady mains hum at {mains_hz:.0f} Hz" in fb.quality.message
+
+
+def test_a_device_or_a_pipe_is_named_as_what_it_is(tmp_path):
+    """`calmtone coach /dev/null` said "'null' is empty"; a pipe (`<(sox …)`) the same. Both
+    are named by their path, as not a file, with what to do."""
+    import os
+
+    fifo = tmp_path / "take.wav"
+    os.mkfifo(fifo)
+    for path in ("/dev/null", str(fifo)):
+        with pytest.raises(ProsodyError) as info:
+            prosody.load(path)
+        said = str(info.value)
+        assert f"'{path}'" in said
+        assert "not a file" in said
+        assert "save the recording to a file" in said
