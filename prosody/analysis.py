@@ -137,6 +137,10 @@ class Quality:
     #: the mains hum filtered out before measuring (``prosody.hum``), its fundamental in Hz
     #: (None: no hum found)
     hum_hz: float | None = None
+    #: how many channels the file had, and those with sound in them that were left out
+    #: (``prosody.audio.Signal.left_out``: (index, "clipped" or "different"))
+    channels: int = 1
+    channels_left_out: tuple[tuple[int, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -270,9 +274,13 @@ def analyze_signal(signal: Signal, *, text: str | None = None,
         from .dsp import resample
 
         y = resample(check_audio(y, signal.sr), signal.sr, SR)
-    return _analyze(y, text=text, settings=settings or AnalysisSettings(),
-                    bandwidth_hz=min(signal.original_sr, signal.sr) / 2.0,
-                    clipped_fraction=signal.clipped_fraction)
+    analysis = _analyze(y, text=text, settings=settings or AnalysisSettings(),
+                        bandwidth_hz=min(signal.original_sr, signal.sr) / 2.0,
+                        clipped_fraction=signal.clipped_fraction)
+    if signal.channels == 1:
+        return analysis
+    return dataclasses.replace(analysis, quality=dataclasses.replace(
+        analysis.quality, channels=signal.channels, channels_left_out=signal.left_out))
 
 
 #: Said when a mains hum was filtered out (``prosody.hum``): the measures are of the voice

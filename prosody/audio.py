@@ -152,6 +152,12 @@ class Signal:
         ``CLIP_MARGIN`` of full scale, or of the format's largest integer code; in a
         floating-point file whose peak is above full scale, within ``CLIP_MARGIN`` of that
         peak (flat runs at it: a clipped float file). 0.0 to 1.0
+    left_out : tuple of (int, str)
+        the channels with sound in them that ``y`` leaves out, by index (0 = left), each with
+        why: ``"clipped"`` (an unclipped copy of the same sound was used instead) or
+        ``"different"`` (it carried another sound than the voice kept: a second talker, a
+        second microphone, noise). A near-silent input, or a copy of the sound kept, is not
+        named. Empty for a mono file or channels averaged
     """
 
     y: np.ndarray
@@ -160,6 +166,7 @@ class Signal:
     original_sr: int
     channels: int
     clipped_fraction: float
+    left_out: tuple[tuple[int, str], ...] = ()
 
     @property
     def duration_s(self) -> float:
@@ -233,7 +240,8 @@ def load(source: AudioSource, *, sr: int = SR) -> Signal:
         description, readable = _KINDS.get(kind, (None, True))
         if not readable:
             raise ProsodyError(_cannot_read(label, name, description))
-        y, decoded_sr, original_sr, channels, clipped_fraction = _decode(data, label, sr=sr)
+        y, decoded_sr, original_sr, channels, clipped_fraction, left_out = _decode(
+            data, label, sr=sr)
         y = _resample(y, original_sr=decoded_sr, sr=sr)
     except ProsodyError:
         raise
@@ -258,6 +266,7 @@ def load(source: AudioSource, *, sr: int = SR) -> Signal:
         original_sr=original_sr,
         channels=channels,
         clipped_fraction=clipped_fraction,
+        left_out=left_out,
     )
 
 
@@ -495,7 +504,7 @@ _CUT_OFF_BYTES = 16_384
 
 
 def _decode(data: str | bytes, label: str, *, sr: int
-            ) -> tuple[np.ndarray, int, int, int, float]:
+            ) -> tuple[np.ndarray, int, int, int, float, tuple[tuple[int, str], ...]]:
     """Decode to mono float32: at the file's own rate, or at ``sr`` for a file too long at a
     high rate to hold whole (more than ``_MAX_WHOLE_FRAMES``), which is resampled as it is read.
 
@@ -507,6 +516,8 @@ def _decode(data: str | bytes, label: str, *, sr: int
     original_sr : int, in Hz
     channels : int
     clipped_fraction : float
+    left_out : tuple of (int, str)
+        ``Signal.left_out``
     """
     import soundfile as sf
 
@@ -599,11 +610,12 @@ def _decode(data: str | bytes, label: str, *, sr: int
         n = done
     elif gain != 1.0:
         mono[:n] *= np.float32(gain)
-    return mono[:n], original_sr, original_sr, channels, clipped_fraction
+    return mono[:n], original_sr, original_sr, channels, clipped_fraction, stats.left_out(weights)
 
 
 def _decode_streamed(open_file, f, label: str, *, sr: int, clip_level: float,
-                     headroom: bool, max_frames: int) -> tuple[np.ndarray, int, int, int, float]:
+                     headroom: bool, max_frames: int
+                     ) -> tuple[np.ndarray, int, int, int, float, tuple[tuple[int, str], ...]]:
     """:func:`_decode` for a long file at a high rate, in two passes over it.
 
     The first pass measures the channels for the mix (:class:`_ChannelStats`, as in
@@ -638,6 +650,7 @@ def _decode_streamed(open_file, f, label: str, *, sr: int, clip_level: float,
         )
     weights = stats.weights()
     clipped_fraction = stats.clipped_fraction(weights)
+    left_out = stats.left_out(weights)
     weights = (weights * stats.gain(weights)).astype(np.float32)
     out = np.empty(int(np.ceil(n * sr / original_sr)) + 64, dtype=np.float32)
     stream = soxr.ResampleStream(original_sr, sr, 1, dtype="float32", quality="VHQ")
@@ -664,7 +677,7 @@ def _decode_streamed(open_file, f, label: str, *, sr: int, clip_level: float,
     size = int(np.ceil(done * sr / original_sr))
     if filled < size:
         out[filled:size] = 0.0
-    return out[:size], sr, original_sr, channels, clipped_fraction
+    return out[:size], sr, original_sr, channels, clipped_fraction, left_out
 
 
 def _grow(buf: np.ndarray, needed: int, max_frames: int) -> np.ndarray:
@@ -823,6 +836,27 @@ class _ChannelStats:
         if not self.n:
             return 0.0
         return float(self.clipped_counts()[used].sum() / (self.n * used.sum()))
+
+    def left_out(self, weights: np.ndarray) -> tuple[tuple[int, str], ...]:
+        """The channels with sound in them that the mix ``weights`` leaves out, each with why
+        (``Signal.left_out``): "clipped" when it clips (an unclipped copy was kept), else
+        "different" when it carries another sound than every channel kept. Those more than
+        ``SILENT_CHANNEL_DB`` below the loudest, and copies of a kept channel (correlation at
+        least ``SAME_SIGNAL_CORRELATION`` in either polarity), are not named."""
+        used = weights > 0
+        if used.all():
+            return ()
+        power = np.diag(self.gram)
+        clipped = self.clipped_counts() / self.n if self.n else np.zeros(power.size)
+        corr = self.correlation()
+        floor = power.max() * 10.0 ** (-SILENT_CHANNEL_DB / 10.0)
+        out: list[tuple[int, str]] = []
+        for c in np.flatnonzero(~used):
+            if clipped[c] > CLIPPED_CHANNEL_FRACTION:
+                out.append((int(c), "clipped"))
+            elif power[c] >= floor and not (np.abs(corr[c, used]) >= SAME_SIGNAL_CORRELATION).any():
+                out.append((int(c), "different"))
+        return tuple(out)
 
     def gain(self, weights: np.ndarray) -> float:
         """What the mix is multiplied by: 1, or for a floating-point file whose channels in use

@@ -505,14 +505,40 @@ def coach(analysis: Analysis, *, profile: Profile | str | Path,
 
 def recording_notes(analysis: Analysis) -> tuple[str, ...]:
     """What was done to the recording before it was judged that the person should know, as
-    sentences: a mains hum taken out (``prosody.hum``), with how to get rid of it."""
+    sentences: a channel of a multichannel file left out, and why; a mains hum taken out
+    (``prosody.hum``), with how to get rid of it."""
     from .analysis import HUM_NOTE
 
-    hz = analysis.quality.hum_hz
-    if hz is None:
-        return ()
-    note = HUM_NOTE.format(hz=hz)
-    return (note[:1].upper() + note[1:],)
+    quality = analysis.quality
+    notes = _channel_notes(quality.channels, quality.channels_left_out)
+    if quality.hum_hz is not None:
+        note = HUM_NOTE.format(hz=quality.hum_hz)
+        notes.append(note[:1].upper() + note[1:])
+    return tuple(notes)
+
+
+def _channel_notes(channels: int, left_out: Sequence[Sequence]) -> list[str]:
+    """What to say of the channels left out of a multichannel recording (``Quality``)."""
+    def name(c: int) -> str:
+        return f"the {('left', 'right')[c]} channel" if channels == 2 else f"channel {c + 1}"
+
+    left = [int(c) for c, _ in left_out]
+    kept = [c for c in range(channels) if c not in left]
+    if not kept:
+        return []
+    them = " and ".join(name(c) for c in kept)
+    notes = []
+    for c, why in left_out:
+        this = name(int(c))
+        if why == "clipped":
+            text = (f"{this} was distorted (clipped), so the same sound on {them}, recorded "
+                    "quieter, was judged instead.")
+        else:
+            text = (f"{this} was left out: it carried a different sound from {them} (another "
+                    f"microphone, a second voice or noise), and only {them} was judged. If "
+                    f"your voice was on {this}, record with that input alone.")
+        notes.append(text[:1].upper() + text[1:])
+    return notes
 
 
 #: A recording this far above the quietest level a voice may have, steady and unvoiced, is

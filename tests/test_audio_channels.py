@@ -527,3 +527,42 @@ def test_spread_is_large_for_speech_and_small_for_steady_noise(rng):
     assert spread[0] > 25.0
     assert np.all(spread[1:] < 6.0)
     assert np.all(np.abs(stats.correlation()[0, 1:]) < 0.1)
+
+
+# ---------------------------------------------------------------------------------------------
+# Saying so: a channel left out is named, with why
+
+
+def test_a_second_talker_left_out_is_said(tmp_path):
+    """The take is judged on one channel; the person is told which, and why the other was
+    left out (it may have been their own voice on the other input)."""
+    y = speech()
+    write(tmp_path / "take.wav", [other_talker(y.size) * rms(y) * 10 ** (-10 / 20), y], SR)
+    sig = load(tmp_path / "take.wav")
+    assert sig.left_out == ((0, "different"),)
+    _, fb = coached(tmp_path / "take.wav")
+    (note,) = fb.notes
+    assert note.startswith("The left channel was left out")
+    assert "only the right channel was judged" in note
+
+
+def test_a_clipped_channel_given_way_is_said(tmp_path):
+    y = speech()
+    y = y / np.max(np.abs(y))
+    write(tmp_path / "take.wav", [np.clip(4.0 * y, -1.0, 1.0), 4.0 * y * 10 ** (-24 / 20)], SR)
+    assert load(tmp_path / "take.wav").left_out == ((0, "clipped"),)
+    _, fb = coached(tmp_path / "take.wav")
+    assert any("The left channel was distorted (clipped)" in n for n in fb.notes)
+
+
+def test_nothing_is_said_of_a_silent_input_a_copy_or_an_average(tmp_path, rng):
+    y = speech()
+    silent = 1e-5 * rms(y) * rng.standard_normal(y.size)  # an open input, 100 dB down
+    write(tmp_path / "silent.wav", [y, silent], SR)
+    write(tmp_path / "copy.wav", [y, -y], SR)  # one side wired in reverse polarity
+    write(tmp_path / "pair.wav", [y, 0.9 * y], SR)
+    for name in ("silent.wav", "copy.wav", "pair.wav"):
+        assert load(tmp_path / name).left_out == (), name
+        assert coached(tmp_path / name)[1].notes == (), name
+    sf.write(tmp_path / "mono.wav", y, SR)
+    assert load(tmp_path / "mono.wav").left_out == ()
