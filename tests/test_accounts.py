@@ -383,3 +383,26 @@ def test_users_add_without_a_terminal_asks_for_password_stdin(engine_db, capsys,
     code, _, err = run(capsys, monkeypatch, "users", "add", "eve", "--role", "admin")
     assert code == 1
     assert "--password-stdin" in err
+
+
+def test_a_new_account_does_not_inherit_a_removed_accounts_takes(engine_db, clinic, capsys,
+                                                                   monkeypatch):
+    """`users remove bob` keeps bob's takes; `users add BOB` for someone new then saw them and
+    could play bob's recordings. It is refused with why and what to do; --adopt-takes, for the
+    same person coming back, lets the account see them."""
+    store, takes = clinic
+    assert run(capsys, monkeypatch, "users", "remove", "bob")[0] == 0
+    code, out, err = run(capsys, monkeypatch, "users", "add", "BOB", "--role", "trainee",
+                         "--password-stdin", stdin="a-new-person-here\n")
+    assert code == 1
+    assert "already holds 1 take of 'bob'" in err
+    assert "--adopt-takes" in err
+    assert "bob" not in {a.name.lower() for a in store.accounts()}
+    code, out, _ = run(capsys, monkeypatch, "users", "add", "bob", "--role", "trainee",
+                       "--adopt-takes", "--password-stdin", stdin="bob-is-back-again\n")
+    assert code == 0
+    back = AccountStore(store, store.sign_in("bob", "bob-is-back-again"))
+    assert [t.id for t in back.takes()] == [takes["bob"].id]
+    # a name with no takes needs no flag
+    assert run(capsys, monkeypatch, "users", "add", "carol", "--role", "trainee",
+               "--password-stdin", stdin="carol-is-new-here\n")[0] == 0

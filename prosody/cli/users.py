@@ -57,6 +57,9 @@ def add_parsers(sub) -> None:
     add = us.add_parser("add", parents=[common], help="add an account")
     add.add_argument("name")
     add.add_argument("--role", required=True, choices=("trainee", "supervisor", "admin"))
+    add.add_argument("--adopt-takes", action="store_true",
+                     help="the history already holds takes of this name and they are this "
+                          "person's: let the account see them")
     add.add_argument("--password-stdin", action="store_true",
                      help="read the password from standard input (one line), for scripts")
     add.set_defaults(func=_cmd_add)
@@ -111,7 +114,7 @@ def _cmd_add(args) -> int:
         with open_store(args) as store:
             first = not store.has_accounts()
             account = store.add_account(args.name, role=args.role, password=password,
-                                        actor=actor())
+                                        actor=actor(), adopt_takes=args.adopt_takes)
     except ProsodyError as exc:
         return _failed(exc)
     print(f"Added {terminal_text(account.name)} ({account.role}).")

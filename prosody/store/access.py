@@ -403,9 +403,11 @@ class AccountStore(Store):
             raise self._deny(f"read the account of {name}")
         return self.inner.account(name)
 
-    def add_account(self, name: str, *, role, password: str) -> Account:
+    def add_account(self, name: str, *, role, password: str,
+                    adopt_takes: bool = False) -> Account:
         self._admin("add accounts")
-        return self.inner.add_account(name, role=role, password=password, actor=self.me)
+        return self.inner.add_account(name, role=role, password=password, actor=self.me,
+                                      adopt_takes=adopt_takes)
 
     def set_password(self, name: str, password: str) -> None:
         if not (self.role == "admin" or self._is_me(name)):

@@ -146,8 +146,14 @@ class AccountsMixin:
         return bool(self._read("SELECT 1 FROM accounts LIMIT 1"))
 
     def add_account(self, name: str, *, role: Role, password: str,
-                    actor: str = "command line") -> Account:
-        """Add an account; ProsodyError when the name is taken."""
+                    actor: str = "command line", adopt_takes: bool = False) -> Account:
+        """Add an account; ProsodyError when the name is taken.
+
+        A trainee practises as the person of the same name, and sees that person's takes. When
+        the history already holds takes of that name (someone who practised before accounts, or
+        a removed account's), the account is refused unless ``adopt_takes``: a new person
+        given an old name would otherwise inherit another's recordings without a word.
+        """
         name, role = person_name(name), check_role(role)
         hashed = hash_password(password)
         now = utc_iso(utc_now())
@@ -157,10 +163,21 @@ class AccountsMixin:
                 raise ProsodyError(f"there is already an account called {name!r}; choose "
                                    "another name, or `calmtone users passwd` to change its "
                                    "password.")
+            held = con.execute("SELECT p.name, COUNT(t.id) FROM people p JOIN takes t ON "
+                               "t.person_id = p.id WHERE p.name_key = ? GROUP BY p.name",
+                               (name_key(name),)).fetchone()
+            if held and not adopt_takes:
+                raise ProsodyError(
+                    f"the history already holds {held[1]} take{'s' if held[1] != 1 else ''} "
+                    f"of {held[0]!r} (someone who practised before, or a removed account), and "
+                    f"an account called {name!r} would see them. Choose another name; or, if "
+                    "this is the same person, add the account with --adopt-takes; or remove "
+                    f"the takes first (`calmtone history delete --person {held[0]!r} --yes`).")
             con.execute("INSERT INTO accounts (name, name_key, role, password_hash, created_utc, "
                         "password_changed_utc) VALUES (?, ?, ?, ?, ?, ?)",
                         (name, name_key(name), role, hashed, now, now))
-            _log(con, actor, "account_added", name, detail=role)
+            _log(con, actor, "account_added", name,
+                 detail=f"{role}, adopting {held[1]} takes" if held else role)
         return self.account(name)
 
     def account(self, name: str) -> Account:
