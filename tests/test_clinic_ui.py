@@ -406,3 +406,30 @@ def test_a_loopback_server_named_for_a_proxy_serves_a_network(monkeypatch, tmp_p
     assert "plain HTTP" in plain_http_warning("0.0.0.0", tls=None)
     assert plain_http_warning("0.0.0.0", tls=("cert.pem", "key.pem")) is None
     assert plain_http_warning("127.0.0.1", tls=None) is None
+
+
+def test_a_download_offered_before_the_session_went_idle_is_refused(clinic_home):
+    """A download button's export runs when it is clicked, on another thread, outside the
+    page's run that checks the idle time: an export offered, then clicked after 30 idle
+    minutes, gave the whole history to whoever sat at the unattended tab."""
+    from prosody.store import AccessDeniedError
+    from ui import services
+
+    at = sign_in(app(), "alice", PASSWORDS["alice"])
+    clock = at.session_state[services.CLOCK]
+    with Store.open() as store:
+        account = store.account("alice")
+    home, _ = clinic_home
+    scope = services.ExportScope(home, account, clock)
+    assert b"alice" in services.export_bytes("alice", "csv", scope)  # active: it is given
+    clock.last -= 31 * 60
+    with pytest.raises(AccessDeniedError, match="30 minutes without activity"):
+        services.export_bytes("alice", "csv", scope)
+    at.run()  # the page's own check signs the session out...
+    assert [b.label for b in at.button] == ["Sign in"]
+    at = sign_in(at, "alice", PASSWORDS["alice"])
+    with pytest.raises(AccessDeniedError):  # ...and what it offered stays refused
+        services.export_bytes("alice", "csv", scope)
+    # a scope without a session clock (a page drawn before signing in) is refused too
+    with pytest.raises(AccessDeniedError):
+        services.export_bytes("alice", "csv", services.ExportScope(home, account))

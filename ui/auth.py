@@ -52,6 +52,7 @@ def gate(pages: list):
         problem = _still_valid(account)
         if problem is None:
             st.session_state[LAST_SEEN] = time.monotonic()
+            _clock().touch()
             return account
         sign_out(problem)
     st.navigation(pages, position="hidden")  # remembers the page asked for; shows no link
@@ -61,7 +62,7 @@ def gate(pages: list):
 
 def _still_valid(account) -> str | None:
     """Why a signed-in session must end now, or None."""
-    idle_s = time.monotonic() - st.session_state.get(LAST_SEEN, 0.0)
+    idle_s = max(time.monotonic() - st.session_state.get(LAST_SEEN, 0.0), _clock().idle_s())
     if idle_s > IDLE_TIMEOUT_S:
         return (f"You were signed out after {IDLE_TIMEOUT_S // 60} minutes without activity. "
                 "Sign in again to go on.")
@@ -72,6 +73,14 @@ def _still_valid(account) -> str | None:
     if now.password_changed_utc != account.password_changed_utc or now.role != account.role:
         return "Your password or role changed. Sign in again."
     return None
+
+
+def _clock() -> services.SessionClock:
+    """This session's clock, which the downloads its pages offer read later (ExportScope)."""
+    clock = st.session_state.get(services.CLOCK)
+    if clock is None:
+        clock = st.session_state[services.CLOCK] = services.SessionClock()
+    return clock
 
 
 def _sign_in_form() -> None:
@@ -101,6 +110,7 @@ def _sign_in_form() -> None:
         st.session_state[key] = {}
     st.session_state[ACCOUNT] = account
     st.session_state[LAST_SEEN] = time.monotonic()
+    _clock().touch()
     st.session_state["person"] = account.name
     st.rerun()
 
@@ -108,6 +118,9 @@ def _sign_in_form() -> None:
 def sign_out(note: str | None = None) -> None:
     """End the session: forget the account and everything this session computed."""
     st.session_state.pop(ACCOUNT, None)
+    old = st.session_state.pop(services.CLOCK, None)
+    if old is not None:
+        old.last = float("-inf")  # what it offered may never run, even after a new sign-in
     for key in ("attempts", "saved"):
         st.session_state[key] = {}
     for key in ("review_take", "supervise_person", "sign_in_password"):

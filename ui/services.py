@@ -6,12 +6,14 @@ import contextlib
 import hashlib
 import io
 import logging
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
 
 from prosody.errors import ProsodyError, quiet_warnings
+from prosody.store import IDLE_TIMEOUT_S, AccessDeniedError
 
 _log = logging.getLogger("calmtone.ui")
 UNEXPECTED = ("something went wrong on our side while analysing this take (details are in the "
@@ -259,21 +261,41 @@ def _scoped(kept, signed_in):
     return AccountStore(kept, signed_in)
 
 
+class SessionClock:
+    """When a signed-in session last did something (``time.monotonic()``), shared by
+    reference with what its page offered: a download runs later, on another thread, and must
+    see the session's idle time as it is then, not as it was when the page was drawn."""
+
+    def __init__(self) -> None:
+        self.last = time.monotonic()
+
+    def touch(self) -> None:
+        self.last = time.monotonic()
+
+    def idle_s(self) -> float:
+        return time.monotonic() - self.last
+
+
+#: Where a signed-in session keeps its :class:`SessionClock`.
+CLOCK = "account_clock"
+
+
 @dataclass(frozen=True)
 class ExportScope:
-    """What a download button's export may read: the history and who asked (a download runs
-    on another thread, without the session's state)."""
+    """What a download button's export may read: the history, who asked and their session's
+    clock (a download runs on another thread, without the session's state)."""
 
     home: str
     account: object | None
+    clock: SessionClock | None = None
 
     def __str__(self) -> str:
         return self.home
 
 
 def export_scope() -> ExportScope:
-    """The history and the signed-in account, for :func:`export_bytes`."""
-    return ExportScope(where(), account())
+    """The history, the signed-in account and its session clock, for :func:`export_bytes`."""
+    return ExportScope(where(), account(), st.session_state.get(CLOCK))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -512,6 +534,12 @@ def export_bytes(person: str, fmt: str, home: ExportScope | str | None = None) -
     import tempfile
 
     if isinstance(home, ExportScope):
+        if home.account is not None and (home.clock is None
+                                         or home.clock.idle_s() > IDLE_TIMEOUT_S):
+            # offered before the session went idle: the session has ended since
+            raise AccessDeniedError(
+                f"the session ended after {IDLE_TIMEOUT_S // 60} minutes without activity; "
+                "sign in again to export.")
         kept = _scoped(_store(home.home), home.account)
     else:
         kept = _store(home or where())
