@@ -202,3 +202,22 @@ def test_a_person_without_save_is_a_usage_error(command, tmp_path, monkeypatch, 
     assert "add --save to keep it, or leave --person out" in err
     assert not out.exists()
     assert not (tmp_path / "home").exists()
+
+
+@pytest.mark.parametrize("command", [["history", "list"], ["users", "list"], ["ui"],
+                                     ["coach", "--save", "--person", "Sam", ARCTIC]])
+@pytest.mark.parametrize("url", ["postgresql://calmtone:s3cret-pw@127.0.0.1:5/calmtone",
+                                 "postgresql://calmtone@127.0.0.1/calmtone?password=s3cret-pw"])
+def test_a_password_in_db_is_refused_without_repeating_it(command, url, tmp_path, monkeypatch,
+                                                          capsys):
+    """Any user of the computer reads a command line (`ps`): a database password in --db is
+    refused (status 2) before anything is opened, and the message does not show it again."""
+    monkeypatch.setenv("CALMTONE_HOME", str(tmp_path / "home"))
+    with pytest.raises(SystemExit) as exit_:
+        main([*command[:2], "--db", url, *command[2:]] if command[0] != "ui"
+             else ["ui", "--db", url])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "CALMTONE_DB" in err
+    assert "s3cret-pw" not in err
+    assert not (tmp_path / "home").exists()

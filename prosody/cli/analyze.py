@@ -12,6 +12,7 @@ import sys
 
 from ..errors import ProsodyError, quiet_warnings
 from .format import format_feedback, format_table
+from .users import db_argument
 
 
 def add_parsers(sub) -> None:
@@ -44,7 +45,7 @@ def add_parsers(sub) -> None:
     c.add_argument("--save", action="store_true",
                    help="keep each take in the practice history (see: calmtone history list)")
     c.add_argument("--person", help="who is speaking (needed with --save)")
-    c.add_argument("--db", metavar="URL",
+    c.add_argument("--db", metavar="URL", type=db_argument,
                    help="with --save: the database (postgresql://...) or history folder "
                         "(default: CALMTONE_DB, else CALMTONE_HOME or the user data folder)")
     c.set_defaults(func=_cmd_coach)

@@ -4,6 +4,7 @@ the app (``ui``), to start it."""
 from __future__ import annotations
 
 from .format import PORT
+from .users import db_argument
 
 
 def add_parsers(sub) -> None:
@@ -16,7 +17,7 @@ def add_parsers(sub) -> None:
                    help="address to listen on, 127.0.0.1 (this computer only) by default; any "
                         "other (0.0.0.0: every interface) only once the store has accounts")
     u.add_argument("--port", type=PORT, default=8501)
-    u.add_argument("--db", metavar="URL",
+    u.add_argument("--db", metavar="URL", type=db_argument,
                    help="the database: postgresql://USER@HOST/DB, or a history folder "
                         "(default: CALMTONE_DB, else CALMTONE_HOME or the user data folder)")
     u.add_argument("--allowed-host", action="append", default=[], metavar="NAME",

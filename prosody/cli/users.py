@@ -17,9 +17,27 @@ from ..errors import ProsodyError
 from .format import terminal_text
 
 
+def db_argument(value: str) -> str:
+    """A ``--db`` value, refused (usage error) when a database URL carries its password: the
+    command line is visible to every user of this computer (``ps``), and the password is the
+    key to every recording. The error does not repeat the value."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from ..store import is_database_url
+
+    if is_database_url(value):
+        parts = urlsplit(value)
+        if parts.password or "password" in parse_qs(parts.query):
+            raise argparse.ArgumentTypeError(
+                "a password inside --db shows to every user of this computer (in `ps`); put "
+                "the URL in the CALMTONE_DB environment variable instead, or the password in "
+                "~/.pgpass (docs/clinic.md), and give --db without it")
+    return value
+
+
 def add_store_options(parser: argparse.ArgumentParser) -> None:
     """``--db`` and ``--home``: which history a command works on."""
-    parser.add_argument("--db", metavar="URL",
+    parser.add_argument("--db", metavar="URL", type=db_argument,
                         help="the database: postgresql://USER@HOST/DB, or a history folder "
                              "(default: CALMTONE_DB, else CALMTONE_HOME or the user data folder)")
     parser.add_argument("--home", metavar="DIR",
