@@ -433,3 +433,15 @@ def test_a_download_offered_before_the_session_went_idle_is_refused(clinic_home)
     # a scope without a session clock (a page drawn before signing in) is refused too
     with pytest.raises(AccessDeniedError):
         services.export_bytes("alice", "csv", services.ExportScope(home, account))
+
+
+def test_the_pages_say_where_recordings_stay_as_it_is(clinic_home, tmp_path, monkeypatch):
+    """"Everything stays on this computer" is true of the local mode only: in a clinic the
+    takes are in the programme's history, and its supervisors see them."""
+    at = sign_in(app(), "alice", PASSWORDS["alice"])
+    shown = text_of(at)
+    assert "Everything stays on this computer" not in shown
+    assert "training programme's own history" in shown
+    monkeypatch.setenv("CALMTONE_HOME", str(tmp_path / "local"))
+    local = app()
+    assert "Everything stays on this computer" in text_of(local)

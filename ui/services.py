@@ -247,6 +247,15 @@ def account():
     return st.session_state.get("account")
 
 
+def where_it_stays() -> str:
+    """Where recordings are kept, in one sentence for the pages' introductions: on this
+    computer in local mode; in the programme's own history, seen by roles, in clinic mode."""
+    if account() is None:
+        return "Everything stays on this computer."
+    return ("Your recordings stay in your training programme's own history: you, your "
+            "supervisors and its administrators see them, no one else.")
+
+
 def store():
     """The practice history as this session may see it: all of it in local mode, what the
     signed-in account may see in the clinic mode (:class:`prosody.store.AccountStore`)."""

@@ -13,7 +13,7 @@ state.init()
 st.title("How it works")
 st.markdown("**Calm Tone Coach** helps you practise the *tone* of a calming voice: record a "
             "phrase you might say to a child, a partner or a client in a hard moment, and see "
-            "how calm it sounds and what to change. Everything stays on this computer.")
+            "how calm it sounds and what to change. " + services.where_it_stays())
 
 st.subheader("The calm score")
 prof = services.profile(st.session_state["profile"])

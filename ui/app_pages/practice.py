@@ -28,7 +28,7 @@ scenario_labels = {s.name: s.label for s in prof.scenarios}
 st.title("Calm Tone Coach")
 st.markdown("Practise the **tone** of a calming voice: say a phrase you might use with a child, "
             "a partner or a client in a hard moment, and see how calm it sounds and what to "
-            "change. Everything stays on this computer.")
+            "change. " + services.where_it_stays())
 
 
 def _phrase_scenario() -> None:

@@ -27,7 +27,7 @@ def day(iso_utc: str) -> str:
 
 st.title("Supervisor")
 st.markdown("Give a trainee (or a partner, or yourself) a phrase set or an exercise, and see "
-            "their attempts and progress. Everything stays on this computer.")
+            "their attempts and progress. " + services.where_it_stays())
 
 signed_in = services.account()
 if signed_in is not None and signed_in.role == "trainee":
