@@ -104,12 +104,28 @@ def test_a_hash_checks_only_its_own_password():
     ("12345678", "run of characters"),
     ("abababab", "too few different"),
     ("Password123", "guessed first"),
+    # dressed up: look-alike characters, a year or a "!", keyboard and alphabet runs
+    ("P@ssw0rd", "guessed first"),
+    ("Welcome1!", "guessed first"),
+    ("letmein!", "guessed first"),
+    ("Qwerty123!", "guessed first"),
+    ("1q2w3e4r", "guessed first"),
+    ("1qaz2wsx", "guessed first"),
+    ("abcd1234", "guessed first"),
+    ("asdfghjk", "guessed first"),
+    ("Summer2026", "guessed first"),
 ])
 def test_bad_passwords_are_refused(engine_db, password, match):
     with Store.open() as store, pytest.raises(ProsodyError, match=match):
         store.add_account("carol", role="trainee", password=password)
     with Store.open() as store:
         assert not store.has_accounts()
+
+
+@pytest.mark.parametrize("password", ["correct horse battery", "my cat naps at noon",
+                                      "a-changed-password", "whatever-it-is", "sue-ok-now-2026"])
+def test_a_few_ordinary_words_pass(password):
+    assert acc.check_password(password) == password
 
 
 def test_sign_in_says_the_same_for_a_wrong_name_or_password(clinic):

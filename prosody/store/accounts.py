@@ -87,6 +87,49 @@ COMMON_PASSWORDS = frozenset((
     "letmein1", "welcome1", "welcome123", "sunshine", "princess", "football", "baseball",
     "trustno1", "superman", "starwars", "whatever", "admin123", "changeme", "calmtonecoach",
 ))
+#: The words under most guessed passwords once digits, symbols and look-alike characters
+#: (``P@ssw0rd!``) are set aside: a password made only of these, keyboard or alphabet runs,
+#: short numbers (a year) and symbols is among the first an attacker tries.
+COMMON_WORDS = frozenset((
+    "password", "pass", "passwd", "welcome", "letmein", "login", "admin", "administrator",
+    "root", "user", "guest", "test", "secret", "hello", "iloveyou", "love", "trustno",
+    "monkey", "dragon", "master", "shadow", "sunshine", "princess", "football", "baseball",
+    "soccer", "superman", "batman", "starwars", "whatever", "freedom", "changeme", "default",
+    "summer", "winter", "spring", "autumn", "calm", "calmtone", "calmtonecoach", "coach",
+    "clinic", "therapy", "trainee", "supervisor", "qwerty", "azerty", "qwertz",
+))
+#: Keyboard rows and walks, and the alphabet: any three or more in a row, either way, are a
+#: run (``qwerty``, ``1q2w3e``, ``1qaz2wsx``, ``abcd``, ``4321``).
+KEYBOARD_RUNS = ("1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm", "azertyuiop", "qwertzuiop",
+                 "1q2w3e4r5t6y7u8i9o0p", "1qaz2wsx3edc4rfv5tgb6yhn7ujm8ik9ol0p",
+                 "qazwsxedcrfvtgbyhnujmikolp", "abcdefghijklmnopqrstuvwxyz")
+#: Characters written for letters (``p@ssw0rd``); 1 and ! are read as i and as l.
+_LOOK_ALIKE = str.maketrans({"@": "a", "4": "a", "0": "o", "3": "e", "5": "s", "$": "s",
+                             "7": "t", "|": "l", "+": "t"})
+
+
+def _only_guessable(text: str) -> bool:
+    """Whether ``text`` is made entirely of pieces an attacker tries first: common words,
+    runs of three or more along a keyboard or the alphabet, numbers of up to four digits and
+    symbols (the dynamic programme finds any such split)."""
+    runs = KEYBOARD_RUNS + tuple(r[::-1] for r in KEYBOARD_RUNS)
+
+    def piece(a: int, b: int) -> bool:
+        part = text[a:b]
+        if part in COMMON_WORDS:
+            return True
+        if part.isdigit() and len(part) <= 4:
+            return True
+        if len(part) == 1 and not part.isalnum():
+            return True
+        return len(part) >= 3 and any(part in r for r in runs)
+
+    covered = [True] + [False] * len(text)
+    for b in range(1, len(text) + 1):
+        covered[b] = any(covered[a] and piece(a, b) for a in range(b))
+    return covered[-1]
+
+
 #: A password with fewer different characters than this is a pattern, not a secret.
 MIN_DISTINCT_CHARS = 5
 
@@ -96,7 +139,8 @@ def check_password(password: str) -> str:
 
     Long enough (at least :data:`MIN_PASSWORD_CHARS`) and not so long that hashing it is a
     denial of service; and not one of the first guesses: the same few characters
-    (``aaaaaaaa``, eight spaces), a run (``12345678``, ``abcdefgh``) or a well-known password.
+    (``aaaaaaaa``, eight spaces), a run (``12345678``, ``abcdefgh``) or a well-known password,
+    also dressed up (``P@ssw0rd!``, ``Welcome1!``, ``qwerty12``, ``1q2w3e4r``, ``abcd1234``).
     A few ordinary words together pass every rule.
     """
     if not isinstance(password, str):
@@ -114,7 +158,11 @@ def check_password(password: str) -> str:
         weak = "uses too few different characters"
     elif len(steps) == 1 and steps <= {1, -1}:
         weak = "is a run of characters anyone tries early"
-    elif plain in COMMON_PASSWORDS or plain.rstrip("0123456789!") in COMMON_PASSWORDS:
+    elif plain in COMMON_PASSWORDS or plain.rstrip("0123456789!") in COMMON_PASSWORDS or any(
+            _only_guessable(form) for form in (
+                plain, plain.translate(_LOOK_ALIKE).replace("1", "i").replace("!", "i"),
+                plain.translate(_LOOK_ALIKE).replace("1", "l").replace("!", "l"),
+                plain.translate(_LOOK_ALIKE))):
         weak = "is one of the passwords guessed first"
     if weak:
         raise ProsodyError(f"the password {weak}; choose another (a few ordinary words that "
