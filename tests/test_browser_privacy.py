@@ -35,12 +35,17 @@ def seeded_server(tmp_path_factory):
         warnings.simplefilter("ignore", ProsodyWarning)
         analysis = analyze(sig.y, sr=sig.sr)
     with Store.open(home) as store:
-        kept, lost = (store.save_take(person=HOSTILE, audio=sig.y, sr=sig.sr, analysis=analysis,
-                                      feedback=None, phrase=phrase)
-                      for phrase in ("the take that stays", "the take whose file is lost"))
-    proc, url = start_calmtone_ui(home, tmp_path_factory.mktemp("log") / "server.err")
+        # each its own recording (the same bytes would be one media file to the server)
+        elsewhere, kept, lost = (
+            store.save_take(person=HOSTILE, audio=sig.y * gain, sr=sig.sr, analysis=analysis,
+                            feedback=None, phrase=phrase)
+            for phrase, gain in (("the take deleted elsewhere", 0.5),
+                                 ("the take that stays", 1.0),
+                                 ("the take whose file is lost", 0.8)))
+    log = tmp_path_factory.mktemp("log") / "server.err"
+    proc, url = start_calmtone_ui(home, log)
     (home / AUDIO_DIR / lost.audio_file).unlink()  # removed while the app runs
-    yield url, kept, lost, home
+    yield url, kept, lost, home, elsewhere, log
     proc.terminate()
     proc.wait(timeout=30)
 
@@ -50,7 +55,7 @@ def test_hostile_name_missing_recording_and_delete_in_a_real_browser(seeded_serv
         pytest.fail("chromium is not installed; run `apt-get install chromium`")
     from playwright.sync_api import expect, sync_playwright
 
-    url, kept, lost, home = seeded_server
+    url, kept, lost, home, _, _ = seeded_server
     requested: list[str] = []
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
@@ -126,3 +131,46 @@ def test_hostile_name_missing_recording_and_delete_in_a_real_browser(seeded_serv
     assert hosts == {"127.0.0.1"}, sorted(hosts)
     with Store.open(home) as store:  # the row of the lost recording is still there
         assert store.get(lost.id).audio_missing
+
+
+def test_a_take_deleted_elsewhere_stops_being_served(seeded_server):
+    """Another app server on the same database, or `calmtone history delete`, deletes a take
+    whose recording this server is serving to an open page: within seconds it answers 404 for
+    it too (it answered 200 to anyone holding the address until that page closed)."""
+    import subprocess
+    import sys
+    import time
+
+    from playwright.sync_api import expect, sync_playwright
+
+    url, _, _, home, elsewhere, log = seeded_server
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM,
+                                     args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 1280, "height": 1400})
+        try:
+            page.goto(url + "/review")
+            page.get_by_text("Review your takes").wait_for(timeout=60_000)
+            expect(page.locator("[data-testid='stStatusWidget']")).to_have_count(
+                0, timeout=60_000)
+            page.get_by_role("combobox", name="Take", exact=True).click()
+            page.get_by_role("option", name=f"#{elsewhere.id} ").first.click()
+            audio = page.locator("audio").first
+            audio.wait_for(state="attached", timeout=30_000)
+            expect(page.locator("[data-testid='stStatusWidget']")).to_have_count(
+                0, timeout=60_000)
+            src = page.locator("audio").first.get_attribute("src")
+            media = src if src.startswith("http") else url + src
+            assert page.request.get(media).status == 200
+            calmtone = str(Path(sys.executable).with_name("calmtone"))
+            done = subprocess.run([calmtone, "history", "delete", "--take", str(elsewhere.id),
+                                   "--yes", "--home", str(home)], capture_output=True,
+                                  text=True, timeout=120)
+            assert done.returncode == 0, done.stderr
+            deadline = time.monotonic() + 30.0
+            while page.request.get(media).status != 404:
+                assert time.monotonic() < deadline, "still served 30 s after the delete"
+                time.sleep(0.5)
+        finally:
+            browser.close()
+    assert "could not check for takes deleted elsewhere" not in log.read_text()

@@ -310,7 +310,8 @@ def _stop_now(signum, _frame) -> None:
 
 def _lifespan(url: str | None):
     """At startup (inside the server, on the main thread): log the security settings in
-    effect, arm the stop watchdog, and open ``url`` in the browser when asked."""
+    effect, arm the stop watchdog, start the watch for takes deleted elsewhere, and open
+    ``url`` in the browser when asked."""
 
     @contextlib.asynccontextmanager
     async def lifespan(_app):
@@ -319,6 +320,9 @@ def _lifespan(url: str | None):
         effective = {key: config.get_option(key) for key in REPORTED}
         _log.info("security settings in effect: %s", json.dumps(effective, sort_keys=True))
         _arm_stop_watchdog()
+        from ui import services
+
+        services.start_sweeping()  # takes deleted elsewhere stop being served here too
         if url:
             import threading
             import webbrowser

@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import io
 import logging
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -371,6 +372,53 @@ def play(data: bytes, *, take_id: int | None = None, where=None, **kwargs) -> No
     if take_id is not None:
         _served().setdefault(int(take_id), set()).add(hashlib.sha256(data).hexdigest())
     (where or st).audio(data, **kwargs)
+
+
+#: How often each app server checks that the takes it serves recordings of still exist (s).
+SWEEP_S = 3.0
+
+
+def _sweep_deleted() -> int:
+    """Stop serving the recordings of takes deleted elsewhere since they were played: by
+    another app server on the same database, or by ``calmtone history delete``. Returns how
+    many takes were forgotten."""
+    served = _served()
+    if not served:
+        return 0
+    kept = _store(where())
+    gone = []
+    for take_id in list(served):
+        try:
+            kept.get(take_id)
+        except ProsodyError:  # deleted (or the whole person was)
+            gone.append(take_id)
+    if gone:
+        forget_takes(gone)
+    return len(gone)
+
+
+_sweeping: list[threading.Thread] = []
+
+
+def start_sweeping() -> threading.Thread:
+    """Once per server (``calmtone ui`` starts it): a thread that runs :func:`_sweep_deleted`
+    every ``SWEEP_S``, so a take deleted anywhere stops being served here within seconds (a
+    delete made here stops at once)."""
+    if _sweeping:
+        return _sweeping[0]
+
+    def sweep_forever() -> None:
+        while True:
+            time.sleep(SWEEP_S)
+            try:
+                _sweep_deleted()
+            except Exception:  # a database away for a moment: try again next time
+                _log.warning("could not check for takes deleted elsewhere", exc_info=True)
+
+    thread = threading.Thread(target=sweep_forever, name="calmtone-deleted-takes", daemon=True)
+    thread.start()
+    _sweeping.append(thread)
+    return thread
 
 
 def forget_takes(take_ids) -> int:
