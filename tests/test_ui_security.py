@@ -152,6 +152,11 @@ def test_config_files_and_environment_do_not_weaken_the_server(hostile):
     # the agent API, switched on by the config file, stays off
     status, _, body = request(port, "/_stcore/agent/openapi.json")
     assert b"switched off" in body
+    # Streamlit's usage metrics (how many analyses, re-syntheses and recordings in memory:
+    # when people practise) are not for anyone without an account, nor for anyone at all
+    status, _, body = request(port, "/_stcore/metrics")
+    assert status == 404
+    assert b"cache" not in body
 
 
 @pytest.mark.parametrize("path", [

@@ -221,6 +221,14 @@ class LocalOnly:
         for key, value in scope.get("headers", []):
             headers.setdefault(key.lower(), value.decode("latin-1"))
         problem = self.problem(headers.get(b"host"), headers.get(b"origin"))
+        if problem is None and scope["type"] == "http" and scope.get("path", "").rstrip(
+                "/") in NOT_SERVED:
+            body = b"Not served by Calm Tone Coach.\n"
+            await send({"type": "http.response.start", "status": 404,
+                        "headers": [(b"content-type", b"text/plain; charset=utf-8"),
+                                    (b"content-length", str(len(body)).encode())]})
+            await send({"type": "http.response.body", "body": body})
+            return
         if problem is None and scope["type"] == "websocket":
             await self.app(scope, receive, send)
             return
@@ -246,6 +254,10 @@ class LocalOnly:
                                 (b"content-length", str(len(body)).encode())]})
         await send({"type": "http.response.body", "body": body})
 
+
+#: Streamlit's own addresses the app does not serve: its usage metrics tell anyone, with no
+#: account, how many takes are analysed and how many recordings sit in memory.
+NOT_SERVED = frozenset(("/_stcore/metrics",))
 
 _FRAME_HEADERS = ((b"x-frame-options", b"SAMEORIGIN"),
                   (b"content-security-policy", b"frame-ancestors 'self'"))
