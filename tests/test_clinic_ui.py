@@ -445,3 +445,14 @@ def test_the_pages_say_where_recordings_stay_as_it_is(clinic_home, tmp_path, mon
     monkeypatch.setenv("CALMTONE_HOME", str(tmp_path / "local"))
     local = app()
     assert "Everything stays on this computer" in text_of(local)
+
+
+def test_a_trainee_is_not_shown_where_the_clinic_database_is(clinic_home):
+    """Settings told a trainee the history's location and to "copy that folder to back it
+    up": in a clinic that is the database's address, not theirs to read or copy."""
+    home, _ = clinic_home
+    at = sign_in(app("settings"), "alice", PASSWORDS["alice"])
+    shown = text_of(at)
+    assert "Copy that folder" not in shown
+    assert home not in shown
+    assert "kept by your training programme's server" in shown

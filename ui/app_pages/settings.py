@@ -31,10 +31,13 @@ else:
         "Your takes are kept by your training programme's server. Only you, your supervisors "
         "and the programme's administrators can see them; every view, export and delete of "
         "someone else's takes is recorded in an audit log.")
-home = services.data_dir()
-overridden = " (set by CALMTONE_HOME)" if os.environ.get("CALMTONE_HOME") else ""
-st.markdown("Your practice history (recordings as FLAC files and a small database) is kept "
-            f"in {views.plain(home)}{overridden}. Copy that folder to back it up.")
+if services.account() is None:
+    # the folder is this computer's; a clinic's database (its host, its name) is not for
+    # every trainee to read, and backing it up is its administrators' work (docs/clinic.md)
+    home = services.data_dir()
+    overridden = " (set by CALMTONE_HOME)" if os.environ.get("CALMTONE_HOME") else ""
+    st.markdown("Your practice history (recordings as FLAC files and a small database) is "
+                f"kept in {views.plain(home)}{overridden}. Copy that folder to back it up.")
 
 try:
     # what the last repair on open did with recordings no take referred to, and missing ones
