@@ -84,7 +84,9 @@ def verdict(reading, *, own: bool = True) -> None:
         right.caption("Judged against general targets: record your everyday voice on the "
                       "Baseline page and the coach compares you with yourself.")
     for note in reading.notes:
-        st.info(plain(note), icon=":material/electrical_services:")
+        # a mains hum taken out, or a channel of the recording left out
+        icon = "electrical_services" if "mains hum" in note else "settings_input_component"
+        st.info(plain(note), icon=f":material/{icon}:")
 
 
 def changes(reading) -> None:
