@@ -839,10 +839,10 @@ class _ChannelStats:
 
     def left_out(self, weights: np.ndarray) -> tuple[tuple[int, str], ...]:
         """The channels with sound in them that the mix ``weights`` leaves out, each with why
-        (``Signal.left_out``): "clipped" when it clips (an unclipped copy was kept), else
-        "different" when it carries another sound than every channel kept. Those more than
-        ``SILENT_CHANNEL_DB`` below the loudest, and copies of a kept channel (correlation at
-        least ``SAME_SIGNAL_CORRELATION`` in either polarity), are not named."""
+        (``Signal.left_out``): "clipped" when it clips and a kept channel carries the same
+        sound (its unclipped copy), else "different". Those more than ``SILENT_CHANNEL_DB``
+        below the loudest, and copies of a kept channel (correlation at least
+        ``SAME_SIGNAL_CORRELATION`` in either polarity), are not named."""
         used = weights > 0
         if used.all():
             return ()
@@ -852,10 +852,11 @@ class _ChannelStats:
         floor = power.max() * 10.0 ** (-SILENT_CHANNEL_DB / 10.0)
         out: list[tuple[int, str]] = []
         for c in np.flatnonzero(~used):
-            if clipped[c] > CLIPPED_CHANNEL_FRACTION:
-                out.append((int(c), "clipped"))
-            elif power[c] >= floor and not (np.abs(corr[c, used]) >= SAME_SIGNAL_CORRELATION).any():
-                out.append((int(c), "different"))
+            similar = np.abs(corr[c, used])
+            if clipped[c] > CLIPPED_CHANNEL_FRACTION and (similar >= SAME_SOUND_CORRELATION).any():
+                out.append((int(c), "clipped"))  # its quieter, unclipped copy was kept
+            elif power[c] >= floor and not (similar >= SAME_SIGNAL_CORRELATION).any():
+                out.append((int(c), "different"))  # not a copy of what is kept
         return tuple(out)
 
     def gain(self, weights: np.ndarray) -> float:

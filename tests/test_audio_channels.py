@@ -142,6 +142,8 @@ def test_a_loud_clipped_noise_input_is_left_out_of_the_level_and_the_clipping(tm
     sig = load(tmp_path / "take.wav")
     assert correlation(sig.y, y) > 0.999
     assert sig.clipped_fraction == 0.0
+    # named as another sound, not as a clipped copy of the voice
+    assert sig.left_out == ((0, "different"),)
 
 
 def test_gated_noise_is_not_taken_for_a_voice(tmp_path, rng):
