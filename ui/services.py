@@ -145,7 +145,9 @@ def keep_baseline(data: bytes, words: str, person: str):
     if problem:
         return None, f"your baseline could not be saved: {problem}"
     try:
-        store().set_baseline(person, take_id)
+        current = store().baseline(person)
+        if current is None or current.id != take_id:  # a rerun sets nothing again
+            store().set_baseline(person, take_id)
     except ProsodyError as exc:
         return None, f"your baseline could not be saved: {exc}"
     return analysis, None
