@@ -334,3 +334,11 @@ def test_a_phone_rate_take_is_analysed_again_on_the_band_it_carried(store, tmp_p
             assert got == pytest.approx(value, rel=1e-3, abs=1e-3), key
         else:
             assert got == value, key
+
+
+def test_existing_takes_are_found_in_one_query(store, clip):
+    kept, deleted = save(store, clip), save(store, clip)
+    store.delete_take(deleted.id)
+    many = list(range(10_000, 11_200))  # more than one batch of parameters
+    assert store.existing_takes([kept.id, deleted.id, *many]) == {kept.id}
+    assert store.existing_takes([]) == set()

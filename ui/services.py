@@ -387,13 +387,9 @@ def _sweep_deleted() -> int:
     served = _served()
     if not served:
         return 0
-    kept = _store(where())
-    gone = []
-    for take_id in list(served):
-        try:
-            kept.get(take_id)
-        except ProsodyError:  # deleted (or the whole person was)
-            gone.append(take_id)
+    ids = list(served)
+    still = _store(where()).existing_takes(ids)  # one query for all of them
+    gone = [take_id for take_id in ids if take_id not in still]
     if gone:
         forget_takes(gone)
     return len(gone)

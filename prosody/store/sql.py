@@ -171,6 +171,17 @@ class SQLEngine(AccountsMixin):
             warnings.warn(warning, ConfusableNameWarning, stacklevel=2)
         return self.person(name)
 
+    def existing_takes(self, take_ids) -> set[int]:
+        """Which of ``take_ids`` are still in the history (one query, however many)."""
+        ids = sorted({int(i) for i in take_ids})
+        found: set[int] = set()
+        for start in range(0, len(ids), 500):  # bounded lists of parameters
+            part = ids[start:start + 500]
+            marks = ", ".join("?" * len(part))
+            found.update(int(r[0]) for r in self._read(
+                f"SELECT id FROM takes WHERE id IN ({marks})", part))
+        return found
+
     def _person_id_of(self, name: str) -> int:
         rows = self._read("SELECT id FROM people WHERE name_key = ?",
                           (name_key(person_name(name)),))
