@@ -492,6 +492,22 @@ class LiveView:
             self._pace_at_s = now_s
         return self._reading("pace", self._pace_value, relative="%")
 
+    def _steady_tone(self) -> bool:
+        """Whether the last ``RATE_WINDOW_S`` holds a steady tone rather than a voice (a mains
+        hum, a whistle, a fridge): voiced, but its pitch and loudness barely move, by the
+        coach's own test (``coach.STEADY_TONE_ST``, ``coach.STEADY_TONE_DB``)."""
+        from .coach import STEADY_TONE_DB, STEADY_TONE_ST
+
+        w = self._window(RATE_WINDOW_S)
+        f0, level = self._f0[w], self._level[w]
+        speech = self._speech(level, f0)
+        voiced = np.isfinite(f0) & speech
+        if np.count_nonzero(voiced) * FRAME_S < MIN_VOICED_S:
+            return False
+        st = 12.0 * np.log2(f0[voiced])
+        spread = float(np.percentile(st, 90) - np.percentile(st, 10))
+        return spread < STEADY_TONE_ST and float(np.std(level[speech])) < STEADY_TONE_DB
+
     def _cue(self, now_s: float, speaking: bool, readings: tuple[Reading, ...]) -> str:
         judged = [r for r in readings if r.value is not None and r.zone is not None]
         if not speaking or not judged:
@@ -537,7 +553,13 @@ class LiveView:
             self._estimate_expected()
         w = self._window(0.5)
         speaking = bool(np.any(self._speech(self._level[w], self._f0[w])))
-        readings = (self._pitch(), self._level_reading(), self._pace())
+        if self._steady_tone():
+            # a hum or a whistle is not a voice: no pitch, pace or cue for it (its level stays)
+            speaking = False
+            readings = (self._reading("pitch", None, relative="st"), self._level_reading(),
+                        self._reading("pace", None, relative="%"))
+        else:
+            readings = (self._pitch(), self._level_reading(), self._pace())
         now_s = self._n / self.sr
         cue = self._cue(now_s, speaking, readings)
         from .record import level_dbfs

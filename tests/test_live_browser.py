@@ -162,3 +162,23 @@ def test_cue_phrases_are_gentle_words_for_the_profiles_directions():
     assert cue_phrase("lower") == "let it settle lower"
     assert cue_phrase("") == ""
     assert cue_phrase("brighter") == "brighter"  # a word the profile adds later shows as is
+
+
+@pytest.mark.parametrize("hz", [60.0, 100.0])
+def test_a_steady_hum_gets_no_pace_pitch_or_cue(hz):
+    """A mains hum (or any steady tone) is not a voice: the live view read 7-9 syllables a
+    second in a 60 Hz hum and cued "a little slower", where the final result says there is no
+    voice. Real speech through the same stream still gets its pace."""
+    t = np.arange(8 * SR) / SR
+    hum = 10 ** (-30 / 20) * np.sqrt(2) * np.sin(2 * np.pi * hz * t)
+    stream = LiveStream(SR)
+    chunks = _chunks(hum)
+    for i, chunk in enumerate(chunks):
+        stream.add(i, [chunk])
+        status = stream.status().to_dict()
+        assert status["pace"] is None or status["pace"]["value"] is None, status
+        assert status.get("band_hz") is None, status  # no voice: no calm band placed around it
+        assert status["cue_text"] == "", status
+    speech = LiveStream(SR)
+    speech.add(0, _chunks(load(ARCTIC).y))
+    assert speech.status().to_dict()["pace"]["value"] is not None

@@ -57,6 +57,7 @@ pages = [
 ]
 # the clinic mode: nothing below runs, on any page, until someone has signed in (a link to a
 # page, /review, opens that page once signed in)
+services.start_sweeping()  # once per server: takes deleted elsewhere stop being served here
 account = auth.gate(pages)
 
 if account is not None:  # signed in: one practises as oneself; others are chosen on pages

@@ -320,9 +320,13 @@ def _stop_now(signum, _frame) -> None:
     raise _Stopped(signal.Signals(signum).name)
 
 
+#: True inside ``calmtone ui``'s server process (not in tests that run pages without one).
+SERVING = False
+
+
 def _lifespan(url: str | None):
     """At startup (inside the server, on the main thread): log the security settings in
-    effect, arm the stop watchdog, start the watch for takes deleted elsewhere, and open
+    effect, arm the stop watchdog, say that a real server runs (:data:`SERVING`), and open
     ``url`` in the browser when asked."""
 
     @contextlib.asynccontextmanager
@@ -332,9 +336,8 @@ def _lifespan(url: str | None):
         effective = {key: config.get_option(key) for key in REPORTED}
         _log.info("security settings in effect: %s", json.dumps(effective, sort_keys=True))
         _arm_stop_watchdog()
-        from ui import services
-
-        services.start_sweeping()  # takes deleted elsewhere stop being served here too
+        global SERVING
+        SERVING = True  # the app's first run starts the watch for takes deleted elsewhere
         if url:
             import threading
             import webbrowser

@@ -398,12 +398,14 @@ def _sweep_deleted() -> int:
 _sweeping: list[threading.Thread] = []
 
 
-def start_sweeping() -> threading.Thread:
-    """Once per server (``calmtone ui`` starts it): a thread that runs :func:`_sweep_deleted`
-    every ``SWEEP_S``, so a take deleted anywhere stops being served here within seconds (a
-    delete made here stops at once)."""
-    if _sweeping:
-        return _sweeping[0]
+def start_sweeping() -> threading.Thread | None:
+    """Once per ``calmtone ui`` server (None elsewhere, as in tests that run pages without
+    one): a thread that runs :func:`_sweep_deleted` every ``SWEEP_S``, so a take deleted
+    anywhere stops being served here within seconds (a delete made here stops at once)."""
+    from ui import server
+
+    if _sweeping or not server.SERVING:
+        return _sweeping[0] if _sweeping else None
 
     def sweep_forever() -> None:
         while True:
