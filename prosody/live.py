@@ -13,8 +13,9 @@ zone from the coaching profile, relative to the speaker's baseline take when the
   baseline, or in syl/s.
 
 Of all that, a person sees one word at a time: "lower", "slower", "softer" (or "higher",
-"faster", "louder") for the reading furthest outside its zone, or "good". A new word must hold
-for ``CUE_SETTLE_S`` before it replaces the old one, and each word stays at least
+"faster", "louder") for the reading furthest outside its zone, or "good" when every reading
+has a zone and sits in it (so never without a baseline, where level has none). A new word must
+hold for ``CUE_SETTLE_S`` before it replaces the old one, and each word stays at least
 ``CUE_MIN_S``. Practice research found a delayed personal report helps more than a dense live
 display, so the view is for warming up; :meth:`LiveView.report` gives the full analysis (and the
 coach's feedback) of everything said.
@@ -516,8 +517,12 @@ class LiveView:
             worst = max(judged, key=lambda r: r.zone.severity(r.value))
             if worst.zone.severity(worst.value) > 0:
                 candidate = worst.zone.less if worst.verdict == "high" else worst.zone.more
-            else:
+            elif len(judged) == len(readings):
                 candidate = "good"
+            else:
+                # praise only what was all heard: without a baseline the level has no zone,
+                # and a shout at a calm pitch and pace is no "calm and easy"
+                candidate = ""
         if candidate != self._candidate:
             self._candidate, self._candidate_since_s = candidate, now_s
         settled = now_s - self._candidate_since_s >= CUE_SETTLE_S - 1e-9

@@ -182,3 +182,19 @@ def test_a_steady_hum_gets_no_pace_pitch_or_cue(hz):
     speech = LiveStream(SR)
     speech.add(0, _chunks(load(ARCTIC).y))
     assert speech.status().to_dict()["pace"]["value"] is not None
+
+
+def test_a_shout_is_never_praised_as_calm_without_a_baseline():
+    """Without a baseline the level has no zone: a shouted take (CREMA-D, tests/data) at a calm
+    pitch and pace was cued "that's it: calm and easy" and then scored 37. Praise needs every
+    reading in its zone."""
+    rate = 48_000  # as a browser captures
+    y = load(Path(__file__).parent / "data" / "cremad" / "1001_IEO_ANG_HI.flac", sr=rate).y
+    gap = np.zeros(rate // 2)
+    y = np.concatenate([gap, y, gap] * 4)  # said again and again, a breath between
+    stream = LiveStream(rate)
+    cues = set()
+    for i, chunk in enumerate(_chunks(y, rate)):
+        stream.add(i, [chunk])
+        cues.add(stream.status().to_dict()["cue"])
+    assert "good" not in cues
