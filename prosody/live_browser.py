@@ -201,6 +201,8 @@ class LiveStream:
         self._carry = np.zeros(0)
         self._chunks: list[np.ndarray] = []
         self._max_chunks = math.ceil(MAX_DURATION_S / CHUNK_S)
+        #: the take reached MAX_DURATION_S: it ends there, and is scored as it is
+        self.full = False
         self.update = None
         self.cue = ""  # the cue shown: the live view's, at most one new every CUE_EVERY_S
         self._cue_since_s = -math.inf
@@ -236,7 +238,10 @@ class LiveStream:
         ------
         ProsodyError
             when a chunk is missing before ``first`` (the browser must resend from
-            :attr:`received`), a chunk is not PCM, or the take grows past the longest recording
+            :attr:`received`) or a chunk is not PCM
+
+        A take that reaches the longest recording analysed (``MAX_DURATION_S``) takes no more
+        chunks and sets :attr:`full`: what was said up to there is the take.
         """
         if not isinstance(first, int) or first < 0:
             raise ProsodyError(f"first={first!r} must be a chunk number, 0 or more.")
@@ -245,9 +250,8 @@ class LiveStream:
                                f"chunk {self.received}.")
         for chunk in chunks[self.received - first:]:
             if self.received >= self._max_chunks:
-                raise ProsodyError(f"the live take is longer than {MAX_DURATION_S / 60:g} "
-                                   "minutes, the longest recording analysed; stop and start "
-                                   "again.")
+                self.full = True  # the take so far is kept and scored; the rest is not taken
+                break
             self._take(_pcm16(chunk), live=live)
         return self.received
 

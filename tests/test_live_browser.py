@@ -198,3 +198,20 @@ def test_a_shout_is_never_praised_as_calm_without_a_baseline():
         stream.add(i, [chunk])
         cues.add(stream.status().to_dict()["cue"])
     assert "good" not in cues
+
+
+def test_a_take_that_reaches_the_longest_length_is_kept_up_to_there():
+    """Past the longest recording analysed the whole live take was thrown away (an error, and
+    nothing kept): now the take ends there, and what was said is the take."""
+    y = syllable_train(4.0, 12)
+    chunks = _chunks(y)
+    stream = LiveStream(SR)
+    stream._max_chunks = 4  # the 15-minute limit, scaled down
+    assert stream.add(0, chunks[:3]) == 3
+    assert not stream.full
+    assert stream.add(3, chunks[3:]) == 4
+    assert stream.full
+    assert stream.add(4, chunks[4:]) == 4  # nothing more is taken, and nothing is refused
+    with sf.SoundFile(io.BytesIO(stream.wav_bytes())) as f:
+        assert f.frames == sum(c.size for c in stream._chunks)
+        assert f.frames > 0

@@ -22,6 +22,7 @@ from pathlib import Path
 import streamlit as st
 
 from prosody.errors import ProsodyError
+from prosody.util import MAX_DURATION_S
 
 _log = logging.getLogger("calmtone.ui")
 _HERE = Path(__file__).resolve().parent
@@ -120,12 +121,16 @@ def _on_audio(key: str, baseline, profile: str) -> None:
         stream.add(int(msg.get("first", 0)), list(msg.get("chunks") or []),
                    live=not msg.get("stopped"))
         state["status"] = stream.status().to_dict()
-        if msg.get("stopped"):
+        if msg.get("stopped") or stream.full:
             takes = st.session_state.setdefault(_TAKES, {})
             takes[key] = stream.wav_bytes()
             for old in list(takes)[:-MAX_TAKES]:
                 del takes[old]
             state.update(done=True, stream=None)
+            if stream.full and not msg.get("stopped"):
+                # the longest take analysed: what was said up to there is scored, not lost
+                state["error"] = (f"the take reached {MAX_DURATION_S / 60:g} minutes, the "
+                                  "longest recording analysed; it is scored up to there.")
     except ProsodyError as exc:  # the session ends; the person can start again
         state.update(error=str(exc), done=True, stream=None)
     except Exception:  # a bug must not show a traceback to someone practising

@@ -282,6 +282,9 @@ class LiveView {
 
   finished(error) {
     clearInterval(this.resendTimer);
+    // the server may end a take itself (its longest length, an error): let go of the microphone
+    if (this.stream) this.stream.getTracks().forEach((t) => t.stop());
+    if (this.ctx && this.ctx.state !== "closed") this.ctx.close();
     this.running = false;
     this.sid = null;
     this.stoppedSent = false;
