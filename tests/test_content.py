@@ -401,3 +401,18 @@ def test_assignments_are_kept_per_person(tmp_path, monkeypatch):
             store.close_assignment(999)
         store.delete_person("Sam")  # assignments go with the person
         assert [x.person for x in store.assignments(include_closed=True)] == ["Ana"]
+
+
+@pytest.mark.parametrize("speed", [120, 185])
+def test_an_exercise_and_the_coach_read_the_same_pace(voice, exercises, speed):
+    """One take, one pace: the exercise said "11.4 % slower" (speech rate) where the coach's
+    pace card said "21 % slower" (its pace over the voiced span), and the two disagreed on
+    which side of 15 % the take was."""
+    from prosody.coach import coach
+
+    base = analyse(voice[175])
+    take = analyse(voice[speed])
+    for exercise_id in ("slow-it-down", "stay-calm-after-provocation", "bedtime-voice"):
+        judged = _criteria(evaluate_exercise(exercises[exercise_id], take, base))["Pace"]
+        card = {f.name: f for f in coach(take, profile="soothing", baseline=base).features}
+        assert judged.value == pytest.approx(card["tempo"].value, abs=0.05), exercise_id
