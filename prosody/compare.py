@@ -195,8 +195,9 @@ def deltas(summary_a, summary_b) -> list[Delta]:
         d = b["f0_range_st"] - a["f0_range_st"]
         out.append(Delta("melody", d, "st", _signed(d, "st", "wider melody", "narrower melody",
                                                     0.5, "a similar melody range")))
-    if both("articulation_rate_syl_per_s"):
-        d = 100.0 * (b["articulation_rate_syl_per_s"] / a["articulation_rate_syl_per_s"] - 1)
+    # the pace the coach judges (syllables over the voiced span), as the pace card says it
+    if both("voiced_rate_syl_per_s") and a["voiced_rate_syl_per_s"] > 0:
+        d = 100.0 * (b["voiced_rate_syl_per_s"] / a["voiced_rate_syl_per_s"] - 1)
         out.append(Delta("pace", d, "%", _signed(d, "%", "faster", "slower", 5.0,
                                                  "about the same pace")))
     if both("loudness_db"):

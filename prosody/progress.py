@@ -160,8 +160,9 @@ def progress_summary(recent, before, *, days: int = 14) -> list[str]:
             more = "more" if ratio > 1 else "less"
             out.append(f"Your phrase ends fall {more} often: {100 * falls_now:.0f} % against "
                        f"{100 * falls_then:.0f} %.")
-    pace_now, pace_then = (_mean(recent, "speech_rate_syl_per_s"),
-                           _mean(before, "speech_rate_syl_per_s"))
+    # the pace the coach judges (syllables over the voiced span), as the pace card says it
+    pace_now, pace_then = (_mean(recent, "voiced_rate_syl_per_s"),
+                           _mean(before, "voiced_rate_syl_per_s"))
     if pace_now and pace_then and abs(pace_now / pace_then - 1) >= PACE_SAME_RATIO:
         change = 100 * (pace_now / pace_then - 1)
         out.append(f"You speak about {abs(change):.0f} % {'faster' if change > 0 else 'slower'} "

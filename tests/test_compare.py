@@ -59,3 +59,15 @@ def test_takes_of_different_phrases_are_refused(phrase_male):
     b = analyze(np.tile(phrase_male, 4), sr=SR)  # four times as long
     with pytest.raises(ProsodyError, match="three times"):
         align(a.tracks, b.tracks)
+
+
+def test_compare_reads_the_pace_the_coach_judges(phrase_male):
+    """Comparing two takes said "11 % slower" (articulation rate) where the coach's pace card
+    said 21 %: both now read the pace over the voiced span."""
+    from prosody.coach import coach
+
+    a = analyze(phrase_male, sr=SR)
+    slower = analyze(resample(phrase_male, SR, 20000), sr=SR)
+    said = {d.name: d for d in deltas(a.summary, slower.summary)}
+    card = {f.name: f for f in coach(slower, profile="soothing", baseline=a).features}
+    assert said["pace"].change == pytest.approx(card["tempo"].value, abs=0.05)

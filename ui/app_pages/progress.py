@@ -17,7 +17,7 @@ FEATURES = {
     "score": "Calm score",
     "f0_median_hz": "Typical pitch (Hz)",
     "f0_range_st": "Melody range (st)",
-    "speech_rate_syl_per_s": "Pace (syllables/s, pauses included)",
+    "voiced_rate_syl_per_s": "Pace (syllables/s, as the coach judges it)",
     "loudness_db": "Loudness (dBFS)",
     "final_fall_fraction": "Share of phrase ends falling",
     "pause_ratio": "Share of time pausing",
