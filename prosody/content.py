@@ -575,13 +575,26 @@ class ExerciseProgress:
                 f"{self.attempts} attempt{'s' * (self.attempts != 1)}")
 
 
-def exercise_progress(exercise: Exercise, takes: Iterable) -> ExerciseProgress:
+def exercise_progress(exercise: Exercise, takes: Iterable, *,
+                      since_utc: str | None = None) -> ExerciseProgress:
     """Attempts and passes of ``exercise`` among stored takes (``prosody.store.Take``; each
     exercise take keeps its :class:`ExerciseResult` in its feedback,
-    :class:`prosody.feedback.TakeFeedback`)."""
+    :class:`prosody.feedback.TakeFeedback`).
+
+    ``since_utc``: only attempts made from then on (an assignment's ``created_utc``): an
+    exercise assigned again starts again, whatever was passed before.
+    """
+    from datetime import datetime, timezone
+
     from .feedback import TakeFeedback
 
-    mine = sorted((t for t in takes if getattr(t, "exercise_id", None) == exercise.id),
+    def when(iso: str) -> datetime:  # the store's ISO 8601 times, in UTC
+        at = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+        return at if at.tzinfo else at.replace(tzinfo=timezone.utc)
+
+    start = None if since_utc is None else when(since_utc)
+    mine = sorted((t for t in takes if getattr(t, "exercise_id", None) == exercise.id
+                   and (start is None or when(t.created_utc) >= start)),
                   key=lambda t: (t.created_utc, t.id))
     outcomes = [TakeFeedback.from_dict(t.feedback).exercise_outcome for t in mine]
     last = outcomes[-1] if outcomes else None

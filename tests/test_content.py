@@ -376,6 +376,10 @@ def test_results_are_json_ready_and_progress_counts_passes(voice, exercises):
     assert not progress.completed
     assert progress.last_passed
     assert progress.words == "2 of 3 passes needed, 3 attempts"
+    # assigned again on 3 January: it starts again, with the attempts made since
+    again = exercise_progress(ex, takes, since_utc="2026-01-03T00:00:00+00:00")
+    assert (again.attempts, again.passes) == (1, 1)
+    assert exercise_progress(ex, takes, since_utc="2026-02-01T00:00:00+00:00").attempts == 0
 
 
 def test_assignments_are_kept_per_person(tmp_path, monkeypatch):

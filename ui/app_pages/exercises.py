@@ -194,7 +194,10 @@ try:
 except ProsodyError as exc:
     st.error(f"Your attempts could not be read: {views.plain(exc)}", icon=":material/error:")
     st.stop()
-progress = exercise_progress(ex, attempts)
+# an assigned exercise counts the attempts made for this assignment (one assigned again starts
+# again); otherwise every attempt
+progress = exercise_progress(ex, attempts,
+                             since_utc=assignment.created_utc if assignment else None)
 st.markdown(f"#### Your progress: {progress.words}")
 st.progress(min(1.0, progress.passes / ex.passes_to_complete),
             text=f"{progress.passes} of {ex.passes_to_complete} passing attempts")

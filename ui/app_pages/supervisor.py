@@ -122,7 +122,8 @@ for a in open_assignments:
         when = day(a.created_utc)
         if a.kind == "exercise" and a.target in ex_by_id:
             ex = ex_by_id[a.target]
-            prog = exercise_progress(ex, [t for t in takes if t.kind == "exercise"])
+            prog = exercise_progress(ex, [t for t in takes if t.kind == "exercise"],
+                                     since_utc=a.created_utc)  # this assignment's attempts
             st.markdown(f"**Exercise: {ex.title}** · since {when}{by}")
             st.progress(min(1.0, prog.passes / ex.passes_to_complete), text=prog.words)
             if prog.last_summary:
