@@ -305,3 +305,23 @@ def test_one_day_of_practice_is_a_labelled_point_on_its_date(tmp_path, monkeypat
     assert rows == [{"day": today.isoformat(), "date": f"{today:%d %b %Y}",
                      "value": rows[0]["value"], "takes": 2}]
     assert any(layer["mark"]["type"] == "text" for layer in spec["layer"])  # "2" above it
+
+
+def test_a_day_is_counted_in_one_period_only(tmp_path, monkeypatch, phrase_female):
+    """One take, 13 days ago (the first day of the last two weeks), was also counted in the two
+    weeks before them: "averaged 40, about the same as 40 the two weeks before"."""
+    monkeypatch.setenv("CALMTONE_HOME", str(tmp_path / "home"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ProsodyWarning)
+        a = analyze(phrase_female, sr=SR, text=PHRASE)
+    profile = load_profile("soothing")
+    fb = coach(a, profile=profile, scenario="check-in")
+    start = dt.datetime.combine(dt.date.today() - dt.timedelta(days=13), dt.time(12, 0))
+    with Store.open() as store:
+        store.save_take(person="Me", audio=phrase_female, sr=SR, analysis=a, feedback=fb,
+                        phrase=PHRASE, scenario="check-in", profile_name=profile.name,
+                        profile_version=profile.version, created=start.astimezone())
+    words = "\n".join(m.value for m in page("progress").markdown)
+    assert "Over the last two weeks you saved 1 take." in words
+    assert "Keep practising to see a trend" in words
+    assert "the two weeks before" not in words

@@ -576,8 +576,10 @@ def progress_summary(person: str, *, phrase: str | None = None, days: int = 14) 
 
     start = dt.date.today() - dt.timedelta(days=days - 1)
     recent = store().takes(person=person, phrase=phrase, kind="practice", since=start)
+    # a date bound is a whole day: the period before ends with the day before ``start``
     before = store().takes(person=person, phrase=phrase, kind="practice",
-                           since=start - dt.timedelta(days=days), until=start)
+                           since=start - dt.timedelta(days=days),
+                           until=start - dt.timedelta(days=1))
     return in_words(recent, before, days=days)
 
 
