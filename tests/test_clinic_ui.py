@@ -456,3 +456,20 @@ def test_a_trainee_is_not_shown_where_the_clinic_database_is(clinic_home):
     assert "Copy that folder" not in shown
     assert home not in shown
     assert "kept by your training programme's server" in shown
+
+
+def test_a_supervisor_finds_a_new_trainee_before_their_first_take(clinic_home):
+    """A trainee with no take and no assignment yet is in no one's history: the supervisor
+    following them could not pick them in "To", and was told nobody had practised."""
+    with Store.open() as store:
+        store.add_account("carol", role="trainee", password="carol-is-new-here")
+        store.supervise("sue", "carol")
+    at = sign_in(app("supervisor"), "sue", PASSWORDS["sue"])
+    assert not at.exception
+    to = at.selectbox(key="assign_person")
+    assert "carol" in to.options
+    assert "bob" not in to.options  # not hers
+    to.set_value("carol").run()
+    assert not at.exception
+    at.selectbox(key="supervise_person").set_value("carol").run()  # her progress: none yet
+    assert not at.exception

@@ -37,6 +37,11 @@ if signed_in is not None and signed_in.role == "trainee":
 try:
     store = services.store()  # a supervisor sees only the trainees assigned to them
     people = [p.name for p in store.people()]
+    if signed_in is not None and signed_in.role == "supervisor":
+        # the trainees they follow, from the start: before their first take or assignment
+        # they are in no one's history yet
+        me = signed_in.name
+        people = list(dict.fromkeys([*people, *(n for n in store.visible() if n != me)]))
 except ProsodyError as exc:
     st.error(f"The practice history could not be opened: {views.plain(exc)}",
              icon=":material/error:")
