@@ -157,6 +157,19 @@ def test_exports_and_report(store, clip, tmp_path):
     doc = json.loads(buf.getvalue())
     assert doc["schema_version"] == SCHEMA_VERSION
     assert doc["takes"][0]["id"] == take.id
+    # "everything but the recordings": a supervisor's notes and the assignments too
+    store.add_note(take.id, author="Sue", text="Let the last word fall.", at_s=1.5)
+    given = store.assign("Anna", kind="exercise", target="slow-it-down", note="this week",
+                         assigned_by="Sue")
+    store.close_assignment(given.id)
+    buf = io.StringIO()
+    store.export_json(buf, person="Anna")
+    doc = json.loads(buf.getvalue())
+    (note,) = doc["takes"][0]["notes"]
+    assert (note["author"], note["text"], note["at_s"]) == ("Sue", "Let the last word fall.", 1.5)
+    (assigned,) = doc["assignments"]
+    assert (assigned["target"], assigned["note"]) == ("slow-it-down", "this week")
+    assert assigned["closed_utc"] is not None
     out = store.report_html("Anna", tmp_path / "anna.html")
     assert "<svg" in out.read_text()
 

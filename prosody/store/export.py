@@ -60,11 +60,23 @@ def export_json(store: Store, dest: PathOrFile, *, person: str | None = None, **
     """Write the takes (every stored field, not the audio) as one JSON document.
 
     The document is ``{"schema_version": 5, "exported_utc": ..., "person": ..., "takes":
-    [...]}``. Returns the number of takes written.
+    [...], "assignments": [...]}``; each take holds its supervisors' ``notes``. Returns the
+    number of takes written.
     """
+    import dataclasses
+
     takes = store.takes(person=person, newest_first=False, **filters)
+    rows = []
+    for t in takes:
+        row = t.to_dict()
+        # a supervisor's notes on the take (clinic mode), each with its author and moment
+        row["notes"] = [dataclasses.asdict(n) for n in store.notes(t.id)]
+        rows.append(row)
     doc = {"schema_version": store.schema_version, "exported_utc": utc_iso(utc_now()),
-           "person": person, "takes": [t.to_dict() for t in takes]}
+           "person": person, "takes": rows,
+           # what was given to practise, done or not: an exercise's attempts name theirs
+           "assignments": [dataclasses.asdict(a) for a in
+                           store.assignments(person, include_closed=True)]}
     with text_out(dest, store.home) as f:
         json.dump(doc, f, ensure_ascii=False, indent=1)
         f.write("\n")
