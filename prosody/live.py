@@ -43,6 +43,8 @@ from .util import FRAME_S, SR, relative_change
 WINDOW_S = 1.5
 #: Window of the pace reading, in seconds: a pace needs several syllables.
 RATE_WINDOW_S = 3.0
+#: With ``keep_audio=False``, the updates kept (the last minute at 20 a second).
+KEPT_UPDATES = 1200
 #: Without a baseline the pitch zone sits around the pitch expected of the voice (its formants,
 #: ``voice.expected_f0_hz``): re-estimated every this many seconds of audio until
 #: EXPECTED_VOICED_S of voicing has been heard, then kept.
@@ -290,7 +292,8 @@ class LiveView:
     """
 
     def __init__(self, sr: int, *, baseline: LiveBaseline | None = None,
-                 profile: str = "soothing", expected_f0_hz: float | None = None):
+                 profile: str = "soothing", expected_f0_hz: float | None = None,
+                 keep_audio: bool = True):
         if not (isinstance(sr, (int, np.integer)) and sr >= 8000):
             raise ProsodyError(f"sr={sr!r} must be a whole sample rate of at least 8000 Hz.")
         from .record import SpeechGate
@@ -309,6 +312,9 @@ class LiveView:
         self.hop = int(round(FRAME_S * self.sr))
         self._tail_len = int(round(TAIL_S * self.sr / self.hop)) * self.hop
         self._parts: list[np.ndarray] = []
+        #: False: keep only the last few seconds of audio and of updates (a caller that keeps
+        #: the take itself, as the browser's stream does); :meth:`report` then cannot run
+        self.keep_audio = keep_audio
         self._n = 0  # samples so far
         self._recent = np.zeros(0)  # the newest samples, at least one tail long
         n_keep = int(round(RATE_WINDOW_S / FRAME_S)) + 1
@@ -550,6 +556,11 @@ class LiveView:
         if y.size == 0:
             raise ProsodyError("an empty block was pushed; give the view the samples recorded.")
         self._parts.append(y)
+        if not self.keep_audio:  # what the pitch expected of the voice is read from, no more
+            keep = int((RATE_WINDOW_S + 1.0) * self.sr)
+            total = sum(p.size for p in self._parts)
+            while len(self._parts) > 1 and total - self._parts[0].size >= keep:
+                total -= self._parts.pop(0).size
         self._n += y.size
         self._recent = np.concatenate([self._recent, y])[-(self._tail_len + self.hop):]
         self._gate.update(y)
@@ -573,10 +584,12 @@ class LiveView:
                             pitch=readings[0], level=readings[1], pace=readings[2], cue=cue,
                             compute_s=time.perf_counter() - t0)
         self.updates.append(update)
+        if not self.keep_audio and len(self.updates) > KEPT_UPDATES:
+            del self.updates[: len(self.updates) - KEPT_UPDATES]
         return update
 
     def audio(self) -> np.ndarray:
-        """Everything pushed so far, at ``sr``."""
+        """Everything pushed so far, at ``sr`` (with ``keep_audio=False``, the last seconds)."""
         return np.concatenate(self._parts) if self._parts else np.zeros(0)
 
     def report(self, *, text: str | None = None, scenario: str | None = None) -> LiveReport:
@@ -585,8 +598,12 @@ class LiveView:
         Raises
         ------
         ProsodyError
-            when the recording cannot be analysed (too short, for instance)
+            when the recording cannot be analysed (too short, for instance), or the view was
+            made with ``keep_audio=False``
         """
+        if not self.keep_audio:
+            raise ProsodyError("this live view kept only its last seconds (keep_audio=False); "
+                               "report on the take its caller kept.")
         return report(self.audio(), sr=self.sr, baseline=self.baseline, profile=self.profile,
                       text=text, scenario=scenario)
 

@@ -194,8 +194,10 @@ class LiveStream:
     def __init__(self, sr: int, *, baseline=None, profile: str = "soothing"):
         from .live import LiveBaseline, LiveView
 
+        # the stream keeps the take (as 16-bit samples); the view only its last seconds
         self.view = LiveView(sr, profile=profile, baseline=(
-            LiveBaseline.from_analysis(baseline) if baseline is not None else None))
+            LiveBaseline.from_analysis(baseline) if baseline is not None else None),
+            keep_audio=False)
         self.sr = self.view.sr
         self._block = int(round(PUSH_S * self.sr))
         self._carry = np.zeros(0)
@@ -255,11 +257,11 @@ class LiveStream:
             self._take(_pcm16(chunk), live=live)
         return self.received
 
-    def _take(self, y: np.ndarray, *, live: bool) -> None:
-        self._chunks.append(y)
+    def _take(self, pcm: np.ndarray, *, live: bool) -> None:
+        self._chunks.append(pcm)  # as sent: 2 bytes a sample, a 15-minute take 86 MB at 48 kHz
         if not live:
             return
-        y = np.concatenate([self._carry, y])
+        y = np.concatenate([self._carry, pcm.astype(np.float64) / 32768.0])
         n = y.size // self._block * self._block
         for a in range(0, n, self._block):
             self.update = self.view.push(y[a: a + self._block])
@@ -287,7 +289,9 @@ class LiveStream:
 
     def audio(self) -> np.ndarray:
         """The whole take so far, float, full scale 1.0, at ``sr``."""
-        return np.concatenate(self._chunks) if self._chunks else np.zeros(0)
+        if not self._chunks:
+            return np.zeros(0)
+        return np.concatenate(self._chunks).astype(np.float64) / 32768.0
 
     def wav_bytes(self) -> bytes:
         """The whole take as a 16-bit WAV file, as a recorder would give it."""
@@ -301,7 +305,7 @@ class LiveStream:
 
 
 def _pcm16(chunk: str) -> np.ndarray:
-    """Base64 16-bit little-endian PCM to float samples (full scale 1.0)."""
+    """Base64 16-bit little-endian PCM to its samples (int16)."""
     try:
         raw = base64.b64decode(chunk, validate=True)
     except (binascii.Error, TypeError, ValueError):
@@ -310,4 +314,4 @@ def _pcm16(chunk: str) -> np.ndarray:
     if len(raw) % 2:
         raise ProsodyError(f"a live audio chunk has {len(raw)} bytes, not whole 16-bit "
                            "samples; reload the page and start the live view again.")
-    return np.frombuffer(raw, dtype="<i2").astype(np.float64) / 32768.0
+    return np.frombuffer(raw, dtype="<i2").astype(np.int16)

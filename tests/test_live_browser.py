@@ -215,3 +215,19 @@ def test_a_take_that_reaches_the_longest_length_is_kept_up_to_there():
     with sf.SoundFile(io.BytesIO(stream.wav_bytes())) as f:
         assert f.frames == sum(c.size for c in stream._chunks)
         assert f.frames > 0
+
+
+def test_a_long_take_is_held_once_in_16_bits():
+    """The server held a live take twice as 64-bit floats (about 0.85 MB a second at 48 kHz,
+    700 MB for 15 minutes): now once, as the 16-bit samples sent, and the readings keep only
+    their last seconds."""
+    y = syllable_train(4.0, 120)  # 30 s
+    stream = LiveStream(SR)
+    stream.add(0, _chunks(y))
+    held = sum(c.nbytes for c in stream._chunks)
+    assert held == 2 * y.size
+    recent = sum(p.size for p in stream.view._parts)
+    assert recent <= 5 * SR  # the last seconds, for the pitch expected of the voice
+    np.testing.assert_array_equal(stream.audio(), to_pcm16(y) / 32768.0)
+    with pytest.raises(ProsodyError, match="keep_audio"):
+        stream.view.report()
