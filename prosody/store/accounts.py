@@ -124,9 +124,10 @@ def _only_guessable(text: str) -> bool:
             return True
         return len(part) >= 3 and any(part in r for r in runs)
 
+    longest = max(max(map(len, runs)), max(map(len, COMMON_WORDS)), 4)  # no piece is longer
     covered = [True] + [False] * len(text)
     for b in range(1, len(text) + 1):
-        covered[b] = any(covered[a] and piece(a, b) for a in range(b))
+        covered[b] = any(covered[a] and piece(a, b) for a in range(max(0, b - longest), b))
     return covered[-1]
 
 
