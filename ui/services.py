@@ -255,8 +255,8 @@ def where_it_stays() -> str:
     computer in local mode; in the programme's own history, seen by roles, in clinic mode."""
     if account() is None:
         return "Everything stays on this computer."
-    return ("Your recordings stay in your training programme's own history: you, your "
-            "supervisors and its administrators see them, no one else.")
+    return ("Recordings stay in your training programme's own history: only the person who "
+            "made them, their supervisors and its administrators see them.")
 
 
 def store():
