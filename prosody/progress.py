@@ -116,7 +116,7 @@ def _mean(takes, key: str) -> float | None:
     return sum(values) / len(values) if values else None
 
 
-def progress_summary(recent, before, *, days: int = 14) -> list[str]:
+def progress_summary(recent, before, *, days: int = 14, who: str | None = None) -> list[str]:
     """Plain sentences comparing the practice takes of the last ``days`` days with those of
     the ``days`` before them.
 
@@ -126,6 +126,9 @@ def progress_summary(recent, before, *, days: int = 14) -> list[str]:
         the two periods' practice takes (anything with ``score`` and a ``summary`` dict)
     days : int
         the length of each period, in days
+    who : str or None
+        None speaks to the person ("you saved"); a name speaks about them, as to their
+        supervisor ("Ana saved")
 
     Returns
     -------
@@ -133,38 +136,41 @@ def progress_summary(recent, before, *, days: int = 14) -> list[str]:
         the count of takes, then the calm score, falling phrase ends and pace against before
     """
     if not recent:
-        return [f"No practice in the last {days} days yet: a few minutes a day is enough."]
+        return [f"No practice in the last {days} days yet"
+                + (": a few minutes a day is enough." if who is None else f" by {who}.")]
     span = "two weeks" if days == 14 else f"{days} days"
-    out = [f"Over the last {span} you saved "
+    subject, your = ("you", "Your") if who is None else (who, f"{who}'s")
+    out = [f"Over the last {span} {subject} saved "
            + ("1 take." if len(recent) == 1 else f"{len(recent)} takes.")]
     if not before:
         score = _mean(recent, "score")
         if score is not None:
-            out.append(f"Your calm score averaged {score:.0f}. Keep practising to see a trend.")
+            out.append(f"{your} calm score averaged {score:.0f}. Keep practising to see a trend.")
         return out
     score_now, score_then = _mean(recent, "score"), _mean(before, "score")
     if score_now is not None and score_then is not None:
         direction = "up" if score_now > score_then + SCORE_SAME_POINTS else (
             "down" if score_now < score_then - SCORE_SAME_POINTS else "about the same as")
         joiner = "from" if direction != "about the same as" else ""
-        out.append(f"Your calm score averaged {score_now:.0f}, {direction} {joiner} "
+        out.append(f"{your} calm score averaged {score_now:.0f}, {direction} {joiner} "
                    f"{score_then:.0f} the {span} before.".replace("  ", " "))
     falls_now, falls_then = (_mean(recent, "final_fall_fraction"),
                              _mean(before, "final_fall_fraction"))
     if falls_now is not None and falls_then:
         ratio = falls_now / falls_then
         if ratio >= FALLS_TIMES:
-            out.append(f"Your phrase ends fall about {ratio:.0f} times as often as before "
+            out.append(f"{your} phrase ends fall about {ratio:.0f} times as often as before "
                        f"({100 * falls_now:.0f} % against {100 * falls_then:.0f} %).")
         elif abs(ratio - 1) >= FALLS_SAME_RATIO:
             more = "more" if ratio > 1 else "less"
-            out.append(f"Your phrase ends fall {more} often: {100 * falls_now:.0f} % against "
+            out.append(f"{your} phrase ends fall {more} often: {100 * falls_now:.0f} % against "
                        f"{100 * falls_then:.0f} %.")
     # the pace the coach judges (syllables over the voiced span), as the pace card says it
     pace_now, pace_then = (_mean(recent, "voiced_rate_syl_per_s"),
                            _mean(before, "voiced_rate_syl_per_s"))
     if pace_now and pace_then and abs(pace_now / pace_then - 1) >= PACE_SAME_RATIO:
         change = 100 * (pace_now / pace_then - 1)
-        out.append(f"You speak about {abs(change):.0f} % {'faster' if change > 0 else 'slower'} "
+        speaks = "You speak" if who is None else f"{who} speaks"
+        out.append(f"{speaks} about {abs(change):.0f} % {'faster' if change > 0 else 'slower'} "
                    "than before.")
     return out

@@ -473,3 +473,25 @@ def test_a_supervisor_finds_a_new_trainee_before_their_first_take(clinic_home):
     assert not at.exception
     at.selectbox(key="supervise_person").set_value("carol").run()  # her progress: none yet
     assert not at.exception
+
+
+def test_progress_speaks_to_a_trainee_and_about_her_to_her_supervisor(clinic_home):
+    """Sue, looking at alice's Progress, read "Your progress … Over the last two weeks you
+    saved 1 take. Your calm score averaged 66"."""
+    sue = sign_in(app(), "sue", PASSWORDS["sue"])
+    sue.switch_page("app_pages/progress.py")
+    sue.run()
+    assert not sue.exception
+    assert sue.title[0].value == "Progress: alice"
+    words = "\n".join(m.value for m in sue.markdown)
+    assert "Over the last two weeks alice saved 1 take" in words
+    assert "alice's calm score averaged 66" in words
+    assert "you saved" not in words
+    assert "Your calm" not in words
+    alice = sign_in(app(), "alice", PASSWORDS["alice"])
+    alice.switch_page("app_pages/progress.py")
+    alice.run()
+    assert alice.title[0].value == "Your progress"
+    words = "\n".join(m.value for m in alice.markdown)
+    assert "Over the last two weeks you saved 1 take" in words
+    assert "Your calm score averaged 66" in words

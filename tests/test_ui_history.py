@@ -325,3 +325,31 @@ def test_a_day_is_counted_in_one_period_only(tmp_path, monkeypatch, phrase_femal
     assert "Over the last two weeks you saved 1 take." in words
     assert "Keep practising to see a trend" in words
     assert "the two weeks before" not in words
+
+
+def test_exercise_attempts_count_as_practice_and_baselines_do_not(tmp_path, monkeypatch,
+                                                                   phrase_female):
+    """A trainee who practised only through exercises was told "No practice takes yet" on
+    Progress, while the printable report listed every attempt."""
+    monkeypatch.setenv("CALMTONE_HOME", str(tmp_path / "home"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ProsodyWarning)
+        a = analyze(phrase_female, sr=SR, text=PHRASE)
+    profile = load_profile("soothing")
+    fb = coach(a, profile=profile)
+    now = dt.datetime.now(dt.timezone.utc)
+    with Store.open() as store:
+        for days_ago in (2, 0):
+            store.save_take(person="Me", audio=phrase_female, sr=SR, analysis=a, feedback=fb,
+                            phrase=PHRASE, kind="exercise", exercise_id="slow-it-down",
+                            created=now - dt.timedelta(days=days_ago, minutes=5))
+        store.save_take(person="Me", audio=phrase_female, sr=SR, analysis=a, feedback=None,
+                        phrase=PHRASE, kind="baseline", created=now - dt.timedelta(days=5))
+    at = page("progress")
+    assert not at.info
+    metrics = {m.label: m.value for m in at.metric}
+    assert (metrics["Days practised"], metrics["Takes"]) == ("2", "2")
+    words = "\n".join(m.value for m in at.markdown)
+    assert "Over the last two weeks you saved 2 takes." in words
+    rows = [row for row in chart_specs(at)[0]["rows"] if "takes" in row]
+    assert [r["takes"] for r in rows] == [1, 1]

@@ -20,6 +20,9 @@ _log = logging.getLogger("calmtone.ui")
 UNEXPECTED = ("something went wrong on our side while analysing this take (details are in the "
               "terminal running the app). Please record it again; if it keeps happening, "
               "upload the file with `calmtone analyze FILE` to see more.")
+# what counts as practising the voice on Progress: practice takes and exercise attempts (every
+# exercise asks for a calm take); baselines and model takes are references, not practice
+PRACTISED = ("practice", "exercise")
 UPLOAD_TYPES = ["wav", "flac", "ogg", "oga", "opus", "mp3"]
 
 #: A neutral passage for the everyday-voice baseline (written for this project): plain
@@ -567,20 +570,30 @@ def target_zone(feature: str, profile_name: str, person: str):
                      baseline=take.summary if take is not None else None)
 
 
-def progress_summary(person: str, *, phrase: str | None = None, days: int = 14) -> list[str]:
+def progress_summary(person: str, *, phrase: str | None = None, days: int = 14,
+                     who: str | None = None) -> list[str]:
     """The last ``days`` days against the ``days`` before them, in sentences
-    (:func:`prosody.progress.progress_summary`)."""
+    (:func:`prosody.progress.progress_summary`): to the person (``who`` None), or about them
+    by the name ``who`` to a supervisor looking at someone else's takes (see :func:`speaks_to`;
+    the caller escapes it for where it shows)."""
     import datetime as dt
 
     from prosody.progress import progress_summary as in_words
 
     start = dt.date.today() - dt.timedelta(days=days - 1)
-    recent = store().takes(person=person, phrase=phrase, kind="practice", since=start)
+    recent = store().takes(person=person, phrase=phrase, kind=PRACTISED, since=start)
     # a date bound is a whole day: the period before ends with the day before ``start``
-    before = store().takes(person=person, phrase=phrase, kind="practice",
+    before = store().takes(person=person, phrase=phrase, kind=PRACTISED,
                            since=start - dt.timedelta(days=days),
                            until=start - dt.timedelta(days=1))
-    return in_words(recent, before, days=days)
+    return in_words(recent, before, days=days, who=who)
+
+
+def speaks_to(person: str) -> bool:
+    """Whether a page about ``person`` speaks to them: always on a computer without accounts
+    (whoever practises is at the screen); in a clinic, only to the signed-in account."""
+    signed_in = account()
+    return signed_in is None or signed_in.name.casefold() == person.casefold()
 
 
 def export_bytes(person: str, fmt: str, home: ExportScope | str | None = None) -> bytes:
