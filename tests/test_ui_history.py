@@ -353,3 +353,18 @@ def test_exercise_attempts_count_as_practice_and_baselines_do_not(tmp_path, monk
     assert "Over the last two weeks you saved 2 takes." in words
     rows = [row for row in chart_specs(at)[0]["rows"] if "takes" in row]
     assert [r["takes"] for r in rows] == [1, 1]
+
+
+def test_a_take_without_a_score_shows_a_dash_in_the_table(seeded, phrase_female):
+    """A baseline has no calm score; Review's table wrote "None" in its score cell."""
+    store, takes = seeded
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ProsodyWarning)
+        a = analyze(phrase_female, sr=SR, text=PHRASE)
+    base = store.save_take(person="Me", audio=phrase_female, sr=SR, analysis=a, feedback=None,
+                           phrase=PHRASE, kind="baseline")
+    table = page("review").dataframe[0]
+    scores = dict(zip(table.value["take"], table.value["score"], strict=True))
+    assert np.isnan(scores[base.id])
+    assert scores[takes[-1].id] == pytest.approx(takes[-1].score)
+    assert table.proto.placeholder == "–"

@@ -58,7 +58,8 @@ table = pd.DataFrame([{
     "phrase": t.phrase,
     "scenario": t.scenario or "",
 } for t in takes])
-st.dataframe(table, hide_index=True, width="stretch",
+# a take without a score (a baseline) shows a dash, not "None"
+st.dataframe(table, hide_index=True, width="stretch", placeholder="–",
              column_config={"score": st.column_config.NumberColumn("calm score", format="%d")})
 
 by_id = {t.id: t for t in takes}
