@@ -329,3 +329,43 @@ def test_microphone_refused_says_so_and_upload_still_works(app, fake_mic, tmp_pa
         _screenshot(page, tmp_path, "live-denied.png")
         page.locator("input[type='file']").first.set_input_files(str(SPEECH))
         page.get_by_text("Calm score").wait_for(timeout=60_000)
+
+
+def test_a_live_take_cut_off_by_leaving_the_page_is_kept(app, fake_mic, tmp_path):
+    """Leaving Practice in the middle of a live take threw the take away: back on the page,
+    nothing of it was left. Now reloading the tab asks first, and a take cut off by going to
+    another page is scored and kept when the person comes back."""
+    url, home = app
+    from prosody.store import Store
+
+    with Store.open(home) as store:
+        before = {t.id for t in store.takes(person="Me", kind="practice")}
+    with _browser_page(fake_mic, tmp_path, "live-left") as page:
+        dialogs = []
+
+        def answer(dialog):
+            dialogs.append(dialog.type)
+            dialog.dismiss()  # "Stay on the page"
+
+        page.on("dialog", answer)
+        live = _open_practice(page, url)
+        page.get_by_role("button", name="Start live view").click()
+        _listen(page, 3.0)
+        page.evaluate("() => { setTimeout(() => location.reload(), 0); }")
+        page.wait_for_timeout(1500)
+        assert dialogs == ["beforeunload"]
+        assert page.get_by_role("button", name="Stop live view").is_visible()  # still running
+        _listen(page, 2.0)
+        page.get_by_role("link", name="Review").first.click()
+        page.get_by_text("Review your takes").wait_for(timeout=30_000)
+        page.get_by_role("link", name="Practice").first.click()
+        page.get_by_text("Your live take stopped when you left the page").wait_for(
+            timeout=30_000)
+        page.get_by_text("Calm score").wait_for(timeout=30_000)
+        _screenshot(page, tmp_path, "live-left.png")
+        assert live.is_visible()
+        assert page.get_by_role("button", name="Start live view").is_visible()
+    with Store.open(home) as store:
+        kept = [t for t in store.takes(person="Me", kind="practice") if t.id not in before]
+    assert len(kept) == 1
+    assert kept[0].summary["duration_s"] >= 4.0  # the 5 s heard before leaving

@@ -29,9 +29,14 @@ _HERE = Path(__file__).resolve().parent
 #: session_state keys: the sessions being streamed, and the takes stopped, by live view key
 _STREAMS = "live_streams"
 _TAKES = "live_takes"
+#: session_state key: the live take last kept after the person left its page mid-take
+_LEFT = "live_kept_after_leaving"
 #: Stopped takes kept for this browser session (the newest): a page keys its live view as it
 #: keys its recorder, with a number it bumps for "Try again", so older keys are not shown again.
 MAX_TAKES = 4
+#: A live take cut off by leaving the page is kept from this many seconds of audio on (shorter:
+#: a Start pressed by mistake).
+MIN_KEPT_S = 1.0
 
 
 @functools.cache
@@ -62,6 +67,7 @@ def live_take(key: str, *, baseline=None, profile: str = "soothing") -> bytes | 
 
     take = st.session_state.setdefault(_TAKES, {}).get(key)
     st.markdown("**…or see your voice live while you speak**")
+    _say_kept_after_leaving(key)
     st.caption("Your pitch against your calm band, your level and pace, and now and then one "
                "short hint. Stop when you have finished: the take is then used like a recorded "
                "one.")
@@ -72,6 +78,18 @@ def live_take(key: str, *, baseline=None, profile: str = "soothing") -> bytes | 
         baseline, setup = None, browser_setup(profile=profile)
     _live_fragment(key, setup, baseline, profile)
     return take
+
+
+def _say_kept_after_leaving(key: str) -> None:
+    """Say, once, that a take cut off by leaving the page was kept (its result is below)."""
+    note = st.session_state.get(_LEFT)
+    # the same live view: its key may have moved on ("name_context_N") once the page took it
+    if note is None or note["key"].rsplit("_", 1)[0] != key.rsplit("_", 1)[0]:
+        return
+    st.info(f"Your live take stopped when you left the page. The {note['s']:.0f} s recorded "
+            "before that were kept and scored: the result is below.", icon=":material/info:")
+    if note["key"] != key:  # the page has taken it: said with its result, then gone
+        del st.session_state[_LEFT]
 
 
 @st.fragment
@@ -90,17 +108,40 @@ def _live_fragment(key: str, setup: dict, baseline, profile: str) -> None:
         st.rerun(scope="app")  # the page analyses, coaches and saves the take
 
 
+def _finish(key: str, state: dict, stream) -> None:
+    """End a live take: its WAV is the take ``live_take`` returns for ``key``."""
+    takes = st.session_state.setdefault(_TAKES, {})
+    takes[key] = stream.wav_bytes()
+    for old in list(takes)[:-MAX_TAKES]:
+        del takes[old]
+    state.update(done=True, stream=None)
+
+
 def _on_audio(key: str, baseline, profile: str) -> None:
     """A message from the browser: chunks of audio from number ``first``, maybe the last."""
     msg = (st.session_state.get(key) or {}).get("audio")
-    if not isinstance(msg, dict) or not isinstance(msg.get("sid"), str):
+    if not isinstance(msg, dict):
         return
     streams = st.session_state.setdefault(_STREAMS, {})
     state = streams.get(key)
+    if "left" in msg:
+        # the view, drawn again after the person left the page (or the page drew it anew)
+        # mid-take, says its take was cut off: what was heard is kept, not thrown away
+        if state is not None and state["sid"] == msg["left"] and not state["done"]:
+            stream = state["stream"]
+            if stream is not None and stream.duration_s >= MIN_KEPT_S:
+                _finish(key, state, stream)
+                st.session_state[_LEFT] = {"key": key, "s": stream.duration_s}
+            else:  # not a take yet: nothing to score
+                state.update(done=True, stream=None, collected=True)
+        return
+    if not isinstance(msg.get("sid"), str):
+        return
     if state is None or state["sid"] != msg["sid"]:
         if state is not None and not state["done"]:
             _log.info("live view %s: a new session replaces an unfinished one", key)
         st.session_state.setdefault(_TAKES, {}).pop(key, None)  # a new take replaces it
+        st.session_state.pop(_LEFT, None)
         state = {"sid": msg["sid"], "stream": None, "done": False,
                  "status": {"received": 0, "cue": "", "pace": None, "level": None,
                             "cue_text": ""}}
@@ -122,11 +163,7 @@ def _on_audio(key: str, baseline, profile: str) -> None:
                    live=not msg.get("stopped"))
         state["status"] = stream.status().to_dict()
         if msg.get("stopped") or stream.full:
-            takes = st.session_state.setdefault(_TAKES, {})
-            takes[key] = stream.wav_bytes()
-            for old in list(takes)[:-MAX_TAKES]:
-                del takes[old]
-            state.update(done=True, stream=None)
+            _finish(key, state, stream)
             if stream.full and not msg.get("stopped"):
                 # the longest take analysed: what was said up to there is scored, not lost
                 state["error"] = (f"the take reached {MAX_DURATION_S / 60:g} minutes, the "

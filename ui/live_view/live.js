@@ -67,6 +67,11 @@ class LiveView {
     this.startBtn.addEventListener("click", () => this.start());
     this.stopBtn.addEventListener("click", () => this.stop());
     this.running = false;
+    // while a take runs, reloading or closing the tab asks first: the take would be lost
+    this.guard = (e) => {
+      e.preventDefault();
+      e.returnValue = "";
+    };
     this.trace = []; // [time_s, f0_hz or 0, level_db, speech]
     this.drawPending = false;
     this.resize = new ResizeObserver(() => this.draw());
@@ -85,6 +90,12 @@ class LiveView {
       this.setup.band_hz = s.band_hz;
     }
     this.showBand();
+    if (s && s.sid && !s.done && !this.sid && s.sid !== this.leftSid) {
+      // a take of this view was running when it was last drawn (the person left the page, or
+      // the page drew the view anew): it has ended; the server keeps what it heard
+      this.leftSid = s.sid;
+      send("audio", { left: s.sid });
+    }
     if (s && s.sid === this.sid) {
       if (s.rtt_t != null && this.sentAt && this.sentAt.has(s.rtt_t)) {
         this.root.dataset.roundtripMs = (performance.now() - this.sentAt.get(s.rtt_t)).toFixed(1);
@@ -182,6 +193,7 @@ class LiveView {
     this.stopBtn.hidden = false;
     this.stopBtn.focus();
     this.setStatus("Listening. Speak when you are ready.");
+    window.addEventListener("beforeunload", this.guard);
     this.resendTimer = setInterval(() => this.resend(), RESEND_MS / 2);
     node.port.onmessage = (e) => this.onWorklet(e.data);
     const mute = ctx.createGain();
@@ -282,6 +294,7 @@ class LiveView {
 
   finished(error) {
     clearInterval(this.resendTimer);
+    window.removeEventListener("beforeunload", this.guard);
     // the server may end a take itself (its longest length, an error): let go of the microphone
     if (this.stream) this.stream.getTracks().forEach((t) => t.stop());
     if (this.ctx && this.ctx.state !== "closed") this.ctx.close();
@@ -298,6 +311,7 @@ class LiveView {
 
   destroy() {
     clearInterval(this.resendTimer);
+    window.removeEventListener("beforeunload", this.guard);
     this.resize.disconnect();
     if (this.stream) this.stream.getTracks().forEach((t) => t.stop());
     if (this.ctx && this.ctx.state !== "closed") this.ctx.close();
