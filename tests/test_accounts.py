@@ -257,12 +257,18 @@ def test_a_supervisor_sees_comments_and_assigns_for_their_trainees_only(clinic):
                     lambda: sue.add_note(takes["bob"].id, text="Hi"),
                     lambda: sue.assign("bob", kind="exercise", target="slow-it-down"),
                     lambda: sue.delete_take(takes["alice"].id),
-                    lambda: sue.report_html("bob", "/nonexistent/x.html")):
+                    lambda: sue.report_html("bob", "/nonexistent/x.html"),
+                    lambda: sue.note_counts("bob")):
         with pytest.raises(AccessDeniedError):
             attempt()
-    # the trainee reads the note on her take
+    # the trainee reads the note on her take, and finds which takes have notes at once
     alice = as_(store, "alice")
     assert [n.text for n in alice.notes(takes["alice"].id)] == ["Lovely fall at the end."]
+    sue.add_note(takes["alice"].id, text="And breathe first.")
+    assert alice.note_counts("alice") == {takes["alice"].id: 2}
+    assert store.note_counts("bob") == {}
+    with pytest.raises(AccessDeniedError):
+        alice.note_counts("bob")
     with pytest.raises(AccessDeniedError):
         alice.add_note(takes["alice"].id, text="a note on my own take")
 

@@ -152,11 +152,16 @@ def test_a_supervisor_sees_her_trainee_leaves_a_note_and_never_sees_bob(clinic_h
     at.run()
     assert at.selectbox(key="supervise_person").options == ["alice"]
     assert BOB_PHRASE not in text_of(at)
-    # the trainee sees the note on Review
+    # the trainee sees the note on Review, and which take has it from the list
     alice = sign_in(app(), "alice", PASSWORDS["alice"])
     alice.switch_page("app_pages/review.py")
     alice.run()
     assert "**sue**, at 1.5 s: Let the last word fall" in text_of(alice)
+    assert dict(zip(alice.dataframe[0].value["take"], alice.dataframe[0].value["notes"],
+                    strict=True)) == {takes["alice"].id: 1}
+    assert alice.selectbox(key="review_take").format_func(takes["alice"].id).endswith(
+        " · 1 note")
+    assert any("a supervisor's notes on 1 of them" in c.value for c in alice.caption)
     assert "Delete this take" in [e.label for e in alice.expander]  # her own take: she may
 
 

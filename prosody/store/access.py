@@ -385,6 +385,10 @@ class AccountStore(Store):
     def notes(self, take_id: int) -> list[Note]:
         return self.inner.notes(self.get(take_id).id)
 
+    def note_counts(self, person: str) -> dict[int, int]:
+        self._check_see(person)
+        return self.inner.note_counts(person)
+
     def add_note(self, take_id: int, *, text: str, at_s: float | None = None) -> Note:
         take = self.get(take_id)
         if not self.supervises(take.person):

@@ -399,6 +399,14 @@ class AccountsMixin:
                           "WHERE take_id = ? ORDER BY created_utc, id", (int(take_id),))
         return [Note(*row) for row in rows]
 
+    def note_counts(self, person: str) -> dict[int, int]:
+        """How many notes each of ``person``'s takes has, by take id (takes without one are
+        left out): one query for a whole list of takes."""
+        rows = self._read("SELECT n.take_id, COUNT(*) FROM take_notes n JOIN takes t ON "
+                          "n.take_id = t.id WHERE t.person_id = ? GROUP BY n.take_id",
+                          (self._person_id_of(person),))
+        return {int(take_id): int(n) for take_id, n in rows}
+
     # -- the audit log ------------------------------------------------------------------------
 
     def log(self, actor: str, action: str, person: str | None = None,

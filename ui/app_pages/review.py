@@ -18,6 +18,11 @@ from ui import services, state, views
 KINDS = {"practice": "practice", "exercise": "exercise attempt", "model": "model take",
          "baseline": "everyday voice (baseline)"}
 
+
+def _notes_label(n: int) -> str:
+    return "1 note" if n == 1 else f"{n} notes"
+
+
 state.init()
 st.title("Review your takes")
 flash = st.session_state.pop("review_flash", None)
@@ -47,8 +52,13 @@ if not takes:
             icon=":material/info:")
     st.stop()
 
+# a supervisor's notes are found from the list, not by opening every take
+noted = store.note_counts(person) if services.account() is not None else {}
+noted = {t.id: noted[t.id] for t in takes if t.id in noted}
 st.caption(("1 take" if total == 1 else f"{total} takes")
-           + (", the newest 500 shown" if total > 500 else ""))
+           + (", the newest 500 shown" if total > 500 else "")
+           + (f"; a supervisor's notes on {len(noted)} of them (the **notes** column)"
+              if noted else ""))
 # the score before the phrase: a long phrase would push it out of sight on a laptop
 table = pd.DataFrame([{
     "take": t.id,
@@ -57,6 +67,7 @@ table = pd.DataFrame([{
     "kind": KINDS.get(t.kind, t.kind),
     "phrase": t.phrase,
     "scenario": t.scenario or "",
+    **({"notes": noted.get(t.id, 0)} if noted else {}),
 } for t in takes])
 # a take without a score (a baseline) shows a dash, not "None"
 st.dataframe(table, hide_index=True, width="stretch", placeholder="–",
@@ -66,6 +77,7 @@ by_id = {t.id: t for t in takes}
 # options of a select box are plain text (no Markdown): the whole phrase, as typed
 labels = {t.id: f"#{t.id} · {t.created.astimezone():%d %b %H:%M} · {KINDS.get(t.kind, t.kind)}"
           f" · {t.phrase}" + (f" · {t.score:.0f}" if t.score is not None else "")
+          + (f" · {_notes_label(noted[t.id])}" if t.id in noted else "")
           for t in takes}
 
 with st.expander(f"Export {views.plain(person)}'s takes"):
