@@ -500,3 +500,33 @@ def test_progress_speaks_to_a_trainee_and_about_her_to_her_supervisor(clinic_hom
     words = "\n".join(m.value for m in alice.markdown)
     assert "Over the last two weeks you saved 1 take" in words
     assert "Your calm score averaged 66" in words
+
+
+def test_a_phrase_set_given_to_a_trainee_is_on_her_practice_page(clinic_home):
+    """Exercises said "Phrase set: … (practise these on the Practice page)", and Practice
+    did not show the set or its phrases; a take of them was not linked to the assignment."""
+    from prosody.content import load_phrases, phrase_sets
+    from ui.views import plain
+
+    home, _ = clinic_home
+    partner = next(s for s in phrase_sets(load_phrases()) if s.audience == "partner")
+    with Store.open() as store:
+        given = store.assign("alice", kind="phrase_set", target=partner.id,
+                             note="Two a day", assigned_by="sue")
+    at = sign_in(app(), "alice", PASSWORDS["alice"])
+    at.button(key="guide_skip").click().run()
+    assert not at.exception
+    shown = text_of(at)
+    assert "**Assigned to you**" in shown
+    assert f"Phrase set **{plain(partner.title)}** by sue: 0 of {len(partner.phrases)}" in shown
+    box = at.selectbox(key="phrase_choice")
+    texts = [p.text for p in partner.phrases]
+    assert box.options[:len(texts)] == [f"{t} (assigned)" for t in texts]
+    assert box.value == texts[0]  # the first phrase given is the one to practise
+    wav = (DATA / "arctic_a0007.wav").read_bytes()
+    at.audio_input[0].set_value(("take.wav", wav, "audio/wav")).run()
+    assert not at.exception
+    with Store.open() as store:
+        take = store.takes(person="alice", phrase=texts[0])[0]
+    assert take.assignment_id == str(given.id)
+    assert f"by sue: 1 of {len(partner.phrases)} phrases practised" in text_of(at)

@@ -7,7 +7,8 @@ import math
 
 import streamlit as st
 
-from prosody.content import AUDIENCES
+from prosody.content import AUDIENCES, phrase_sets
+from prosody.errors import ProsodyError
 from prosody.explain import baseline_heard
 from prosody.syllables import MAX_TEXT_CHARS
 from ui import services, state, views
@@ -52,6 +53,35 @@ def _audience() -> None:
     if mine:
         st.session_state["phrase_choice"] = mine[0].text
         _phrase_scenario()
+
+
+def _assigned_phrases(person: str) -> dict:
+    """The phrases of the phrase sets given to ``person`` (open assignments), each with its
+    assignment, after a box saying what was given, by whom, and how far it has got."""
+    try:
+        store = services.store()
+        given = [a for a in store.assignments(person) if a.kind == "phrase_set"]
+        practised = set(store.phrases(person)) if given else set()
+    except ProsodyError:  # the history could not be read: the page says so further down
+        return {}
+    sets = {s.id: s for s in phrase_sets(library)}
+    out = {}
+    lines = []
+    for a in given:
+        if a.target not in sets:
+            continue
+        texts = [p.text for p in sets[a.target].phrases]
+        done = sum(t in practised for t in texts)
+        by = f" by {views.plain(a.assigned_by)}" if a.assigned_by else ""
+        note = f" — “{views.plain(a.note)}”" if a.note else ""
+        lines.append(f"- Phrase set **{views.plain(sets[a.target].title)}**{by}: {done} of "
+                     f"{len(texts)} phrases practised{note}")
+        out.update({t: a for t in texts if t not in out})
+    if lines:
+        with st.container(border=True):
+            st.markdown("**Assigned to you** (marked *assigned* in the phrase list)\n"
+                        + "\n".join(lines))
+    return out
 
 
 def _go(step: str) -> None:
@@ -137,9 +167,11 @@ if guide == "phrase":
                icon=":material/record_voice_over:")
 
 # --- practising a phrase ---------------------------------------------------------------------
+assigned = _assigned_phrases(person)  # phrase text -> its assignment (a supervisor's set)
 mine = [p for p in library if p.audience == st.session_state["audience"]]
 others = [p for p in library if p.audience != st.session_state["audience"]]
-choices = [p.text for p in mine + others] + [OWN]
+# the phrases given to practise come first, then this listener's, then the rest
+choices = list(dict.fromkeys([*assigned, *(p.text for p in mine + others)])) + [OWN]
 if st.session_state["phrase_choice"] not in choices:  # set before the widgets are drawn
     st.session_state["phrase_choice"] = choices[0]
 kept = st.session_state.get("scenario_kept")
@@ -157,7 +189,8 @@ with right:
                  key="scenario", on_change=_scenario_chosen,
                  help="Choosing a phrase sets its own scenario; you can change it here")
 
-st.selectbox("Phrase", choices, key="phrase_choice", on_change=_phrase_scenario)
+st.selectbox("Phrase", choices, key="phrase_choice", on_change=_phrase_scenario,
+             format_func=lambda c: f"{c} (assigned)" if c in assigned else c)
 if st.session_state["phrase_choice"] == OWN:
     st.text_input("Your phrase", key="own_phrase", max_chars=MAX_TEXT_CHARS,
                   placeholder="Type what you want to say, as you would say it")
@@ -205,6 +238,7 @@ if data is not None:
             data, outcome.analysis, outcome.feedback, person=person,
             phrase=phrase or "(own phrase)", scenario=st.session_state["scenario"],
             profile_name=st.session_state["profile"],
+            assignment_id=str(assigned[phrase].id) if phrase in assigned else None,
         )
         attempts = st.session_state["attempts"].setdefault(phrase or "(own phrase)", [])
         judged = outcome.feedback.get("score") is not None
