@@ -145,7 +145,9 @@ def progress_summary(recent, before, *, days: int = 14, who: str | None = None) 
     if not before:
         score = _mean(recent, "score")
         if score is not None:
-            out.append(f"{your} calm score averaged {score:.0f}. Keep practising to see a trend.")
+            out.append(f"{your} calm score averaged {score:.0f}. "
+                       + ("Keep practising to see a trend." if who is None
+                          else "More takes will show a trend."))
         return out
     score_now, score_then = _mean(recent, "score"), _mean(before, "score")
     if score_now is not None and score_then is not None:

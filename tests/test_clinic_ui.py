@@ -530,3 +530,23 @@ def test_a_phrase_set_given_to_a_trainee_is_on_her_practice_page(clinic_home):
         take = store.takes(person="alice", phrase=texts[0])[0]
     assert take.assignment_id == str(given.id)
     assert f"by sue: 1 of {len(partner.phrases)} phrases practised" in text_of(at)
+
+
+def test_the_supervisors_tables_show_scores_before_the_long_phrases(clinic_home):
+    """At 390 px the phrase set's and the recent takes' scores sat right of a long phrase, out
+    of sight; a baseline's missing score read "None"."""
+    from prosody.content import load_phrases, phrase_sets
+
+    partner = next(s for s in phrase_sets(load_phrases()) if s.audience == "partner")
+    with Store.open() as store:
+        store.assign("alice", kind="phrase_set", target=partner.id, assigned_by="sue")
+    at = sign_in(app("supervisor"), "sue", PASSWORDS["sue"])
+    at.selectbox(key="supervise_person").set_value("alice").run()
+    assert not at.exception
+    tables = [d for d in at.dataframe if "phrase" in d.value.columns]
+    assert len(tables) == 2  # the phrase set's, the recent takes'
+    for table in tables:
+        columns = list(table.value.columns)
+        assert columns[-1] == "phrase", columns
+        assert any("score" in c for c in columns[:3]), columns
+        assert table.proto.placeholder == "–"

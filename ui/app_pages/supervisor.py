@@ -141,13 +141,17 @@ for a in open_assignments:
                 mine = [t for t in takes if t.phrase == text and t.kind in ("practice",
                                                                               "exercise")]
                 scores = [t.score for t in mine if t.score is not None]
-                rows.append({"phrase": text, "takes": len(mine),
+                # the numbers before the phrase: on a phone a long phrase pushes what comes
+                # after it out of sight
+                rows.append({"takes": len(mine),
                              "best score": max(scores) if scores else None,
-                             "last score": scores[0] if scores else None})
+                             "last score": scores[0] if scores else None, "phrase": text})
             done = sum(r["takes"] > 0 for r in rows)
             st.markdown(f"**Phrase set: {s.title}** · since {when}{by}")
             st.progress(done / len(rows), text=f"{done} of {len(rows)} phrases practised")
-            st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+            st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", placeholder="–",
+                         column_config={c: st.column_config.NumberColumn(c, format="%d")
+                                        for c in ("best score", "last score")})
         else:
             st.markdown(f"**{a.kind}: {views.plain(a.target)}** (no longer in the content files)")
         if a.note:
@@ -171,14 +175,17 @@ else:
         match = said.model_match
         return f"{match.score} / 100 like the model" if match else ""
 
+    # the score and the result first: on a phone a long phrase pushes what follows it out of
+    # sight; a take without a score (a baseline) shows a dash
     st.dataframe(pd.DataFrame([{
         "when": t.created.astimezone().strftime("%Y-%m-%d %H:%M"),
+        "calm score": t.score,
+        "result": result(t),
         "kind": t.kind,
         "exercise": ex_by_id[t.exercise_id].title if t.exercise_id in ex_by_id else "",
         "phrase": t.phrase,
-        "calm score": t.score,
-        "result": result(t),
-    } for t in takes[:30]]), hide_index=True, width="stretch")
+    } for t in takes[:30]]), hide_index=True, width="stretch", placeholder="–",
+        column_config={"calm score": st.column_config.NumberColumn(format="%d")})
     done = [e for e in exercises
             if exercise_progress(e, [t for t in takes if t.kind == "exercise"]).completed]
     if done:
