@@ -125,6 +125,63 @@ def test_browser_tracker_agrees_with_the_analysis_on_real_speech(speech, sr, dec
     assert abs(live_level - final.loudness_db) <= 2.0
 
 
+#: Draws the live view's trace with given points on a page of its own and returns, for each
+#: point, the colour of the canvas where it lands or, off the chart, at the edge it is pinned to.
+DRAW_TRACE = """
+async ([html, script, setup, points]) => {
+  document.body.innerHTML = html;
+  const url = URL.createObjectURL(new Blob([script], {type: "text/javascript"}));
+  const draw = (await import(url)).default;
+  draw({data: {setup, status: null}, parentElement: document.body, setTriggerValue: () => {}});
+  const view = document.body.__calmtoneLive;
+  const canvas = document.querySelector("canvas");
+  canvas.style.width = "400px";
+  canvas.style.height = "160px";
+  view.frames = Math.round(setup.trace_s / setup.frame_s);
+  view.trace = points;
+  view.draw();
+  const g = canvas.getContext("2d");
+  const w = canvas.width, h = canvas.height;
+  const x = (t) => Math.round(w - ((setup.trace_s - t) / setup.trace_s) * w);
+  return points.map(([t]) => {
+    const column = g.getImageData(x(t), 0, 1, h).data;
+    const rows = [];
+    for (let i = 0; i < h; i++) if (column[4 * i + 3] > 200) rows.push(i);
+    return {rows, h, rgb: rows.length ? Array.from(column.slice(4 * rows[0], 4 * rows[0] + 3))
+                                      : null};
+  });
+}
+"""
+
+
+def test_a_pitch_above_the_chart_is_drawn_at_its_top_edge_not_left_out():
+    """The trace drew nothing for a pitch above the chart's top (about 8 semitones above the
+    band): a voice climbing in tension left a blank trace just when it mattered most."""
+    here = ROOT / "ui" / "live_view"
+    script = (here / "live.js").read_text().replace("__CALMTONE_WORKLET__", '""')
+    setup = browser_setup()
+    setup["band_hz"] = [100.0, 150.0]
+    points = [[2.0, 120.0, -20.0, 1], [3.0, 900.0, -10.0, 1], [4.0, 40.0, -30.0, 1]]
+    with _chromium() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+        try:
+            context = browser.new_context()
+            context.route(BLANK, lambda route: route.fulfill(body="<html><body></body></html>",
+                                                             content_type="text/html"))
+            page = context.new_page()
+            page.goto(BLANK)
+            inside, above, below = page.evaluate(DRAW_TRACE, [
+                (here / "live.html").read_text(), script, setup, points])
+        finally:
+            browser.close()
+    h = inside["h"]
+    assert 0.1 * h < np.mean(inside["rows"] or [np.nan]) < 0.9 * h  # on the chart
+    assert max(above["rows"] or [h]) <= 0.05 * h  # pinned to the top edge
+    assert min(below["rows"] or [0]) >= 0.95 * h  # and to the bottom one
+    # in the "outside the band" colour, not the calm one
+    assert above["rgb"] == below["rgb"] != inside["rgb"]
+
+
 # --- the live view in the app -----------------------------------------------------------------
 
 

@@ -450,9 +450,15 @@ class LiveView {
     g.globalAlpha = 1;
     const r = 2.2 * dpr;
     for (const [t, f0] of this.trace) {
-      if (!(f0 > 0) || f0 < lo || f0 > hi) continue;
+      if (!(f0 > 0)) continue;
       const out = (band[1] != null && f0 > band[1]) || (band[0] != null && f0 < band[0]);
       g.fillStyle = out ? outside : inside;
+      if (f0 > hi || f0 < lo) {
+        // off the chart (a raised, tense voice above it most of all): pinned to its edge as a
+        // wider mark, never left out, so the trace never goes blank while the voice climbs
+        g.fillRect(x(t) - r, f0 > hi ? 0 : h - r, 2 * r, r);
+        continue;
+      }
       g.fillRect(x(t) - r / 2, y(f0) - r / 2, r, r);
     }
   }
