@@ -522,7 +522,8 @@ def test_a_phrase_set_given_to_a_trainee_is_on_her_practice_page(clinic_home):
     box = at.selectbox(key="phrase_choice")
     texts = [p.text for p in partner.phrases]
     assert box.options[:len(texts)] == [f"{t} (assigned)" for t in texts]
-    assert box.value == texts[0]  # the first phrase given is the one to practise
+    assert box.value == texts[0]  # the first phrase given is the one to practise,
+    assert at.radio(key="audience").value == "partner"  # for the listener it is meant for
     wav = (DATA / "arctic_a0007.wav").read_bytes()
     at.audio_input[0].set_value(("take.wav", wav, "audio/wav")).run()
     assert not at.exception

@@ -168,6 +168,12 @@ if guide == "phrase":
 
 # --- practising a phrase ---------------------------------------------------------------------
 assigned = _assigned_phrases(person)  # phrase text -> its assignment (a supervisor's set)
+if st.session_state["phrase_choice"] is None and assigned:
+    # the first visit opens on the first phrase given, for the listener it is meant for
+    st.session_state["phrase_choice"] = first = next(iter(assigned))
+    given = next((p for p in library if p.text == first), None)
+    if given is not None and given.audience in AUDIENCES:
+        st.session_state["audience"] = given.audience
 mine = [p for p in library if p.audience == st.session_state["audience"]]
 others = [p for p in library if p.audience != st.session_state["audience"]]
 # the phrases given to practise come first, then this listener's, then the rest
