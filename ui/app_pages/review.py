@@ -64,10 +64,10 @@ table = pd.DataFrame([{
     "take": t.id,
     "when": t.created.astimezone().strftime("%Y-%m-%d %H:%M"),
     "score": t.score,
+    **({"notes": noted.get(t.id, 0)} if noted else {}),  # in sight on a phone too
     "kind": KINDS.get(t.kind, t.kind),
     "phrase": t.phrase,
     "scenario": t.scenario or "",
-    **({"notes": noted.get(t.id, 0)} if noted else {}),
 } for t in takes])
 # a take without a score (a baseline) shows a dash, not "None"
 st.dataframe(table, hide_index=True, width="stretch", placeholder="–",
