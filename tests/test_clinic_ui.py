@@ -157,8 +157,10 @@ def test_a_supervisor_sees_her_trainee_leaves_a_note_and_never_sees_bob(clinic_h
     alice.switch_page("app_pages/review.py")
     alice.run()
     assert "**sue**, at 1.5 s: Let the last word fall" in text_of(alice)
-    assert dict(zip(alice.dataframe[0].value["take"], alice.dataframe[0].value["notes"],
-                    strict=True)) == {takes["alice"].id: 1}
+    table = alice.dataframe[0].value
+    assert dict(zip(table["take"], table["notes"], strict=True)) == {takes["alice"].id: 1}
+    columns = list(table.columns)
+    assert columns.index("notes") == columns.index("score") + 1  # in sight on a phone
     assert alice.selectbox(key="review_take").format_func(takes["alice"].id).endswith(
         " · 1 note")
     assert any("a supervisor's notes on 1 of them" in c.value for c in alice.caption)
