@@ -300,9 +300,6 @@ BASELINE_MIN_SPEECH_S = 0.5
 #: Median pitch of an adult or child speaking voice, in Hz (the lowest men's voices near 60 Hz,
 #: children's near 400 Hz).
 BASELINE_F0_HZ = (55.0, 420.0)
-#: Syllables counted from the words over syllable nuclei found in the audio: 0.44-1.67 for
-#: CREMA-D's neutral sentences; outside 1/3-3 the words given are not what was said.
-BASELINE_TEXT_RATIO = (1.0 / 3.0, 3.0)
 
 
 def check_baseline(analysis: Analysis, *, acoustic_syllables: int | None = None,
@@ -313,7 +310,8 @@ def check_baseline(analysis: Analysis, *, acoustic_syllables: int | None = None,
     ``BASELINE_MIN_SPEECH_S`` of speech, a speech rate within ``BASELINE_RATE_SYL_PER_S``, a
     median pitch within ``BASELINE_F0_HZ``, and, when the words were given, that they fit the
     recording: their syllables (``text_syllables``) and those found in the audio
-    (``acoustic_syllables``) within ``BASELINE_TEXT_RATIO`` of each other. A baseline whose
+    (``acoustic_syllables``) close enough (:func:`prosody.analysis.text_fits`: within a factor
+    of 3 for a sentence, closer for a long passage read in a quiet room). A baseline whose
     words do not fit is refused, not measured from the sound as a practice take would be: it
     is meant to be the passage.
 
@@ -351,11 +349,14 @@ def check_baseline(analysis: Analysis, *, acoustic_syllables: int | None = None,
     if text_syllables is None and s.syllables_source == "text":
         text_syllables = s.syllables
     if text_syllables is not None and acoustic_syllables:
-        ratio = text_syllables / acoustic_syllables
-        if not BASELINE_TEXT_RATIO[0] <= ratio <= BASELINE_TEXT_RATIO[1]:
+        from .analysis import text_fits
+
+        if not text_fits(text_syllables, acoustic_syllables, analysis.quality.snr_db):
+            part = (" (other words, or only part of them?)"
+                    if acoustic_syllables < text_syllables else "")
             raise ProsodyError(f"the words given have {text_syllables} syllables but the "
                                f"recording holds about {acoustic_syllables}: it does not seem to "
-                               f"be those words. {again}")
+                               f"be those words{part}. {again}")
 
 
 # ---------------------------------------------------------------------------------------------
