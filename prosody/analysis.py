@@ -141,6 +141,9 @@ class Quality:
     #: (``prosody.audio.Signal.left_out``: (index, "clipped" or "different"))
     channels: int = 1
     channels_left_out: tuple[tuple[int, str], ...] = ()
+    #: (seconds read, seconds announced or None) when the file ended before it said it would
+    #: (``prosody.audio.Signal.cut_short``): what was read is judged, and the person told
+    cut_short: tuple[float, float | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -277,10 +280,11 @@ def analyze_signal(signal: Signal, *, text: str | None = None,
     analysis = _analyze(y, text=text, settings=settings or AnalysisSettings(),
                         bandwidth_hz=min(signal.original_sr, signal.sr) / 2.0,
                         clipped_fraction=signal.clipped_fraction)
-    if signal.channels == 1:
+    if signal.channels == 1 and signal.cut_short is None:
         return analysis
     return dataclasses.replace(analysis, quality=dataclasses.replace(
-        analysis.quality, channels=signal.channels, channels_left_out=signal.left_out))
+        analysis.quality, channels=signal.channels, channels_left_out=signal.left_out,
+        cut_short=signal.cut_short))
 
 
 #: Said when a mains hum was filtered out (``prosody.hum``): the measures are of the voice

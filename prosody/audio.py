@@ -167,6 +167,9 @@ class Signal:
     channels: int
     clipped_fraction: float
     left_out: tuple[tuple[int, str], ...] = ()
+    #: (seconds read, seconds the file announced or None) when the file ended before its own
+    #: header or stream says it should: cut off while being copied or saved (:func:`_ended_early`)
+    cut_short: tuple[float, float | None] | None = None
 
     @property
     def duration_s(self) -> float:
@@ -242,6 +245,7 @@ def load(source: AudioSource, *, sr: int = SR) -> Signal:
             raise ProsodyError(_cannot_read(label, name, description))
         y, decoded_sr, original_sr, channels, clipped_fraction, left_out = _decode(
             data, label, sr=sr)
+        cut_short = _ended_early(data, y.size / decoded_sr)
         y = _resample(y, original_sr=decoded_sr, sr=sr)
     except ProsodyError:
         raise
@@ -267,6 +271,7 @@ def load(source: AudioSource, *, sr: int = SR) -> Signal:
         channels=channels,
         clipped_fraction=clipped_fraction,
         left_out=left_out,
+        cut_short=cut_short,
     )
 
 
@@ -678,6 +683,49 @@ def _decode_streamed(open_file, f, label: str, *, sr: int, clip_level: float,
     if filled < size:
         out[filled:size] = 0.0
     return out[:size], sr, original_sr, channels, clipped_fraction, left_out
+
+
+#: libsndfile's log of a WAV (or AIFF, ...) whose data chunk claims more bytes than the file
+#: holds, and the bytes per frame it reads from the header
+_CLAIMED_DATA = re.compile(r"\bdata\s*:\s*(\d+)\s*\(should be (\d+)\)")
+_BLOCK_ALIGN = re.compile(r"Block Align\s*:\s*(\d+)")
+#: A data length at least this large is a streaming writer's "unknown" (0xFFFFFFFF and near), not
+#: a promise of 4 GB.
+_STREAMED_LENGTH = 0xFFFFFF00
+#: A file whose header announces more than it decodes to by this share (and ``_SHORT_BY_S``)
+#: ended early; MP3 lengths from a VBR header are estimates within a few percent.
+_SHORT_BY, _SHORT_BY_S = 0.05, 0.5
+
+
+def _ended_early(data: str | bytes, read_s: float) -> tuple[float, float | None] | None:
+    """(seconds read, seconds announced or None) when a file ends before it says it does.
+
+    Three signs: a WAV whose data chunk claims more bytes than follow (libsndfile reads what
+    is there and logs "data : N (should be M)"); an Ogg stream whose last page lacks its
+    end-of-stream mark; any other file (an MP3 with a VBR header) that decodes to clearly less
+    than its header announces. A damaged FLAC is refused by the decoder instead. None when the
+    file looks whole, or cannot be asked (the decoder has already read it).
+    """
+    import soundfile as sf
+
+    try:
+        with sf.SoundFile(data if isinstance(data, str) else io.BytesIO(data)) as f:
+            log, frames, rate = f.extra_info or "", f.frames, float(f.samplerate)
+    except Exception:  # read once already; a second look that fails says nothing new
+        return None
+    claimed = _CLAIMED_DATA.search(log)
+    if claimed:
+        said, held = int(claimed.group(1)), int(claimed.group(2))
+        align = _BLOCK_ALIGN.search(log)
+        if held < said < _STREAMED_LENGTH and align and int(align.group(1)) > 0:
+            return read_s, said / int(align.group(1)) / rate
+        return None
+    if "lacks an end-of-stream" in log:
+        return read_s, None
+    announced = frames / rate if 0 < frames < _UNKNOWN_FRAMES else 0.0
+    if announced - read_s > max(_SHORT_BY * announced, _SHORT_BY_S):
+        return read_s, announced
+    return None
 
 
 def _grow(buf: np.ndarray, needed: int, max_frames: int) -> np.ndarray:

@@ -506,16 +506,32 @@ def coach(analysis: Analysis, *, profile: Profile | str | Path,
 
 def recording_notes(analysis: Analysis) -> tuple[str, ...]:
     """What was done to the recording before it was judged that the person should know, as
-    sentences: a channel of a multichannel file left out, and why; a mains hum taken out
-    (``prosody.hum``), with how to get rid of it."""
+    sentences: a file that ended early (only what was read is judged); a channel of a
+    multichannel file left out, and why; a mains hum taken out (``prosody.hum``), with how to
+    get rid of it."""
     from .analysis import HUM_NOTE
 
     quality = analysis.quality
-    notes = _channel_notes(quality.channels, quality.channels_left_out)
+    notes = _cut_short_notes(quality.cut_short)
+    notes += _channel_notes(quality.channels, quality.channels_left_out)
     if quality.hum_hz is not None:
         note = HUM_NOTE.format(hz=quality.hum_hz)
         notes.append(note[:1].upper() + note[1:])
     return tuple(notes)
+
+
+def _cut_short_notes(cut_short: Sequence | None) -> list[str]:
+    """What to say of a file that ended before it said it would (``Quality.cut_short``)."""
+    if not cut_short:
+        return []
+    read_s, announced_s = cut_short
+    again = ("The score is for the part that was read; if your take was longer, copy or export "
+             "the recording again.")
+    if announced_s:
+        return [f"The file ends early: {read_s:.1f} s of the {announced_s:.1f} s it announces "
+                f"could be read (it was probably cut off while being copied or saved). {again}"]
+    return [f"The file ends without its proper ending (it was probably cut off while being "
+            f"copied or saved): {read_s:.1f} s could be read. {again}"]
 
 
 def _channel_notes(channels: int, left_out: Sequence[Sequence]) -> list[str]:

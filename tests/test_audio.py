@@ -270,6 +270,34 @@ def test_truncated_wav_keeps_what_is_readable():
     data = encode(tone(TONE_HZ, 3.0, sr=16000), 16000, "WAV", "PCM_16")
     sig = load(data[: 44 + 2 * 16000 * 2])  # the header still claims 3 s; 2 s remain
     assert sig.duration_s == pytest.approx(2.0, abs=FRAME_S)
+    assert sig.cut_short == pytest.approx((2.0, 3.0))  # and says it ended early
+
+
+@pytest.mark.parametrize(("fmt", "subtype"), [("OGG", "VORBIS"), ("MP3", "MPEG_LAYER_III")])
+def test_a_compressed_file_cut_off_says_it_ended_early(fmt, subtype):
+    """An OGG or MP3 cut off halfway (a copy interrupted) was judged as if whole, without a
+    word; a FLAC cut off is refused as damaged."""
+    from conftest import DATA
+
+    speech = load(DATA / "arctic_a0007.wav")
+    whole = encode(speech.y, speech.sr, fmt, subtype)
+    assert load(whole).cut_short is None
+    cut = load(whole[: len(whole) // 2])
+    read_s, announced_s = cut.cut_short
+    assert read_s == pytest.approx(cut.duration_s, abs=0.05)
+    assert read_s < 0.75 * speech.duration_s
+    # an Ogg stream has no length in its header: only that it lacks its end
+    assert announced_s == (None if fmt == "OGG" else pytest.approx(speech.duration_s, abs=0.1))
+
+
+def test_a_streamed_wav_of_unknown_length_is_not_cut_short():
+    """A WAV written by a program that could not know its length (0xFFFFFFFF in the header)
+    is whole."""
+    data = bytearray(encode(tone(TONE_HZ, 2.0, sr=16000), 16000, "WAV", "PCM_16"))
+    data[4:8] = data[40:44] = (0xFFFFFFFF).to_bytes(4, "little")
+    sig = load(bytes(data))
+    assert sig.duration_s == pytest.approx(2.0, abs=FRAME_S)
+    assert sig.cut_short is None
 
 
 # ---------------------------------------------------------------------------------------------

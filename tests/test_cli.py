@@ -145,6 +145,22 @@ def test_a_saved_take_keeps_its_note_about_the_recording(tmp_path, monkeypatch, 
     assert said in capsys.readouterr().out
 
 
+def test_a_file_cut_off_while_copied_says_so(tmp_path, monkeypatch, capsys):
+    """A WAV whose last half never arrived (its header still announcing all of it) was judged
+    as if whole, without a word."""
+    monkeypatch.setenv("CALMTONE_HOME", str(tmp_path / "home"))
+    whole = (DATA / "arctic_a0007.wav").read_bytes()
+    path = tmp_path / "cut.wav"
+    path.write_bytes(whole[: 44 + (len(whole) - 44) // 2 // 2 * 2])
+    announced = sf.info(DATA / "arctic_a0007.wav").duration
+    assert main(["coach", "--save", "--person", "Sam", str(path)]) == 0
+    said = (f"About the recording: The file ends early: {announced / 2:.1f} s of the "
+            f"{announced:.1f} s it announces could be read")
+    assert said in capsys.readouterr().out
+    assert main(["history", "show", "1"]) == 0
+    assert said in capsys.readouterr().out
+
+
 def test_what_the_room_left_unjudged_is_said_once_in_plain_names(tmp_path, capsys):
     """A soft take in a noisy room: the measures left out are named as the table names them
     ("pace", not the profile's key "tempo"), each with the SNR it needs, and the advice once."""
