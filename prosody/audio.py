@@ -829,9 +829,10 @@ class _ChannelStats:
         self._part_n += part.shape[0]
 
     def _frame_energy(self, total: np.ndarray, squares: np.ndarray) -> np.ndarray:
-        # the frame's variance: its own DC taken out, so an offset does not fill in the gaps
+        # the frame's variance: its own DC taken out, so an offset does not fill in the gaps;
+        # kept in float64 (a float file far beyond full scale, 1e30, overflows float32 here)
         hop = self.hop
-        return np.maximum(squares / hop - (total / hop) ** 2, 0.0).astype(np.float32)
+        return np.maximum(squares / hop - (total / hop) ** 2, 0.0)
 
     def spread_db(self) -> np.ndarray:
         """Per channel, how far its loud frames stand above its quiet ones, in dB (shape

@@ -570,6 +570,12 @@ STEADY_SPREAD_DB, STEADY_VOICED_S = 8.0, 0.1
 STEADY_TONE_ST, STEADY_TONE_DB = 0.5, 2.0
 
 
+#: A recording whose frames almost all (95 %) lie this far below full scale holds no sound at all
+#: (digital silence, or a constant offset, which the level leaves out): the quietest microphone
+#: hiss reads -90 dBFS and more.
+SILENT_DBFS = -100.0
+
+
 def quality_problem(analysis: Analysis, profile: Profile) -> QualityProblem | None:
     """Why a recording cannot be judged at all (clipped, whispered, too quiet), or None.
 
@@ -617,6 +623,13 @@ def quality_problem(analysis: Analysis, profile: Profile) -> QualityProblem | No
             f"there is no voice in this recording, only a steady mains hum at {q.hum_hz:.0f} Hz "
             "from the electrics. Check that the right microphone is chosen and switched on, "
             "say the phrase aloud close to it, and record again."
+        ))
+    if no_voice and top_db <= SILENT_DBFS:
+        # nothing at all: raising the gain of digital silence (or of a constant) gives nothing
+        return QualityProblem("too_quiet", (
+            "the recording holds no sound: it is silent from start to end (or only a constant "
+            "offset). Check that the microphone is plugged in, chosen as the input and not "
+            "muted, then record again."
         ))
     if no_voice:
         shown = "no voice could be found" if level_db is None else f"it reads {level_db:.0f} dBFS"

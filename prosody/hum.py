@@ -173,6 +173,8 @@ def find_hum(y: np.ndarray, *, sr: int) -> Hum | None:
         return None
     x = np.asarray(y, dtype=np.float64)
     freqs, psd = _long_term_spectrum(x, sr)
+    if not np.max(psd) > 0.0:  # a constant (a DC offset alone): no hum, no sound
+        return None
     step = freqs[1] - freqs[0]
     psd = np.maximum(psd, np.max(psd) * 1e-15)
     db = 10.0 * np.log10(psd)

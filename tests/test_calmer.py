@@ -186,7 +186,7 @@ def test_higher_rates_are_resynthesised_at_24_khz(voices):
     # strength beyond the allowed range
     (lambda rng: np.zeros(SR), {"strength": 2.0}, r"strength=2.0 must be a number from 0"),
     # digital silence: nothing to make calmer
-    (lambda rng: np.zeros(2 * SR), {}, r"cannot be made calmer: the voice is too quiet"),
+    (lambda rng: np.zeros(2 * SR), {}, r"cannot be made calmer: the recording holds no sound"),
     # breath noise only: whispered
     (lambda rng: 0.05 * rng.standard_normal(2 * SR) * np.repeat(rng.random(20) > 0.5, SR // 10),
      {}, r"cannot be made calmer: this sounds whispered"),

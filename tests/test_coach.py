@@ -371,6 +371,25 @@ QUALITY = [
 ]
 
 
+@pytest.mark.parametrize(("make", "said"), [
+    (lambda: np.zeros(2 * SR), "holds no sound"),  # digital silence: the microphone gave nothing
+    (lambda: np.full(2 * SR, 0.5), "holds no sound"),  # a constant offset alone: no more
+    # real speech, just far too faint (-85 dBFS): this one is told to come closer
+    (lambda: 1e-3 * load16(DATA / "arctic_a0007.wav"), "too quiet to judge"),
+])
+def test_a_recording_with_no_sound_is_not_told_to_raise_the_gain(make, said):
+    """Digital silence and a constant offset were told "the voice is too quiet… raise the
+    input gain", which cannot help; the constant also printed numpy warnings."""
+    y = make()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # no "divide by zero in log10"
+        warnings.simplefilter("ignore", ProsodyWarning)
+        analysis = analyze(y, sr=SR)
+    fb = coach(analysis, profile="soothing")
+    assert (fb.score, fb.quality.code) == (None, "too_quiet")
+    assert said in fb.quality.message
+
+
 @pytest.mark.parametrize(("damage", "code"), QUALITY)
 def test_unjudgeable_recordings_get_a_message_not_a_score(world, base, rng, damage, code):
     baseline, settings = base
