@@ -33,6 +33,10 @@ MIN_SR_HZ = 8_000
 #: Highest original sample rate accepted, in Hz. No recorder goes beyond 768 kHz; a larger
 #: value is a damaged header, and honouring it would mean designing an enormous filter.
 MAX_SR_HZ = 768_000
+#: The most samples (frames x channels) a file may hold: 15 minutes of 8 channels at 48 kHz, or
+#: of stereo at 192 kHz (about 7 s to decode on one core). Beyond it a file is refused from its
+#: header, before decoding.
+MAX_DECODED_SAMPLES = int(15 * 60 * 48_000 * 8)
 #: What to tell a person to convert to.
 READABLE_FORMATS = "WAV, FLAC, OGG (Vorbis or Opus) or MP3"
 #: How a message names a recording given as bytes without a name (an upload, the recorder's).
@@ -551,6 +555,13 @@ def _decode(data: str | bytes, label: str, *, sr: int
         # refuse early only when clearly too long, and count while reading for the rest.
         if known and claimed_frames > 1.02 * max_frames:
             raise _too_long(label, claimed_frames / original_sr)
+        if known and claimed_frames * channels > MAX_DECODED_SAMPLES:
+            # a few kB of FLAC can hold 15 minutes of 8-channel 192 kHz silence: 25 s of CPU
+            raise ProsodyError(_about(label, (
+                f"the recording holds {channels} channels at {original_sr} Hz for "
+                f"{claimed_frames / original_sr / 60:.1f} min: more sound than a practice take "
+                f"needs (at most {MAX_DECODED_SAMPLES / 1e6:.0f} million samples). Export the "
+                "channel with your voice alone, at 48000 Hz or less.")))
         streamed = known and claimed_frames > _MAX_WHOLE_FRAMES and original_sr != sr
         if streamed:
             return _decode_streamed(open_file, f, label, sr=sr, clip_level=clip_level,

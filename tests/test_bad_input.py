@@ -456,3 +456,24 @@ def test_a_device_or_a_pipe_is_named_as_what_it_is(tmp_path):
         assert f"'{path}'" in said
         assert "not a file" in said
         assert "save the recording to a file" in said
+
+
+def test_a_tiny_file_announcing_a_huge_decode_is_refused_from_its_header(tmp_path):
+    """1.4 MB of FLAC held 15 minutes of 8-channel 192 kHz silence and took 25 s of CPU to
+    decode before it could be judged; a few such uploads kept a server busy."""
+    from prosody import ProsodyError, load
+    from prosody.audio import MAX_DECODED_SAMPLES
+
+    path = tmp_path / "bomb.flac"
+    sf.write(path, np.zeros((96_000, 8), dtype=np.int16), 96_000, subtype="PCM_16")
+    data = bytearray(path.read_bytes())
+    # STREAMINFO: 20 bits rate, 3 channels - 1, 5 bits per sample - 1, 36 total samples
+    field = int.from_bytes(data[18:26], "big")
+    frames = 8 * 60 * 96_000  # eight minutes: under the 15-minute limit
+    assert frames * 8 > MAX_DECODED_SAMPLES
+    data[18:26] = ((field >> 36 << 36) | frames).to_bytes(8, "big")
+    path.write_bytes(bytes(data))
+    # the file holds 1 s: "8.0 min" can only come from its header, read before any decoding
+    with pytest.raises(ProsodyError, match=r"holds 8 channels at 96000 Hz for 8\.0 min: more "
+                                           r"sound than a practice take needs.*voice alone"):
+        load(path)
