@@ -40,6 +40,7 @@ import warnings
 from pathlib import Path
 
 from .errors import ProsodyError, ProsodyWarning
+from .util import without_bidi_controls
 
 __all__ = [
     "MAX_TEXT_CHARS",
@@ -86,7 +87,7 @@ def check_text(text: str | None) -> str | None:
         raise ProsodyError(
             f"text must be a str (the words spoken) or None, not {type(text).__name__}."
         )
-    text = text.strip()
+    text = without_bidi_controls(text).strip()
     if len(text) > MAX_TEXT_CHARS:
         raise ProsodyError(
             f"the text is {len(text):,} characters long, longer than the {MAX_TEXT_CHARS:,} "

@@ -20,6 +20,18 @@ MIN_DURATION_S = 0.5
 MAX_DURATION_S = 15 * 60.0
 
 
+#: Unicode's bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069):
+#: invisible, and one of them in a phrase turns the rest of a line of a report or a table back
+#: to front ("RTL 😀" shown as "😀 LTR"). Nobody types them on purpose.
+_BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+
+
+def without_bidi_controls(text: str) -> str:
+    """``text`` without Unicode's invisible direction controls (``_BIDI_CONTROLS``); letters of
+    right-to-left scripts, emoji and their joiners are kept as they are."""
+    return text.translate(_BIDI_CONTROLS)
+
+
 def check_audio(y: np.ndarray, sr: float) -> np.ndarray:
     """Validate a signal and return it as contiguous float64 mono.
 

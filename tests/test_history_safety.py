@@ -245,7 +245,9 @@ def test_terminal_output_shows_control_characters_as_escapes(home, take_wav, cap
     assert "\x1b" not in out
     assert "\u202e" not in out
     assert len(out.strip().splitlines()) == 2  # the header and one line for the take
-    assert "\\x1b[2J\\x0athere\\u202e" in out
+    # the escape and the line break shown as escapes; the right-to-left override that made
+    # "gnp.exe" read "exe.png" is not kept at all
+    assert "\\x1b[2J\\x0atheregnp.exe" in out
     take_id = out.strip().splitlines()[1].split()[0]
     assert main(["history", "show", take_id]) == 0
     shown = capsys.readouterr().out
@@ -528,3 +530,32 @@ def test_history_export_expands_a_tilde_the_shell_left(home, take_wav, tmp_path,
     kept = (tmp_path / "t.csv").read_bytes()
     assert main(["history", "export", "--csv=~/t.csv"]) == 1  # there now: kept
     assert (tmp_path / "t.csv").read_bytes() == kept
+
+
+def test_direction_controls_never_turn_a_phrase_or_a_note_back_to_front(tmp_path):
+    """A phrase typed with U+202E (RIGHT-TO-LEFT OVERRIDE) showed back to front in the HTML
+    report and the tables ("RTL 😀" as "😀 LTR"); names already refused it. Phrases, notes and
+    the words of a take keep their letters, right-to-left scripts and emoji, without the
+    invisible direction controls."""
+    from prosody.syllables import check_text
+
+    phrase = "RTL \u202eHello \U0001f600\u202c and \u2067שלום\u2069 \U0001f468\u200d\U0001f469"
+    clean = "RTL Hello \U0001f600 and שלום \U0001f468\u200d\U0001f469"
+    assert check_text(phrase) == clean
+    sig = load(DATA / "arctic_a0007.wav")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        analysis = analyze(sig.y, sr=sig.sr)
+    with Store.open(tmp_path / "home") as store:
+        take = store.save_take(person="Ana", audio=sig.y, sr=sig.sr, analysis=analysis,
+                               feedback=None, phrase=phrase)
+        assert store.get(take.id).phrase == clean
+        store.add_account("sue", role="supervisor", password="sue-listens-well")
+        note = store.add_note(take.id, author="sue", text="\u202eSlow down\u202c")
+        assert note.text == "Slow down"
+        given = store.assign("Ana", kind="exercise", target="slow-it-down",
+                             note="\u202dTwice a day")
+        assert given.note == "Twice a day"
+        report = store.report_html("Ana", tmp_path / "report.html").read_text()
+    assert "\u202e" not in report
+    assert "RTL Hello" in report

@@ -23,6 +23,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from ..errors import ProsodyError
+from ..util import without_bidi_controls
 from .names import MAX_NOTE_CHARS, name_key, person_name
 from .records import ROLES, Account, AuditEntry, Note, Role, SignInError
 from .values import utc_iso, utc_now
@@ -388,7 +389,8 @@ class AccountsMixin:
             new_id = con.execute(
                 "INSERT INTO take_notes (take_id, author, at_s, text, created_utc) "
                 "VALUES (?, ?, ?, ?, ?) RETURNING id",
-                (take.id, author, None if at_s is None else float(at_s), text.strip(),
+                (take.id, author, None if at_s is None else float(at_s),
+                 without_bidi_controls(text).strip(),
                  utc_iso(utc_now()))).fetchone()[0]
             _log(con, author, "noted", take.person, take.id)
         return next(n for n in self.notes(take.id) if n.id == new_id)

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 
 from ..errors import ProsodyError, quiet_warnings
-from ..util import check_audio
+from ..util import check_audio, without_bidi_controls
 from . import export
 from .files import PathOrFile, read_only_message
 from .names import MAX_NOTE_CHARS, name_scripts, name_skeleton, person_name
@@ -290,6 +290,7 @@ class Store(ABC):
             raise ProsodyError(f"kind={kind!r} must be one of {', '.join(KINDS)}.")
         if not isinstance(phrase, str):
             raise ProsodyError(f"phrase must be text, not {type(phrase).__name__}.")
+        phrase = without_bidi_controls(phrase)  # shown in tables and reports, never reversed
         stored_feedback = feedback_dict(feedback)
         if score is None and stored_feedback is not None:
             score = stored_feedback.get("score")
@@ -467,6 +468,7 @@ class Store(ABC):
             raise ProsodyError(f"the note is {len(note)} characters long; keep it to at most "
                                f"{MAX_NOTE_CHARS} (a sentence or two).")
         warning = self.name_warning(name)
+        note = without_bidi_controls(note).strip() if isinstance(note, str) else note
         new_id = self._insert_assignment(name, kind, target.strip(), note or None,
                                          assigned_by or None)
         if warning:
