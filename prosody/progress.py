@@ -136,8 +136,8 @@ def progress_summary(recent, before, *, days: int = 14, who: str | None = None) 
         the count of takes, then the calm score, falling phrase ends and pace against before
     """
     if not recent:
-        return [f"No practice in the last {days} days yet"
-                + (": a few minutes a day is enough." if who is None else f" by {who}.")]
+        return ([f"No practice in the last {days} days yet: a few minutes a day is enough."]
+                if who is None else [f"No practice by {who} in the last {days} days."])
     span = "two weeks" if days == 14 else f"{days} days"
     subject, your = ("you", "Your") if who is None else (who, f"{who}'s")
     out = [f"Over the last {span} {subject} saved "
