@@ -161,6 +161,28 @@ def test_while_waiting_even_the_right_password_is_refused(clinic):
     assert store.sign_in("bob", "a-brand-new-password").name == "bob"
 
 
+def test_an_administrator_lets_a_kept_out_account_in_without_a_new_password(clinic, capsys,
+                                                                            monkeypatch):
+    """Anyone knowing a name can keep it waiting (one wrong try every 15 minutes); the only
+    way back in was a new password."""
+    store, _ = clinic
+    for _ in range(acc.FREE_FAILURES + 1):
+        with pytest.raises(SignInError):
+            store.sign_in("bob", "guess-guess-guess")
+    with pytest.raises(SignInError, match="wait"):
+        store.sign_in("bob", PASSWORDS["bob"])
+    code, out, _ = run(capsys, monkeypatch, "users", "unlock", "BOB")
+    assert code == 0
+    assert "BOB may sign in at once (3 wrong passwords forgotten); the password is unchanged" \
+        in out
+    assert store.sign_in("bob", PASSWORDS["bob"]).name == "bob"  # the same password, at once
+    cleared = [e for e in store.audit_log(person="bob") if e.action == "sign_in_wait_cleared"]
+    assert [e.detail for e in cleared] == ["3 wrong tries"]
+    code, _, err = run(capsys, monkeypatch, "users", "unlock", "nobody")
+    assert code != 0
+    assert "there is no account called 'nobody'" in err
+
+
 def test_guesses_made_at_once_meet_the_wait(clinic, monkeypatch):
     """Sixteen tries at the same moment, each through its own connection (as many tabs or
     servers would make them), the last with the right password: they are counted one after the

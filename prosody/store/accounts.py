@@ -272,6 +272,21 @@ class AccountsMixin:
             con.execute("DELETE FROM sign_in_failures WHERE name_key = ?", (name_key(row[0]),))
             _log(con, actor, "password_changed", row[0])
 
+    def clear_sign_in_wait(self, name: str, *, actor: str = "command line") -> int:
+        """Forget an account's wrong passwords, so it may sign in at once (someone kept it
+        waiting); its password stays. Returns how many wrong tries were forgotten."""
+        with self._write("clear the sign-in wait") as con:
+            row = con.execute("SELECT name FROM accounts WHERE name_key = ?",
+                              (name_key(person_name(name)),)).fetchone()
+            if row is None:
+                raise ProsodyError(f"there is no account called {name!r}.")
+            held = con.execute("SELECT failures FROM sign_in_failures WHERE name_key = ?",
+                               (name_key(row[0]),)).fetchone()
+            con.execute("DELETE FROM sign_in_failures WHERE name_key = ?", (name_key(row[0]),))
+            _log(con, actor, "sign_in_wait_cleared", row[0],
+                 detail=f"{held[0] if held else 0} wrong tries")
+        return int(held[0]) if held else 0
+
     def remove_account(self, name: str, *, actor: str = "command line") -> None:
         """Remove an account (its takes stay, as a person's; ``history delete`` removes them)."""
         with self._write("remove the account") as con:
