@@ -84,7 +84,10 @@ def calm_zone(feature: str, profile, *, baseline: Mapping | None = None) -> Calm
                       for x in (spec.relative.low, spec.relative.high))
             if lo is not None or hi is not None:
                 return _zone(lo, hi, personal=True, share=spec.measure_unit == "share")
-        if spec.absolute is not None:
+        # a general target against something each take measures for itself (pitch against
+        # the pitch expected of the voice, in semitones) has no zone in the feature's unit: it
+        # was shaded as -8 to 3 "Hz"
+        if spec.absolute is not None and spec.absolute.comparison == "value":
             lo, hi = spec.absolute.low, spec.absolute.high
             if lo is not None or hi is not None:
                 return _zone(lo, hi, personal=False, share=spec.measure_unit == "share")

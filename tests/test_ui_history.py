@@ -260,6 +260,9 @@ def test_progress_draws_the_persons_own_zone_once_they_have_a_baseline(seeded, p
     store, takes = seeded
     at = page("progress")
     at.selectbox(key="progress_feature").set_value("f0_median_hz").run()
+    # without a baseline, pitch is judged against each take's expected pitch: no zone in Hz
+    assert not any("calm zone" in c.value for c in at.caption)
+    at.selectbox(key="progress_feature").set_value("pause_ratio").run()
     assert any("general calm zone" in c.value for c in at.caption)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ProsodyWarning)
@@ -368,3 +371,27 @@ def test_a_take_without_a_score_shows_a_dash_in_the_table(seeded, phrase_female)
     assert np.isnan(scores[base.id])
     assert scores[takes[-1].id] == pytest.approx(takes[-1].score)
     assert table.proto.placeholder == "–"
+
+
+@pytest.mark.parametrize("feature", ["f0_median_hz", "pause_ratio", "score"])
+def test_every_layer_of_a_progress_chart_shares_one_axis_around_the_values(seeded, feature):
+    """"Typical pitch (Hz)" was drawn on a 0-100 axis, its point above the plot: the calm
+    zone's band, left to its own scale, pulled the shared axis down to 0."""
+    store, takes = seeded
+    at = page("progress")
+    at.selectbox(key="progress_feature").set_value(feature).run()
+    spec = chart_specs(at)[0]
+    scales = [layer["encoding"]["y"].get("scale") for layer in spec["layer"]
+              if "y" in layer.get("encoding", {})]
+    assert len(scales) >= 2  # the band and the line (and the counts)
+    assert all(s == scales[0] for s in scales), scales
+    low, high = scales[0]["domain"]
+    assert scales[0]["zero"] is False
+    values = [row["value"] for row in spec["rows"] if "value" in row]
+    assert low <= min(values) <= max(values) <= high
+    if feature == "f0_median_hz":
+        assert low > 50  # around the voice's pitch, not from 0
+        # without a baseline pitch is judged against the pitch expected of each take's voice:
+        # no zone in Hz to shade (it was shaded as -8 to 3 "Hz")
+        assert not any("lo" in row for row in spec["rows"])
+        assert not any("zone" in c.value for c in at.caption)

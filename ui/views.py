@@ -561,14 +561,16 @@ def progress_chart(series, *, title: str, zone=None, share: bool = False) -> alt
         lo, hi = (zone.low * 100, zone.high * 100) if share else (zone.low, zone.high)
         values += [lo, hi]
     pad = 0.08 * ((max(values) - min(values)) or abs(max(values)) or 1.0)
-    y = alt.Y("value:Q", title=y_title, scale=alt.Scale(domain=[min(values) - pad,
-                                                                max(values) + pad]))
+    # one scale for every layer: a band left to its own scale (which starts at 0 for a rect)
+    # widened the shared axis to 0-100, and a pitch of 180 Hz was drawn above the plot
+    scale = alt.Scale(domain=[min(values) - pad, max(values) + pad], zero=False)
+    y = alt.Y("value:Q", title=y_title, scale=scale)
     layers = []
     if zone is not None:
         band = pd.DataFrame({"lo": [lo], "hi": [hi],
                              "what": ["your calm zone" if zone.personal else "calm zone"]})
         layers.append(alt.Chart(band).mark_rect(opacity=0.15, color="#2e7d32").encode(
-            y="lo:Q", y2="hi:Q", tooltip=["what:N"]))
+            y=alt.Y("lo:Q", title=y_title, scale=scale), y2="hi:Q", tooltip=["what:N"]))
     tooltip = [alt.Tooltip("date:N", title="day"), alt.Tooltip("value:Q", format=".1f"),
                alt.Tooltip("takes:Q")]
     layers.append(alt.Chart(df).mark_line(point=alt.OverlayMarkDef(size=70)).encode(
