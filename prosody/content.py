@@ -584,17 +584,11 @@ def exercise_progress(exercise: Exercise, takes: Iterable, *,
     ``since_utc``: only attempts made from then on (an assignment's ``created_utc``): an
     exercise assigned again starts again, whatever was passed before.
     """
-    from datetime import datetime, timezone
-
     from .feedback import TakeFeedback
 
-    def when(iso: str) -> datetime:  # the store's ISO 8601 times, in UTC
-        at = datetime.fromisoformat(iso.replace("Z", "+00:00"))
-        return at if at.tzinfo else at.replace(tzinfo=timezone.utc)
-
-    start = None if since_utc is None else when(since_utc)
+    start = None if since_utc is None else _utc(since_utc)
     mine = sorted((t for t in takes if getattr(t, "exercise_id", None) == exercise.id
-                   and (start is None or when(t.created_utc) >= start)),
+                   and (start is None or _utc(t.created_utc) >= start)),
                   key=lambda t: (t.created_utc, t.id))
     outcomes = [TakeFeedback.from_dict(t.feedback).exercise_outcome for t in mine]
     last = outcomes[-1] if outcomes else None
@@ -604,6 +598,43 @@ def exercise_progress(exercise: Exercise, takes: Iterable, *,
         passes_to_complete=exercise.passes_to_complete,
         last_passed=None if not outcomes else bool(last and last.passed),
         last_summary=None if last is None else last.summary)
+
+
+@dataclass(frozen=True)
+class PhrasePractised:
+    """How far one phrase of a phrase set has been practised (:func:`phrase_set_progress`)."""
+
+    phrase: str
+    takes: int
+    best_score: float | None
+    last_score: float | None
+
+
+def phrase_set_progress(phrase_set: PhraseSet, takes: Iterable, *,
+                        since_utc: str | None = None) -> tuple[PhrasePractised, ...]:
+    """Each phrase of ``phrase_set`` with the practice takes of it (``prosody.store.Take``),
+    from ``since_utc`` on (an assignment's ``created_utc``): a set given starts at none, and
+    baselines, model takes and exercise attempts (an exercise's own) are not practice of it.
+    The one rule for the trainee's Practice page and the supervisor's view."""
+    start = None if since_utc is None else _utc(since_utc)
+    mine = sorted((t for t in takes if getattr(t, "kind", "practice") == "practice"
+                   and (start is None or _utc(t.created_utc) >= start)),
+                  key=lambda t: (t.created_utc, t.id))
+    out = []
+    for p in phrase_set.phrases:
+        said = [t for t in mine if t.phrase == p.text]
+        scores = [t.score for t in said if t.score is not None]
+        out.append(PhrasePractised(p.text, len(said), max(scores) if scores else None,
+                                   scores[-1] if scores else None))
+    return tuple(out)
+
+
+def _utc(iso: str):
+    """A time as the store writes it (ISO 8601, UTC) as an aware datetime."""
+    from datetime import datetime, timezone
+
+    at = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    return at if at.tzinfo else at.replace(tzinfo=timezone.utc)
 
 
 # ---------------------------------------------------------------------------------------------

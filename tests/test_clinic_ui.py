@@ -8,6 +8,7 @@ The cast (as in tests/test_accounts.py): alice and bob practise, sue supervises 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import os
 import shutil
@@ -512,9 +513,21 @@ def test_a_phrase_set_given_to_a_trainee_is_on_her_practice_page(clinic_home):
 
     home, _ = clinic_home
     partner = next(s for s in phrase_sets(load_phrases()) if s.audience == "partner")
+    sig = load(DATA / "arctic_a0007.wav")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ProsodyWarning)
+        analysis = analyze(sig.y, sr=sig.sr)
     with Store.open() as store:
+        # a practice take from before the set was given, and a model take of one of its
+        # phrases: neither is practice of the set (Practice counted both, Supervisor one)
+        for kind, phrase in (("practice", partner.phrases[1].text),
+                             ("model", partner.phrases[2].text)):
+            store.save_take(person="alice", audio=sig.y, sr=sig.sr, analysis=analysis,
+                            feedback={"score": 70}, phrase=phrase, kind=kind,
+                            created=dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1))
         given = store.assign("alice", kind="phrase_set", target=partner.id,
                              note="Two a day", assigned_by="sue")
+        store.assign("alice", kind="exercise", target="slow-it-down", assigned_by="sue")
     at = sign_in(app(), "alice", PASSWORDS["alice"])
     at.button(key="guide_skip").click().run()
     assert not at.exception
@@ -533,6 +546,12 @@ def test_a_phrase_set_given_to_a_trainee_is_on_her_practice_page(clinic_home):
         take = store.takes(person="alice", phrase=texts[0])[0]
     assert take.assignment_id == str(given.id)
     assert f"by sue: 1 of {len(partner.phrases)} phrases practised" in text_of(at)
+    assert "Exercise **Slow it down** by sue, on the Exercises page" in text_of(at)
+    # the supervisor reads the same
+    sue = sign_in(app("supervisor"), "sue", PASSWORDS["sue"])
+    sue.selectbox(key="supervise_person").set_value("alice").run()
+    assert [p.text for p in sue.get("progress") if "phrases practised" in p.proto.text] == [
+        f"1 of {len(partner.phrases)} phrases practised"]
 
 
 def test_the_supervisors_tables_show_scores_before_the_long_phrases(clinic_home):

@@ -25,6 +25,7 @@ from prosody.content import (
     parse_exercises,
     parse_phrases,
     phrase_set,
+    phrase_set_progress,
     phrase_sets,
 )
 from prosody.profile import load_profile
@@ -380,6 +381,33 @@ def test_results_are_json_ready_and_progress_counts_passes(voice, exercises):
     again = exercise_progress(ex, takes, since_utc="2026-01-03T00:00:00+00:00")
     assert (again.attempts, again.passes) == (1, 1)
     assert exercise_progress(ex, takes, since_utc="2026-02-01T00:00:00+00:00").attempts == 0
+
+
+def test_a_phrase_set_counts_practice_takes_since_it_was_given():
+    """The trainee's Practice page counted any take of a phrase (a model take, a baseline, one
+    from before the set was given: "1 of 6" on the day it was given), the supervisor's only
+    practice and exercise takes: "4 of 7" against "3 of 7"."""
+    from types import SimpleNamespace
+
+    given = next(s for s in phrase_sets(load_phrases()) if len(s.phrases) >= 3)
+    first, second, third = (p.text for p in given.phrases[:3])
+
+    def take(i, day, phrase, kind="practice", score=50.0):
+        return SimpleNamespace(id=i, created_utc=f"2026-03-{day:02d}T10:00:00+00:00",
+                               phrase=phrase, kind=kind, score=score)
+
+    takes = [take(1, 1, first, score=90.0),  # before the set was given
+             take(2, 5, first, score=40.0), take(3, 6, first, score=60.0),
+             take(4, 6, second, kind="model"), take(5, 6, second, kind="baseline",
+                                                      score=None),
+             take(6, 7, second, kind="exercise"), take(7, 7, third, score=None)]
+    done = phrase_set_progress(given, takes, since_utc="2026-03-02T00:00:00+00:00")
+    assert [p.phrase for p in done] == [p.text for p in given.phrases]
+    assert (done[0].takes, done[0].best_score, done[0].last_score) == (2, 60.0, 60.0)
+    assert done[1].takes == 0  # a model take, a baseline and an exercise attempt are not it
+    assert (done[2].takes, done[2].best_score, done[2].last_score) == (1, None, None)
+    assert sum(p.takes > 0 for p in done) == 2
+    assert phrase_set_progress(given, takes)[0].takes == 3  # without a start: all of them
 
 
 def test_assignments_are_kept_per_person(tmp_path, monkeypatch):

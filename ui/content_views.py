@@ -35,6 +35,16 @@ def _library():
     return phrases, load_exercises(phrases=phrases), phrase_sets(phrases)
 
 
+def exercise_titles() -> dict[str, str]:
+    """Each exercise's title by its id; empty when the content cannot be read (a page that
+    only names exercises goes on: the Exercises page says what is wrong)."""
+    try:
+        _, exercises, _ = _library()
+    except ProsodyError:
+        return {}
+    return {e.id: e.title for e in exercises}
+
+
 def library():
     """(phrases, exercises, phrase sets), or a friendly error and the page stops."""
     try:

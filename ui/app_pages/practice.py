@@ -7,11 +7,11 @@ import math
 
 import streamlit as st
 
-from prosody.content import AUDIENCES, phrase_sets
+from prosody.content import AUDIENCES, phrase_set_progress, phrase_sets
 from prosody.errors import ProsodyError
 from prosody.explain import baseline_heard
 from prosody.syllables import MAX_TEXT_CHARS
-from ui import services, state, views
+from ui import content_views, services, state, views
 from ui.live_view import live_take
 
 OWN = "Type my own phrase…"
@@ -57,29 +57,35 @@ def _audience() -> None:
 
 def _assigned_phrases(person: str) -> dict:
     """The phrases of the phrase sets given to ``person`` (open assignments), each with its
-    assignment, after a box saying what was given, by whom, and how far it has got."""
+    assignment, after a box saying what was given (exercises too, done on their own page), by
+    whom, and how far it has got (as the supervisor sees it: :func:`phrase_set_progress`)."""
     try:
         store = services.store()
-        given = [a for a in store.assignments(person) if a.kind == "phrase_set"]
-        practised = set(store.phrases(person)) if given else set()
+        given = store.assignments(person)
+        takes = (store.takes(person=person, kind="practice", limit=2000)
+                 if any(a.kind == "phrase_set" for a in given) else [])
     except ProsodyError:  # the history could not be read: the page says so further down
         return {}
     sets = {s.id: s for s in phrase_sets(library)}
+    exercises = content_views.exercise_titles()
     out = {}
     lines = []
     for a in given:
-        if a.target not in sets:
-            continue
-        texts = [p.text for p in sets[a.target].phrases]
-        done = sum(t in practised for t in texts)
         by = f" by {views.plain(a.assigned_by)}" if a.assigned_by else ""
         note = f" — “{views.plain(a.note)}”" if a.note else ""
-        lines.append(f"- Phrase set **{views.plain(sets[a.target].title)}**{by}: {done} of "
-                     f"{len(texts)} phrases practised{note}")
-        out.update({t: a for t in texts if t not in out})
+        if a.kind == "exercise" and a.target in exercises:
+            lines.append(f"- Exercise **{views.plain(exercises[a.target])}**{by}, on the "
+                         f"Exercises page{note}")
+        elif a.kind == "phrase_set" and a.target in sets:
+            done = phrase_set_progress(sets[a.target], takes, since_utc=a.created_utc)
+            lines.append(f"- Phrase set **{views.plain(sets[a.target].title)}**{by}: "
+                         f"{sum(p.takes > 0 for p in done)} of {len(done)} phrases "
+                         f"practised{note}")
+            out.update({p.phrase: a for p in done if p.phrase not in out})
     if lines:
         with st.container(border=True):
-            st.markdown("**Assigned to you** (marked *assigned* in the phrase list)\n"
+            st.markdown("**Assigned to you**"
+                        + (" (phrases marked *assigned* in the list)" if out else "") + "\n"
                         + "\n".join(lines))
     return out
 

@@ -8,7 +8,7 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
-from prosody.content import exercise_progress
+from prosody.content import exercise_progress, phrase_set_progress
 from prosody.errors import ProsodyError
 from prosody.feedback import TakeFeedback
 from prosody.store import MAX_NAME_CHARS, MAX_NOTE_CHARS
@@ -135,17 +135,11 @@ for a in open_assignments:
                 st.caption(f"Last attempt: {prog.last_summary}")
         elif a.kind == "phrase_set" and a.target in set_by_id:
             s = set_by_id[a.target]
-            texts = [p.text for p in s.phrases]
-            rows = []
-            for text in texts:
-                mine = [t for t in takes if t.phrase == text and t.kind in ("practice",
-                                                                              "exercise")]
-                scores = [t.score for t in mine if t.score is not None]
-                # the numbers before the phrase: on a phone a long phrase pushes what comes
-                # after it out of sight
-                rows.append({"takes": len(mine),
-                             "best score": max(scores) if scores else None,
-                             "last score": scores[0] if scores else None, "phrase": text})
+            # the numbers before the phrase: on a phone a long phrase pushes what comes after
+            # it out of sight; the practice takes since it was given, as the trainee sees them
+            rows = [{"takes": p.takes, "best score": p.best_score, "last score": p.last_score,
+                     "phrase": p.phrase}
+                    for p in phrase_set_progress(s, takes, since_utc=a.created_utc)]
             done = sum(r["takes"] > 0 for r in rows)
             st.markdown(f"**Phrase set: {s.title}** · since {when}{by}")
             st.progress(done / len(rows), text=f"{done} of {len(rows)} phrases practised")
