@@ -135,6 +135,7 @@ def test_a_supervisor_sees_her_trainee_leaves_a_note_and_never_sees_bob(clinic_h
     at.switch_page("app_pages/review.py")
     at.run()
     assert at.selectbox[0].label == "Person"
+    assert at.title[0].value == "Review alice's takes"  # not "your takes"
     assert at.selectbox[0].options == ["alice"]
     shown = text_of(at)
     assert ALICE_PHRASE in shown
@@ -162,8 +163,11 @@ def test_a_supervisor_sees_her_trainee_leaves_a_note_and_never_sees_bob(clinic_h
     assert dict(zip(table["take"], table["notes"], strict=True)) == {takes["alice"].id: 1}
     columns = list(table.columns)
     assert columns.index("notes") == columns.index("score") + 1  # in sight on a phone
-    assert alice.selectbox(key="review_take").format_func(takes["alice"].id).endswith(
-        " · 1 note")
+    # the score and the notes first in the take picker: a phone cuts a long option's end off
+    label = alice.selectbox(key="review_take").format_func(takes["alice"].id)
+    assert label.startswith(f"#{takes['alice'].id} · ")
+    assert label.index("score 66 · 1 note · practice · ") < label.index(ALICE_PHRASE)
+    assert alice.title[0].value == "Review your takes"
     assert any("a supervisor's notes on 1 of them" in c.value for c in alice.caption)
     assert "Delete this take" in [e.label for e in alice.expander]  # her own take: she may
 
@@ -314,7 +318,7 @@ def test_two_servers_in_a_real_browser(two_servers, tmp_path):
             # sue, through server B: alice's takes, never bob's (Review, Supervisor, exports)
             sue = visit(b, "/review")
             sign_in_as(sue, "sue", PASSWORDS["sue"])
-            sue.get_by_text("Review your takes").wait_for(timeout=60_000)
+            sue.get_by_text("Review alice's takes").wait_for(timeout=60_000)
             sue.get_by_role("combobox", name="Person").click()
             options = sue.get_by_role("option").all_inner_texts()
             assert options == ["alice"], options
@@ -477,6 +481,10 @@ def test_a_supervisor_finds_a_new_trainee_before_their_first_take(clinic_home):
     to = at.selectbox(key="assign_person")
     assert "carol" in to.options
     assert "bob" not in to.options  # not hers
+    # nor herself, nor "Someone new…": a supervisor may give practice to those she follows,
+    # and both were offered only to be refused
+    assert set(to.options) == {"alice", "carol"}
+    assert "or yourself" not in text_of(at)
     to.set_value("carol").run()
     assert not at.exception
     at.selectbox(key="supervise_person").set_value("carol").run()  # her progress: none yet
@@ -529,6 +537,7 @@ def test_a_phrase_set_given_to_a_trainee_is_on_her_practice_page(clinic_home):
                              note="Two a day", assigned_by="sue")
         store.assign("alice", kind="exercise", target="slow-it-down", assigned_by="sue")
     at = sign_in(app(), "alice", PASSWORDS["alice"])
+    assert "button at the top" not in text_of(at)  # there is none for a signed-in trainee
     at.button(key="guide_skip").click().run()
     assert not at.exception
     shown = text_of(at)

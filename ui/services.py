@@ -253,6 +253,12 @@ def account():
     return st.session_state.get("account")
 
 
+def change_person_hint() -> str:
+    """How to practise as someone else, for a page's introduction: the person button at the
+    top on a computer without accounts; nothing in a clinic, where the account is who."""
+    return " (change it with the button at the top)" if account() is None else ""
+
+
 def where_it_stays() -> str:
     """Where recordings are kept, in one sentence for the pages' introductions: on this
     computer in local mode; in the programme's own history, seen by roles, in clinic mode."""

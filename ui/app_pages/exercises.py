@@ -35,7 +35,7 @@ phrases, exercises, sets = cv.library()
 by_id = {e.id: e for e in exercises}
 
 st.title("Exercises")
-st.caption(f"Practising as **{views.plain(person)}** (change it with the button at the top). "
+st.caption(f"Practising as **{views.plain(person)}**{services.change_person_hint()}. "
            "Each exercise has a "
            "goal, steps and pass criteria; your attempts are kept, and an exercise is complete "
            "after enough passing attempts.")

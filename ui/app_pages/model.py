@@ -39,8 +39,9 @@ for_whom = (person, phrase)  # a recording belongs to them (state.take_key)
 st.markdown("#### The model take")
 with st.expander("Record a new model take of this phrase (supervisor or partner)",
                  expanded=False):
-    st.caption(f"It is kept under the name of who is practising (**{views.plain(person)}**, "
-               "change it with the button at the top), so several trainees can compare with it. "
+    switch = ", change it with the button at the top" if services.account() is None else ""
+    st.caption(f"It is kept under the name of who is practising (**{views.plain(person)}**"
+               f"{switch}), so several trainees can compare with it. "
                "It gets its own calm score, against your everyday voice if you have recorded "
                "one: check that the model is calm before trainees copy it.")
     mnonce = st.session_state.setdefault("model_nonce", 0)

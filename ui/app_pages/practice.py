@@ -116,8 +116,9 @@ elif guide in ("who", "baseline"):
             st.radio("I want to sound calm with", list(AUDIENCES),
                      format_func=lambda a: AUDIENCES[a].listener, key="audience",
                      horizontal=True, on_change=_audience)
-            st.caption(f"You are practising as **{views.plain(person)}**; change the name "
-                       "with the button at the top if several people use this computer.")
+            if services.account() is None:  # in a clinic the account is who practises
+                st.caption(f"You are practising as **{views.plain(person)}**; change the name "
+                           "with the button at the top if several people use this computer.")
             c1, c2 = st.columns(2)
             c1.button("Next: my everyday voice", type="primary", key="guide_next",
                       on_click=_go, args=("baseline",), icon=":material/arrow_forward:")

@@ -24,7 +24,7 @@ def _notes_label(n: int) -> str:
 
 
 state.init()
-st.title("Review your takes")
+heading = st.empty()  # "Review your takes", or whose once the person is picked
 flash = st.session_state.pop("review_flash", None)
 if flash:
     st.success(flash, icon=":material/delete:")
@@ -32,6 +32,8 @@ if flash:
 store = services.store()
 cols = st.columns(4)
 person, phrase = views.person_and_phrase(store, cols, current=st.session_state["person"])
+heading.title("Review your takes" if services.speaks_to(person)
+              else f"Review {views.plain(person)}'s takes")
 kinds = ["All kinds", *KINDS]
 kind = cols[2].selectbox("Kind", kinds, format_func=lambda k: KINDS.get(k, k), key="review_kind")
 scenarios = ["All scenarios", *store.scenarios(person)]
@@ -75,9 +77,11 @@ st.dataframe(table, hide_index=True, width="stretch", placeholder="–",
 
 by_id = {t.id: t for t in takes}
 # options of a select box are plain text (no Markdown): the whole phrase, as typed
-labels = {t.id: f"#{t.id} · {t.created.astimezone():%d %b %H:%M} · {KINDS.get(t.kind, t.kind)}"
-          f" · {t.phrase}" + (f" · {t.score:.0f}" if t.score is not None else "")
+# the score and the notes before the phrase: a phone cuts the end of a long option off
+labels = {t.id: f"#{t.id} · {t.created.astimezone():%d %b %H:%M}"
+          + (f" · score {t.score:.0f}" if t.score is not None else "")
           + (f" · {_notes_label(noted[t.id])}" if t.id in noted else "")
+          + f" · {KINDS.get(t.kind, t.kind)} · {t.phrase}"
           for t in takes}
 
 with st.expander(f"Export {views.plain(person)}'s takes"):

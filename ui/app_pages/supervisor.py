@@ -26,8 +26,10 @@ def day(iso_utc: str) -> str:
 
 
 st.title("Supervisor")
-st.markdown("Give a trainee (or a partner, or yourself) a phrase set or an exercise, and see "
-            "their attempts and progress. " + services.where_it_stays())
+st.markdown(("Give a trainee you follow a phrase set or an exercise, and see their attempts "
+             "and progress. " if services.account() is not None else
+             "Give a trainee (or a partner, or yourself) a phrase set or an exercise, and see "
+             "their attempts and progress. ") + services.where_it_stays())
 
 signed_in = services.account()
 if signed_in is not None and signed_in.role == "trainee":
@@ -40,8 +42,10 @@ try:
     if signed_in is not None and signed_in.role == "supervisor":
         # the trainees they follow, from the start: before their first take or assignment
         # they are in no one's history yet
+        # (not themselves: practice is given to the trainees one follows)
         me = signed_in.name
-        people = list(dict.fromkeys([*people, *(n for n in store.visible() if n != me)]))
+        people = list(dict.fromkeys([*(n for n in people if n.casefold() != me.casefold()),
+                                     *(n for n in store.visible() if n != me)]))
 except ProsodyError as exc:
     st.error(f"The practice history could not be opened: {views.plain(exc)}",
              icon=":material/error:")
@@ -62,7 +66,14 @@ NEW = "Someone new…"
 with st.container(border=True):
     st.markdown("#### Assign practice")
     c1, c2 = st.columns(2)
-    who = c1.selectbox("To", [*people, NEW] if people else [NEW], key="assign_person")
+    # in a clinic practice goes to people with accounts (an administrator adds them), so no
+    # "someone new": a name typed there was always refused
+    offered = people if signed_in is not None else ([*people, NEW] if people else [NEW])
+    if not offered:
+        st.info("You follow no trainee yet: an administrator lets you follow one with "
+                "`calmtone users assign`.", icon=":material/info:")
+        st.stop()
+    who = c1.selectbox("To", offered, key="assign_person")
     if who == NEW:
         c1.text_input("Name of the person", key="assign_new_name", max_chars=MAX_NAME_CHARS,
                       placeholder="e.g. Sam")
