@@ -395,3 +395,31 @@ def test_every_layer_of_a_progress_chart_shares_one_axis_around_the_values(seede
         # no zone in Hz to shade (it was shaded as -8 to 3 "Hz")
         assert not any("lo" in row for row in spec["rows"])
         assert not any("zone" in c.value for c in at.caption)
+
+
+def test_a_take_judged_before_the_baseline_is_drawn_against_itself(seeded, phrase_male):
+    """A take judged on general targets ("record your everyday voice…") was drawn, once a
+    baseline existed, as "pitch (semitones vs your everyday voice)"."""
+    store, takes = seeded
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ProsodyWarning)
+        from prosody.coach import measure_baseline
+
+        base = measure_baseline(phrase_male, sr=SR, text=PHRASE)
+    kept = store.save_take(person="Me", audio=phrase_male, sr=SR, analysis=base, feedback=None,
+                           phrase=PHRASE, kind="baseline", created=takes[0].created)
+    store.set_baseline("Me", kept.id)
+    assert takes[-1].feedback["baseline"] is False
+    at = page("review")
+    assert at.selectbox(key="review_take").value == takes[-1].id
+
+    def titles(spec):
+        for layer in [spec, *spec.get("layer", []), *spec.get("vconcat", [])]:
+            y = layer.get("encoding", {}).get("y", {})
+            if isinstance(y, dict) and "title" in y:
+                yield y["title"]
+            yield from (t for sub in layer.get("layer", []) for t in titles(sub))
+
+    shown = [t for spec in chart_specs(at) for t in titles(spec)]
+    assert any("this take's middle" in str(t) for t in shown), shown
+    assert not any("everyday voice" in str(t) for t in shown), shown

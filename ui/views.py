@@ -398,7 +398,7 @@ def contour_caption(tracks, ends, *, ref_label: str, marked: bool = False,
                     band: bool = False) -> str:
     """What the chart shows, from the same tracks and phrase ends it draws (``band``: with
     the calm pitch zone)."""
-    parts = [f"Your pitch over time, in semitones against {ref_label}"]
+    parts = [f"Your pitch over time, in semitones against {plain(ref_label)}"]
     if band:
         # the zone judges the middle of the pitch, so a line that dips out of it while the
         # card says "in the calm zone" is not a contradiction: say so where it is seen

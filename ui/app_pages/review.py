@@ -148,8 +148,12 @@ with tab_open:
     ends = (phrase_ends(tracks, settings=AnalysisSettings.from_dict(take.settings))
             if tracks is not None else ())
     _, base = services.baseline(person)
+    if take.kind != "baseline" and take.feedback and not take.feedback.get("baseline", True):
+        base = None  # judged on general targets (before a baseline): drawn against itself too
     ref_hz = (base.summary.f0_median_hz if base is not None
               else take.summary.get("f0_median_hz"))
+    everyday = ("your everyday voice" if services.speaks_to(person)
+                else f"{person}'s everyday voice")  # an axis title: plain text
     if said.exercise_outcome is not None:
         outcome = said.exercise_outcome
         st.markdown(f"**Exercise attempt:** {views.plain(outcome.summary or '')}")
@@ -160,7 +164,7 @@ with tab_open:
     if reading is not None:
         views.take_feedback(
             reading, tracks=tracks, ends=ends, ref_hz=ref_hz,
-            ref_label="your everyday voice" if base is not None else "this take's middle",
+            ref_label=everyday if base is not None else "this take's middle",
             flagged=(said.coach or {}).get("phrase_notes") or (), recording=recording,
             play=lambda data: services.play(data, take_id=take.id, format="audio/flac"))
     else:  # a baseline, or a take kept without coaching: its recording and contour
@@ -172,7 +176,7 @@ with tab_open:
         if tracks is not None and ref_hz:
             st.altair_chart(views.contour_chart(tracks, ref_hz=ref_hz, band_st=None, ends=ends,
                                                 ref_label="this take's middle"
-                                                if base is None else "your everyday voice"),
+                                                if base is None else everyday),
                             width="stretch", alt="Pitch contour and loudness of this take")
     if services.account() is not None:
         _notes(store, take)
