@@ -348,11 +348,12 @@ def _analyze(y: np.ndarray, *, text, settings: AnalysisSettings, bandwidth_hz: f
     )
     n_syl = int(nuclei.size)
     source: SyllableSource = "acoustic"
+    snr_db = _snr_db(level, speech)  # how far the words must fit; the quality's SNR
     if text is not None:  # checked by the caller: stripped, never empty
         from .syllables import count_syllables
 
         n_text = count_syllables(text)
-        if text_fits(n_text, n_syl, _snr_db(level, speech)):
+        if text_fits(n_text, n_syl, snr_db):
             n_syl, source = n_text, "text"
             nuclei = timing.place_syllables(n_syl, spec.vowel_band_db, voiced, speech)
         else:
@@ -476,7 +477,7 @@ def _analyze(y: np.ndarray, *, text, settings: AnalysisSettings, bandwidth_hz: f
     )
     quality = Quality(
         clipped_fraction=clipped_fraction,
-        snr_db=_snr_db(level, speech),
+        snr_db=snr_db,
         voiced_fraction=float(voiced[speech].mean()) if speech.any() else 0.0,
         bandwidth_hz=bandwidth_hz,
         snr_high_db=_snr_db(spec.high_band_db, voiced, speech),

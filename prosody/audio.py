@@ -247,9 +247,8 @@ def load(source: AudioSource, *, sr: int = SR) -> Signal:
         description, readable = _KINDS.get(kind, (None, True))
         if not readable:
             raise ProsodyError(_cannot_read(label, name, description))
-        y, decoded_sr, original_sr, channels, clipped_fraction, left_out = _decode(
+        y, decoded_sr, original_sr, channels, clipped_fraction, left_out, cut_short = _decode(
             data, label, sr=sr)
-        cut_short = _ended_early(data, y.size / decoded_sr)
         y = _resample(y, original_sr=decoded_sr, sr=sr)
     except ProsodyError:
         raise
@@ -513,7 +512,8 @@ _CUT_OFF_BYTES = 16_384
 
 
 def _decode(data: str | bytes, label: str, *, sr: int
-            ) -> tuple[np.ndarray, int, int, int, float, tuple[tuple[int, str], ...]]:
+            ) -> tuple[np.ndarray, int, int, int, float, tuple[tuple[int, str], ...],
+                       tuple[float, float | None] | None]:
     """Decode to mono float32: at the file's own rate, or at ``sr`` for a file too long at a
     high rate to hold whole (more than ``_MAX_WHOLE_FRAMES``), which is resampled as it is read.
 
@@ -527,6 +527,8 @@ def _decode(data: str | bytes, label: str, *, sr: int
     clipped_fraction : float
     left_out : tuple of (int, str)
         ``Signal.left_out``
+    cut_short : (float, float or None) or None
+        ``Signal.cut_short`` (:func:`_ended_early`)
     """
     import soundfile as sf
 
@@ -593,6 +595,7 @@ def _decode(data: str | bytes, label: str, *, sr: int
             stats.add(got)
             mono[n : n + k] = got[:, 0] if channels == 1 else got.mean(axis=1)
             n += k
+        cut_short = _ended_early(f, n / original_sr)  # its log is complete once read
     if nonfinite:
         raise ProsodyError(
             _about(label, f"the audio contains {nonfinite} NaN or infinite samples; the file "
@@ -626,12 +629,14 @@ def _decode(data: str | bytes, label: str, *, sr: int
         n = done
     elif gain != 1.0:
         mono[:n] *= np.float32(gain)
-    return mono[:n], original_sr, original_sr, channels, clipped_fraction, stats.left_out(weights)
+    return (mono[:n], original_sr, original_sr, channels, clipped_fraction,
+            stats.left_out(weights), cut_short)
 
 
 def _decode_streamed(open_file, f, label: str, *, sr: int, clip_level: float,
                      headroom: bool, max_frames: int
-                     ) -> tuple[np.ndarray, int, int, int, float, tuple[tuple[int, str], ...]]:
+                     ) -> tuple[np.ndarray, int, int, int, float, tuple[tuple[int, str], ...],
+                                tuple[float, float | None] | None]:
     """:func:`_decode` for a long file at a high rate, in two passes over it.
 
     The first pass measures the channels for the mix (:class:`_ChannelStats`, as in
@@ -659,6 +664,7 @@ def _decode_streamed(open_file, f, label: str, *, sr: int, clip_level: float,
         else:
             stats.add(got)
         n += k
+    cut_short = _ended_early(f, n / original_sr)
     if nonfinite:
         raise ProsodyError(
             _about(label, f"the audio contains {nonfinite} NaN or infinite samples; the file "
@@ -693,7 +699,7 @@ def _decode_streamed(open_file, f, label: str, *, sr: int, clip_level: float,
     size = int(np.ceil(done * sr / original_sr))
     if filled < size:
         out[filled:size] = 0.0
-    return out[:size], sr, original_sr, channels, clipped_fraction, left_out
+    return out[:size], sr, original_sr, channels, clipped_fraction, left_out, cut_short
 
 
 #: libsndfile's log of a WAV (or AIFF, ...) whose data chunk claims more bytes than the file
@@ -708,22 +714,17 @@ _STREAMED_LENGTH = 0xFFFFFF00
 _SHORT_BY, _SHORT_BY_S = 0.05, 0.5
 
 
-def _ended_early(data: str | bytes, read_s: float) -> tuple[float, float | None] | None:
+def _ended_early(f, read_s: float) -> tuple[float, float | None] | None:
     """(seconds read, seconds announced or None) when a file ends before it says it does.
 
     Three signs: a WAV whose data chunk claims more bytes than follow (libsndfile reads what
     is there and logs "data : N (should be M)"); an Ogg stream whose last page lacks its
     end-of-stream mark; any other file (an MP3 with a VBR header) that decodes to clearly less
     than its header announces. A damaged FLAC is refused by the decoder instead. None when the
-    file looks whole, or cannot be asked (the decoder has already read it).
+    file looks whole. ``f`` is the open ``soundfile.SoundFile`` just read to its end (``read_s``
+    seconds of it), whose log then holds what the decoder met.
     """
-    import soundfile as sf
-
-    try:
-        with sf.SoundFile(data if isinstance(data, str) else io.BytesIO(data)) as f:
-            log, frames, rate = f.extra_info or "", f.frames, float(f.samplerate)
-    except Exception:  # read once already; a second look that fails says nothing new
-        return None
+    log, frames, rate = f.extra_info or "", f.frames, float(f.samplerate)
     claimed = _CLAIMED_DATA.search(log)
     if claimed:
         said, held = int(claimed.group(1)), int(claimed.group(2))

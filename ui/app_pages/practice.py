@@ -62,8 +62,10 @@ def _assigned_phrases(person: str) -> dict:
     try:
         store = services.store()
         given = store.assignments(person)
-        takes = (store.takes(person=person, kind="practice", limit=2000)
-                 if any(a.kind == "phrase_set" for a in given) else [])
+        starts = [a.created_utc for a in given if a.kind == "phrase_set"]
+        # only what can count, on every run of the page: practice takes since the first set
+        takes = (store.takes(person=person, kind="practice", since=min(starts), limit=2000)
+                 if starts else [])
     except ProsodyError:  # the history could not be read: the page says so further down
         return {}
     sets = {s.id: s for s in phrase_sets(library)}
